@@ -1,0 +1,53 @@
+# bangfu — the two quick-start commands are `make demo` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+export BANGFU_HOME ?= $(CURDIR)/var
+
+.PHONY: install demo test test-pg lint bench serve clean messages
+
+# The stamp is rebuilt whenever the project's dependencies change.
+$(BIN)/.installed: pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit("bangfu needs Python 3.11 or newer" if sys.version_info < (3, 11) else 0)'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(BIN)/.installed
+
+demo: install
+	$(BIN)/bangfu init
+	$(BIN)/bangfu demo
+	$(BIN)/bangfu serve --host $(HOST) --port $(PORT)
+
+test: install
+	$(BIN)/python -m pytest -q
+
+# The same suite against PostgreSQL (DATABASE_URL defaults to the local trust-auth server).
+test-pg: install
+	DATABASE_URL=$${PG_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/bangfu} $(BIN)/python -m pytest -q
+
+lint: install
+	$(BIN)/ruff check bangfu tests bench
+	$(BIN)/ruff format --check bangfu tests bench
+	$(BIN)/mypy bangfu
+	$(BIN)/bangfu manage check
+	$(BIN)/bangfu manage makemigrations --check --dry-run
+
+bench: install
+	@set -e; for script in bench/*.py; do \
+	  [ "$$(basename $$script)" = "_common.py" ] && continue; \
+	  echo "== $$script"; $(BIN)/python $$script; \
+	done
+
+serve: install
+	$(BIN)/bangfu serve --host $(HOST) --port $(PORT)
+
+messages: install
+	cd bangfu && ../$(BIN)/bangfu manage makemessages -l en --no-obsolete && ../$(BIN)/bangfu manage compilemessages
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache *.egg-info

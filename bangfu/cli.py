@@ -1,0 +1,314 @@
+"""The ``bangfu`` command. Each subcommand parses its arguments, calls one service and reports.
+
+User errors (missing or unreadable files, tables that cannot be read, refused imports) end with one
+Chinese line on stderr and exit status 2; they never print a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from bangfu import __version__
+
+EXIT_USER_ERROR = 2
+
+
+class UserError(Exception):
+    """An error to show the user as one line, without a traceback."""
+
+
+def _setup_django(*, require_migrated: bool = True) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bangfu.config.settings")
+    import django
+
+    django.setup()
+    if require_migrated:
+        from django.db import connection
+        from django.db.migrations.executor import MigrationExecutor
+
+        executor = MigrationExecutor(connection)
+        if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+            raise UserError("数据库尚未初始化或需要升级，请先运行：bangfu init")
+
+
+def _print_json(data: Any) -> None:
+    json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.write("\n")
+
+
+def _existing_file(path: str) -> Path:
+    file = Path(path)
+    if not file.exists():
+        raise UserError(f"文件不存在：{path}")
+    if not file.is_file():
+        raise UserError(f"不是文件：{path}")
+    return file
+
+
+# --- init / demo / serve / manage -------------------------------------------------------------
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    _setup_django(require_migrated=False)
+    from django.conf import settings
+    from django.core.management import call_command
+
+    from bangfu.orgs.services import orgs_load_file
+
+    call_command("migrate", interactive=False, verbosity=0)
+    result = orgs_load_file(settings.BASE_DIR / "data" / "cixi_orgs.json")
+    db = settings.DATABASES["default"]
+    print(f"数据库已就绪：{db['ENGINE'].rsplit('.', 1)[-1]} {db.get('NAME')}")
+    if result.created or result.groups_created:
+        print(f"已载入单位 {len(result.created)} 个、单位组 {len(result.groups_created)} 个。")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    cmd_init(args)
+    from bangfu.demo import demo_load
+
+    for line in demo_load():
+        print(line)
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    _setup_django()
+    from waitress import serve
+
+    from bangfu.config.wsgi import application
+
+    print(f"bangfu 已启动：http://{args.host}:{args.port}/  （按 Ctrl+C 停止）", flush=True)
+    serve(application, host=args.host, port=args.port, threads=args.threads, ident="bangfu")
+    return 0
+
+
+def cmd_manage(args: argparse.Namespace) -> int:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bangfu.config.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["bangfu manage", *args.rest])
+    return 0
+
+
+# --- orgs -------------------------------------------------------------------------------------
+
+
+def cmd_orgs_list(args: argparse.Namespace) -> int:
+    _setup_django()
+    from bangfu.orgs.selectors import org_list
+
+    orgs = list(org_list(kind=args.kind, active=None if args.all else True).prefetch_related("names"))
+    if args.json:
+        _print_json(
+            [
+                {
+                    "name": org.name,
+                    "kind": org.kind,
+                    "parent": org.parent.name if org.parent else None,
+                    "active": org.active,
+                    "needs_review": org.needs_review,
+                    "aliases": sorted(n.name for n in org.names.all() if n.name != org.name),
+                }
+                for org in orgs
+            ]
+        )
+        return 0
+    for org in orgs:
+        aliases = [n.name for n in org.names.all() if n.name != org.name]
+        extra = f"  别名：{'、'.join(aliases)}" if aliases else ""
+        flags = ("" if org.active else " [已撤销]") + (" [待核实]" if org.needs_review else "")
+        parent = f"  上级：{org.parent.name}" if org.parent else ""
+        print(f"{org.get_kind_display()}\t{org.name}{flags}{parent}{extra}")
+    print(f"共 {len(orgs)} 个单位。")
+    return 0
+
+
+def cmd_orgs_load(args: argparse.Namespace) -> int:
+    file = _existing_file(args.file)
+    _setup_django()
+    from bangfu.orgs.services import orgs_load_file
+
+    try:
+        result = orgs_load_file(file)
+    except (ValueError, KeyError) as exc:
+        raise UserError(f"无法读取单位清单 {file}：{exc}") from exc
+    print(f"新增单位 {len(result.created)} 个、别名 {result.names_added} 个、单位组 {len(result.groups_created)} 个。")
+    return 0
+
+
+def _org_by_name(name: str):
+    from bangfu.orgs.models import Organisation
+    from bangfu.orgs.selectors import org_name_index
+
+    match = org_name_index().resolve(name)
+    if match.ambiguous:
+        raise UserError(f"单位名称“{name}”可能指多个单位，请写全称。")
+    if not match.found:
+        raise UserError(f"找不到单位：{name}")
+    return Organisation.objects.get(pk=match.key)
+
+
+def _date(text: str | None):
+    import datetime as dt
+
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as exc:
+        raise UserError(f"日期格式应为 YYYY-MM-DD：{text}") from exc
+
+
+def cmd_orgs_change(args: argparse.Namespace) -> int:
+    on = _date(args.on)
+    _setup_django()
+    from bangfu.orgs.services import OrgError, org_close, org_merge, org_rename
+
+    org = _org_by_name(args.name)
+    try:
+        if args.orgs_command == "rename":
+            org_rename(org, new_name=args.new_name, on=on)
+            print(f"已将“{args.name}”更名为“{args.new_name}”，原名称保留为曾用名。")
+        elif args.orgs_command == "merge":
+            into = _org_by_name(args.into)
+            org_merge(org, into=into, on=on)
+            print(f"已将“{org.name}”并入“{into.name}”，其记录、目标和下属单位已转入。")
+        else:
+            org_close(org, on=on)
+            print(f"已撤销“{org.name}”，其记录和历史保留。")
+    except OrgError as exc:
+        raise UserError(str(exc)) from exc
+    return 0
+
+
+# --- plan -------------------------------------------------------------------------------------
+
+
+def _parse_plan(path: str, year: int | None):
+    from bangfu.plans.parsing import TableParseError, parse_table
+
+    file = _existing_file(path)
+    try:
+        return parse_table(file, default_year=year)
+    except TableParseError as exc:
+        raise UserError(str(exc)) from exc
+
+
+def cmd_plan_parse(args: argparse.Namespace) -> int:
+    parsed = _parse_plan(args.file, args.year)
+    if args.json:
+        _print_json(parsed.to_dict())
+        return 0
+    print(f"{parsed.title}（{parsed.year or '年度未识别'}）")
+    for task in parsed.tasks:
+        print(f"{task.seq} {task.name}")
+        for item in task.items:
+            print(f"  {task.seq}.{item.seq} {item.content[:40]}")
+            for label, names in (("牵头", item.lead), ("责任", item.responsible), ("配合", item.cooperating)):
+                if names:
+                    print(f"      {label}：{'、'.join(names)}")
+            for target in item.targets:
+                print(f"      目标：{target.kind} {target.value} {target.unit} → {'、'.join(target.orgs)}")
+    return 0
+
+
+def cmd_plan_import(args: argparse.Namespace) -> int:
+    parsed = _parse_plan(args.file, args.year)
+    _setup_django()
+    from bangfu.plans.services import PlanImportError, plan_import
+
+    try:
+        result = plan_import(parsed=parsed, year=args.year, replace=args.replace)
+    except PlanImportError as exc:
+        raise UserError(str(exc)) from exc
+    plan = result.plan
+    if result.unchanged:
+        print(f"{plan.year}年任务分解表“{plan.title}”已导入过，内容未变。")
+        return 0
+    verb = "已替换" if result.replaced else "已导入"
+    print(
+        f"{verb}{plan.year}年任务分解表“{plan.title}”：{plan.tasks.count()} 项任务、"
+        f"{result.item_count} 个工作事项、{result.target_count} 个目标。"
+    )
+    if result.created_orgs:
+        print(f"以下 {len(result.created_orgs)} 个单位未在单位库中找到，已新建并标记为待核实：")
+        for org in result.created_orgs:
+            print(f"  {org.name}（{org.get_kind_display()}）")
+    return 0
+
+
+# --- entry point ------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="bangfu", description="bangfu 消费帮扶工作管理系统")
+    parser.add_argument("--version", action="version", version=f"bangfu {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="命令", required=True)
+
+    def add(name: str, handler: Callable[[argparse.Namespace], int], help_text: str, parent=sub):
+        p = parent.add_parser(name, help=help_text, description=help_text)
+        p.set_defaults(handler=handler)
+        return p
+
+    add("init", cmd_init, "创建或升级数据库，载入单位清单（可重复执行）")
+    add("demo", cmd_demo, "载入种子任务分解表和演示数据（可重复执行）")
+    serve = add("serve", cmd_serve, "启动网页服务")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--threads", type=int, default=8)
+    manage = add("manage", cmd_manage, "运行 Django 管理命令（如 createsuperuser）")
+    manage.add_argument("rest", nargs=argparse.REMAINDER)
+
+    orgs = add("orgs", lambda a: 0, "单位管理").add_subparsers(dest="orgs_command", metavar="子命令", required=True)
+    orgs_list = add("list", cmd_orgs_list, "列出单位", orgs)
+    orgs_list.add_argument("--kind", help="只列出某类单位，如 town、street、department")
+    orgs_list.add_argument("--all", action="store_true", help="包括已撤销、已合并的单位")
+    orgs_list.add_argument("--json", action="store_true")
+    orgs_load = add("load", cmd_orgs_load, "载入单位清单（JSON，格式同 bangfu/data/cixi_orgs.json）", orgs)
+    orgs_load.add_argument("file")
+
+    rename = add("rename", cmd_orgs_change, "单位更名（原名称保留为曾用名）", orgs)
+    rename.add_argument("name")
+    rename.add_argument("new_name")
+    merge = add("merge", cmd_orgs_change, "合并单位：记录、目标、下属单位转入目标单位", orgs)
+    merge.add_argument("name")
+    merge.add_argument("into")
+    close = add("close", cmd_orgs_change, "撤销单位（记录和历史保留）", orgs)
+    close.add_argument("name")
+    for p in (rename, merge, close):
+        p.add_argument("--on", help="生效日期 YYYY-MM-DD（默认今天）")
+
+    plan = add("plan", lambda a: 0, "任务分解表").add_subparsers(dest="plan_command", metavar="子命令", required=True)
+    parse = add("parse", cmd_plan_parse, "解析任务分解表但不保存", plan)
+    parse.add_argument("file")
+    parse.add_argument("--json", action="store_true", help="输出 JSON")
+    parse.add_argument("--year", type=int, help="标题中没有年度时使用")
+    imp = add("import", cmd_plan_import, "解析并保存任务分解表", plan)
+    imp.add_argument("file")
+    imp.add_argument("--year", type=int, help="年度（默认取自标题）")
+    imp.add_argument("--replace", action="store_true", help="替换该年度已有的任务分解表")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.handler(args) or 0)
+    except UserError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

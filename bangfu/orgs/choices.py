@@ -1,0 +1,32 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class OrgKind(models.TextChoices):
+    DEPARTMENT = "department", _("市级部门")
+    TOWN = "town", _("镇")
+    STREET = "street", _("街道")
+    COMMITTEE = "committee", _("管委会")
+    UNION = "union", _("基层工会")
+    CANTEEN = "canteen", _("食堂")
+    SCHOOL = "school", _("学校")
+    HOSPITAL = "hospital", _("医院")
+    ENTERPRISE = "enterprise", _("企业")
+    SOCIAL_ORG = "social_org", _("社会组织")
+    WORK_TEAM = "work_team", _("工作队")
+    OTHER = "other", _("其他")
+
+
+class NameKind(models.TextChoices):
+    OFFICIAL = "official", _("现用名称")
+    ALIAS = "alias", _("别名")
+    SHORT = "short", _("简称")
+    FORMER = "former", _("曾用名")
+
+
+class OrgEventKind(models.TextChoices):
+    CREATED = "created", _("新建")
+    RENAMED = "renamed", _("更名")
+    MERGED = "merged", _("合并")
+    CLOSED = "closed", _("撤销")
+    REOPENED = "reopened", _("恢复")

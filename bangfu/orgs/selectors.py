@@ -1,0 +1,77 @@
+"""Reads of units and groups."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.db.models import Q, QuerySet
+
+from .matching import NameIndex, city_prefix_pattern
+from .models import Organisation, OrganisationName, OrgGroup
+
+
+def _prefix():
+    parents = [p for p in settings.BANGFU_NAME_PREFIXES if p != settings.BANGFU_CITY]
+    return city_prefix_pattern(settings.BANGFU_CITY, parents)
+
+
+def org_name_index() -> NameIndex[int]:
+    """Every known spelling of every unit (current and former names), keyed by unit id."""
+    index: NameIndex[int] = NameIndex(prefix=_prefix())
+    index.add_all(OrganisationName.objects.values_list("organisation_id", "name"))
+    return index
+
+
+def group_name_index() -> NameIndex[int]:
+    index: NameIndex[int] = NameIndex(prefix=_prefix())
+    for group_id, name, aliases in OrgGroup.objects.values_list("id", "name", "aliases"):
+        index.add(group_id, name)
+        for alias in aliases or ():
+            index.add(group_id, alias)
+    return index
+
+
+def org_list(*, kind: str | None = None, active: bool | None = None) -> QuerySet[Organisation]:
+    qs = Organisation.objects.select_related("parent", "merged_into")
+    if kind:
+        qs = qs.filter(kind=kind)
+    if active is not None:
+        qs = qs.filter(active=active)
+    return qs.order_by("kind", "name")
+
+
+def org_children_map() -> dict[int | None, list[int]]:
+    children: dict[int | None, list[int]] = defaultdict(list)
+    for org_id, parent_id in Organisation.objects.values_list("id", "parent_id"):
+        children[parent_id].append(org_id)
+    return children
+
+
+def org_subtree_ids(org_id: int, *, children: dict[int | None, list[int]] | None = None) -> set[int]:
+    """The unit and every unit under it in the jurisdiction tree."""
+    children = children if children is not None else org_children_map()
+    seen: set[int] = set()
+    stack = [org_id]
+    while stack:
+        current = stack.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        stack.extend(children.get(current, ()))
+    return seen
+
+
+def group_members(group: OrgGroup, *, exclude_ids: Iterable[int] = ()) -> QuerySet[Organisation]:
+    """Active units a group stands for; ``exclude_ids`` applies to "其他…" groups only."""
+    condition = Q(pk__in=group.members.values("pk"))
+    if group.kinds:
+        by_kind = Q(kind__in=group.kinds)
+        if group.scope_id:
+            by_kind &= Q(pk__in=org_subtree_ids(group.scope_id))
+        condition |= by_kind
+    qs = Organisation.objects.filter(condition, active=True)
+    if group.exclude_named:
+        qs = qs.exclude(pk__in=list(exclude_ids))
+    return qs.order_by("kind", "name")

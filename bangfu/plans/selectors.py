@@ -1,0 +1,29 @@
+"""Reads of plans."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch, QuerySet
+
+from .models import Item, Plan, RoleAssignment, Target, Task
+
+
+def plan_list() -> QuerySet[Plan]:
+    return Plan.objects.order_by("-year")
+
+
+def plan_get(*, year: int | None = None) -> Plan | None:
+    """The plan of ``year``, or the latest plan when no year is given."""
+    qs = plan_list()
+    return qs.filter(year=year).first() if year else qs.first()
+
+
+def plan_tasks(plan: Plan) -> QuerySet[Task]:
+    """The whole table in reading order, with roles and targets, in a fixed number of queries."""
+    items = Item.objects.order_by("seq").prefetch_related(
+        Prefetch(
+            "roles",
+            queryset=RoleAssignment.objects.select_related("organisation", "group").order_by("role", "position"),
+        ),
+        Prefetch("targets", queryset=Target.objects.prefetch_related("orgs", "groups").order_by("position")),
+    )
+    return plan.tasks.order_by("seq").prefetch_related(Prefetch("items", queryset=items))

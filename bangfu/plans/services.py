@@ -1,0 +1,173 @@
+"""Writes to plans: saving a parsed task table with its units, groups and targets."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db import transaction
+
+from bangfu.common.money import yuan_to_fen
+from bangfu.orgs.matching import NameIndex, guess_kind, split_alias
+from bangfu.orgs.models import Organisation, OrgGroup
+from bangfu.orgs.selectors import group_name_index, org_name_index
+from bangfu.orgs.services import org_create
+
+from .choices import Role, TargetKind
+from .models import Item, Plan, RoleAssignment, Target, Task
+from .parsing import ParsedPlan, ParsedTarget
+
+
+class PlanImportError(Exception):
+    """A plan that cannot be saved as asked; the message is for the user (Chinese)."""
+
+
+@dataclass
+class PlanImportResult:
+    plan: Plan
+    unchanged: bool = False
+    replaced: bool = False
+    created_orgs: list[Organisation] = field(default_factory=list)
+
+    @property
+    def item_count(self) -> int:
+        return Item.objects.filter(task__plan=self.plan).count()
+
+    @property
+    def target_count(self) -> int:
+        return Target.objects.filter(item__task__plan=self.plan).count()
+
+
+class _Resolver:
+    """Turns names as written into groups or units, creating (and remembering) units it cannot find."""
+
+    def __init__(self) -> None:
+        self.groups: NameIndex[int] = group_name_index()
+        self.orgs: NameIndex[int] = org_name_index()
+        self.created: list[Organisation] = []
+        self._group_cache: dict[int, OrgGroup] = {}
+        self._org_cache: dict[int, Organisation] = {}
+
+    def resolve(self, name: str) -> Organisation | OrgGroup:
+        group = self.groups.resolve(name)
+        if group.found:
+            assert group.key is not None
+            if group.key not in self._group_cache:
+                self._group_cache[group.key] = OrgGroup.objects.get(pk=group.key)
+            return self._group_cache[group.key]
+        match = self.orgs.resolve(name)
+        if match.found:
+            assert match.key is not None
+            if match.key not in self._org_cache:
+                self._org_cache[match.key] = Organisation.objects.get(pk=match.key)
+            return self._org_cache[match.key]
+        # Unknown (or ambiguous) name: keep it as a unit to review rather than drop it.
+        main, alias = split_alias(name)
+        if match.ambiguous or self.orgs.resolve(main).found:
+            main, alias = name, None
+        org = org_create(
+            name=main, kind=guess_kind(name), aliases=[a for a in (alias, name) if a and a != main], needs_review=True
+        )
+        self.created.append(org)
+        for written in {main, name, *(a for a in [alias] if a)}:
+            self.orgs.add(org.pk, written)
+        self._org_cache[org.pk] = org
+        return org
+
+
+def _target_fields(target: ParsedTarget) -> dict[str, object]:
+    fields: dict[str, object] = {
+        "kind": target.kind,
+        "unit": target.unit,
+        "scope": target.scope,
+        "base_text": target.base,
+        "base_kind": target.base_kind,
+        "channel": target.channel,
+        "text": target.text,
+        "subjects_as_written": list(target.orgs),
+    }
+    if target.kind in (TargetKind.AMOUNT, TargetKind.PER_CAPITA):
+        fields["amount_fen"] = yuan_to_fen(target.value)
+    elif target.kind == TargetKind.RATIO:
+        fields["ratio"] = target.value
+    else:
+        fields["count"] = target.value
+    return fields
+
+
+def _save_tasks(plan: Plan, parsed: ParsedPlan, resolver: _Resolver) -> None:
+    roles = (
+        (Role.LEAD, "lead"),
+        (Role.RESPONSIBLE, "responsible"),
+        (Role.COOPERATING, "cooperating"),
+    )
+    for parsed_task in parsed.tasks:
+        task = Task.objects.create(plan=plan, seq=parsed_task.seq, label=parsed_task.label, name=parsed_task.name)
+        for parsed_item in parsed_task.items:
+            item = Item.objects.create(
+                task=task,
+                seq=parsed_item.seq,
+                content=parsed_item.content,
+                deadline=parsed_item.deadline or "",
+                location=parsed_item.location,
+            )
+            for role, attribute in roles:
+                seen: set[tuple[str, int]] = set()
+                for position, name in enumerate(getattr(parsed_item, attribute)):
+                    subject = resolver.resolve(name)
+                    marker = (type(subject).__name__, subject.pk)
+                    if marker in seen:  # the same unit written twice under one role
+                        continue
+                    seen.add(marker)
+                    RoleAssignment.objects.create(
+                        item=item,
+                        role=role,
+                        organisation=subject if isinstance(subject, Organisation) else None,
+                        group=subject if isinstance(subject, OrgGroup) else None,
+                        name_as_written=name,
+                        position=position,
+                    )
+            saved: list[Target] = []
+            for position, parsed_target in enumerate(parsed_item.targets):
+                parent = saved[parsed_target.parent] if parsed_target.parent is not None else None
+                target = Target.objects.create(item=item, position=position, parent=parent, **_target_fields(parsed_target))
+                subjects = [resolver.resolve(name) for name in parsed_target.orgs]
+                target.orgs.set([s for s in subjects if isinstance(s, Organisation)])
+                target.groups.set([s for s in subjects if isinstance(s, OrgGroup)])
+                saved.append(target)
+
+
+@transaction.atomic
+def plan_import(*, parsed: ParsedPlan, year: int | None = None, replace: bool = False) -> PlanImportResult:
+    """Save a parsed table as the plan of its year.
+
+    The same file imported again changes nothing. A different table for a year that already has one is
+    refused unless ``replace`` is given, in which case its tasks, items and targets are rebuilt.
+    """
+    year = year or parsed.year
+    if not year:
+        raise PlanImportError(f"无法从标题“{parsed.title}”中识别年度，请用 --year 指定。")
+    existing = Plan.objects.filter(year=year).first()
+    if existing is not None:
+        if existing.source_sha256 and existing.source_sha256 == parsed.sha256:
+            return PlanImportResult(plan=existing, unchanged=True)
+        if not replace:
+            raise PlanImportError(
+                f"{year}年已有任务分解表“{existing.title}”（来源：{existing.source_name or '未知'}）。"
+                "如需用新表替换，请加 --replace。"
+            )
+        existing.tasks.all().delete()
+        plan = existing
+        plan.title, plan.source_name, plan.source_sha256 = parsed.title, parsed.source_name, parsed.sha256
+        plan.notes = "\n".join(parsed.notes)
+        plan.save()
+    else:
+        plan = Plan.objects.create(
+            year=year,
+            title=parsed.title or f"{year}年消费帮扶工作任务分解表",
+            source_name=parsed.source_name,
+            source_sha256=parsed.sha256,
+            notes="\n".join(parsed.notes),
+        )
+    resolver = _Resolver()
+    _save_tasks(plan, parsed, resolver)
+    return PlanImportResult(plan=plan, replaced=existing is not None, created_orgs=resolver.created)

@@ -1,0 +1,142 @@
+"""The `bangfu` command as scripts use it: exit codes, JSON, one-line Chinese errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from bangfu.cli import main
+from bangfu.orgs.models import Organisation
+from bangfu.plans.models import Item, Plan, RoleAssignment, Target
+
+SEEDS = Path(settings.BASE_DIR) / "data" / "seeds"
+SEED_DOCX = SEEDS / "2022年慈溪市消费帮扶工作任务分解表.docx"
+SEED_TXT = SEEDS / "2022年慈溪市消费帮扶工作任务分解表.txt"
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.mark.parametrize("seed", [SEED_DOCX, SEED_TXT], ids=["docx", "txt"])
+def test_plan_parse_json(capsys, seed):
+    code, out, err = run(capsys, "plan", "parse", str(seed), "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["year"] == 2022
+    assert [len(task["items"]) for task in data["tasks"]] == [1, 5, 2, 3, 2, 4]
+    amounts = [t for task in data["tasks"] for item in task["items"] for t in item["targets"] if t["kind"] == "amount"]
+    assert sum(t["value"] * len(t["orgs"]) for t in amounts) == 33_500_000
+
+
+def test_plan_parse_missing_file(capsys, tmp_path):
+    missing = tmp_path / "没有这个表.docx"
+    code, out, err = run(capsys, "plan", "parse", str(missing), "--json")
+    assert code == 2
+    assert out == ""
+    assert err.strip().splitlines() == [f"错误：文件不存在：{missing}"]
+
+
+def test_plan_parse_unreadable_file(capsys, tmp_path):
+    bad = tmp_path / "损坏的表.docx"
+    bad.write_bytes(b"this is not a word file")
+    code, _out, err = run(capsys, "plan", "parse", str(bad))
+    assert code == 2
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "损坏的表.docx" in lines[0] and "Traceback" not in err
+
+
+def test_plan_parse_without_a_table(capsys, tmp_path):
+    from openpyxl import Workbook
+
+    path = tmp_path / "无表头.xlsx"
+    wb = Workbook()
+    wb.active.append(["姓名", "电话"])
+    wb.active.append(["张三", "123"])
+    wb.save(path)
+    code, _out, err = run(capsys, "plan", "parse", str(path))
+    assert code == 2 and "无表头.xlsx" in err and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.django_db
+def test_commands_needing_the_database_ask_for_init_first(capsys, django_db_blocker):
+    # The test database is migrated, so the check passes; an unmigrated one is covered by the
+    # subprocess test below.
+    code, out, _err = run(capsys, "orgs", "list")
+    assert code == 0 and "共 0 个单位" in out
+
+
+@pytest.mark.django_db
+def test_plan_import_saves_and_is_idempotent(capsys, cixi_orgs):
+    code, out, err = run(capsys, "plan", "import", str(SEED_DOCX))
+    assert code == 0, err
+    assert "已导入2022年任务分解表" in out and "17 个工作事项" in out
+    plan = Plan.objects.get(year=2022)
+    assert plan.source_sha256 and plan.source_name == SEED_DOCX.name
+    counts = (Item.objects.count(), RoleAssignment.objects.count(), Target.objects.count(), Organisation.objects.count())
+    # Every unit the seed names is on the shipped list: nothing had to be created.
+    assert "待核实" not in out
+    assert not Organisation.objects.filter(needs_review=True).exists()
+
+    code, out, _ = run(capsys, "plan", "import", str(SEED_DOCX))
+    assert code == 0 and "已导入过" in out
+    assert (Item.objects.count(), RoleAssignment.objects.count(), Target.objects.count(), Organisation.objects.count()) == counts
+
+    # The text extraction is another file for the same year: refused unless asked to replace.
+    code, _out, err = run(capsys, "plan", "import", str(SEED_TXT))
+    assert code == 2 and "--replace" in err
+    code, out, err = run(capsys, "plan", "import", str(SEED_TXT), "--replace")
+    assert code == 0 and "已替换" in out, err
+    assert (Item.objects.count(), RoleAssignment.objects.count(), Target.objects.count(), Organisation.objects.count()) == counts
+
+
+@pytest.mark.django_db
+def test_plan_import_lists_units_it_had_to_create(capsys, tmp_path):
+    table = tmp_path / "2023年某县消费帮扶任务分解表.txt"
+    table.write_text(
+        "2023年某县消费帮扶任务分解表\n\t序号\n\t工作任务\n\t工作内容\n\t责任单位\n"
+        "\t1\n\t采购\n\t采购对口地区农特产品100万元。\n\t责任单位：甲镇、乙街道\n",
+        encoding="utf-8",
+    )
+    code, out, err = run(capsys, "plan", "import", str(table))
+    assert code == 0, err
+    assert "以下 2 个单位未在单位库中找到" in out and "甲镇" in out and "乙街道" in out
+    created = Organisation.objects.filter(needs_review=True)
+    assert {(o.name, o.kind) for o in created} == {("甲镇", "town"), ("乙街道", "street")}
+
+
+@pytest.mark.django_db
+def test_orgs_list_json(capsys, cixi_orgs):
+    code, out, _ = run(capsys, "orgs", "list", "--kind", "committee", "--json")
+    assert code == 0
+    assert [o["name"] for o in json.loads(out)] == ["慈溪高新区管委会"]
+
+
+def test_console_script_end_to_end(tmp_path):
+    """`python -m bangfu` in a fresh data directory: init twice, import, list."""
+    env = {**os.environ, "BANGFU_HOME": str(tmp_path), "PYTHONWARNINGS": "ignore"}
+    env.pop("DATABASE_URL", None)
+
+    def bangfu(*argv: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "bangfu", *argv], env=env, capture_output=True, text=True, timeout=120
+        )
+
+    before_init = bangfu("orgs", "list")
+    assert before_init.returncode == 2 and "bangfu init" in before_init.stderr
+    assert bangfu("init").returncode == 0
+    second = bangfu("init")
+    assert second.returncode == 0 and "已载入" not in second.stdout
+    imported = bangfu("plan", "import", str(SEED_DOCX))
+    assert imported.returncode == 0, imported.stderr
+    listed = bangfu("orgs", "list", "--kind", "town")
+    assert "周巷镇" in listed.stdout
+    assert (tmp_path / "bangfu.sqlite3").exists()
