@@ -46,8 +46,10 @@ bench: install
 serve: install
 	$(BIN)/bangfu serve --host $(HOST) --port $(PORT)
 
+# Refresh the English catalogue from the Chinese source strings; translations live in tools/en_terms.json.
 messages: install
-	cd bangfu && ../$(BIN)/bangfu manage makemessages -l en --no-obsolete && ../$(BIN)/bangfu manage compilemessages
+	cd bangfu && ../$(BIN)/bangfu manage makemessages -l en --no-obsolete --ignore '*/tests/*'
+	$(BIN)/python tools/fill_en.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache *.egg-info

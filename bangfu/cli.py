@@ -60,9 +60,11 @@ def cmd_init(args: argparse.Namespace) -> int:
     from django.core.management import call_command
 
     from bangfu.orgs.services import orgs_load_file
+    from bangfu.regions.services import regions_seed
 
     call_command("migrate", interactive=False, verbosity=0)
     result = orgs_load_file(settings.BASE_DIR / "data" / "cixi_orgs.json")
+    regions_seed()
     db = settings.DATABASES["default"]
     print(f"数据库已就绪：{db['ENGINE'].rsplit('.', 1)[-1]} {db.get('NAME')}")
     if result.created or result.groups_created:
@@ -140,7 +142,9 @@ def cmd_orgs_load(args: argparse.Namespace) -> int:
         result = orgs_load_file(file)
     except (ValueError, KeyError) as exc:
         raise UserError(f"无法读取单位清单 {file}：{exc}") from exc
-    print(f"新增单位 {len(result.created)} 个、别名 {result.names_added} 个、单位组 {len(result.groups_created)} 个。")
+    print(
+        f"新增单位 {len(result.created)} 个、别名 {result.names_added} 个、单位组 {len(result.groups_created)} 个。"
+    )
     return 0
 
 
@@ -245,6 +249,110 @@ def cmd_plan_import(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- regions --------------------------------------------------------------------------------
+
+
+def cmd_region_add(args: argparse.Namespace) -> int:
+    _setup_django()
+    from bangfu.regions.services import RegionError, region_add
+
+    try:
+        region, pairing = region_add(
+            name=args.name, year=args.year, kind=args.kind, is_832=args.is_832 or None
+        )
+    except RegionError as exc:
+        raise UserError(str(exc)) from exc
+    years = (
+        f"{pairing.year_from}年起" if pairing.year_to is None else f"{pairing.year_from}–{pairing.year_to}年"
+    )
+    print(f"对口地区：{region.full_name}（{pairing.get_kind_display()}，{years}）")
+    return 0
+
+
+def cmd_region_list(args: argparse.Namespace) -> int:
+    _setup_django()
+    from bangfu.regions.selectors import region_list
+
+    regions = list(region_list())
+    if args.json:
+        _print_json(
+            [
+                {
+                    "province": r.province,
+                    "prefecture": r.prefecture,
+                    "county": r.county,
+                    "code": r.code,
+                    "is_832": r.is_832,
+                    "pairings": [
+                        {"kind": p.kind, "year_from": p.year_from, "year_to": p.year_to}
+                        for p in r.pairings.all()
+                    ],
+                }
+                for r in regions
+            ]
+        )
+        return 0
+    for r in regions:
+        pairings = "；".join(str(p) for p in r.pairings.all())
+        print(f"{r.full_name}{'  [832]' if r.is_832 else ''}{'  ' + pairings if pairings else ''}")
+    print(f"共 {len(regions)} 个地区。")
+    return 0
+
+
+def cmd_region_import(args: argparse.Namespace) -> int:
+    file = _existing_file(args.file)
+    _setup_django()
+    from bangfu.regions.services import RegionError, regions_import
+
+    try:
+        result = regions_import(file, is_832=args.is_832, pair_year=args.pair_year)
+    except RegionError as exc:
+        raise UserError(str(exc)) from exc
+    print(f"新增地区 {result.created} 个，更新 {result.updated} 个。")
+    for line in result.unknown:
+        print(f"  无法识别：{line}")
+    return 0
+
+
+# --- ledger ---------------------------------------------------------------------------------
+
+
+def cmd_ledger_import(args: argparse.Namespace) -> int:
+    file = _existing_file(args.file)
+    _setup_django()
+    from bangfu.ledger.services import LedgerImportError, ledger_import
+
+    org = _org_by_name(args.org) if args.org else None
+    try:
+        summary = ledger_import(path=file, year=args.year, org=org, status=args.status)
+    except LedgerImportError as exc:
+        raise UserError(str(exc)) from exc
+    if args.json:
+        _print_json(summary.to_dict())
+        return 0
+    from bangfu.common.money import format_yuan
+
+    if summary.already_imported:
+        print(summary.warnings[0])
+    print(
+        f"{summary.file}：共 {summary.rows} 行，导入 {summary.accepted} 条（{format_yuan(summary.total_fen)} 元），"
+        f"拒绝 {summary.rejected} 条，重复 {summary.duplicates} 条，跳过 {summary.skipped} 条。"
+    )
+    if summary.reporting_org:
+        print(f"填报单位：{summary.reporting_org}")
+    if summary.report:
+        print(f"问题行报告（含原始值和原因，可修改后重新导入）：{summary.report}")
+    if summary.created_orgs:
+        print(
+            f"新建并待核实的采购单位 {len(summary.created_orgs)} 个：{'、'.join(summary.created_orgs[:20])}"
+        )
+    if summary.unassigned:
+        print(f"未能归属到单位的采购单位 {len(summary.unassigned)} 个：{'、'.join(summary.unassigned[:20])}")
+    for warning in summary.warnings if not summary.already_imported else []:
+        print(f"提示：{warning}")
+    return 0
+
+
 # --- entry point ------------------------------------------------------------------------------
 
 
@@ -267,7 +375,9 @@ def build_parser() -> argparse.ArgumentParser:
     manage = add("manage", cmd_manage, "运行 Django 管理命令（如 createsuperuser）")
     manage.add_argument("rest", nargs=argparse.REMAINDER)
 
-    orgs = add("orgs", lambda a: 0, "单位管理").add_subparsers(dest="orgs_command", metavar="子命令", required=True)
+    orgs = add("orgs", lambda a: 0, "单位管理").add_subparsers(
+        dest="orgs_command", metavar="子命令", required=True
+    )
     orgs_list = add("list", cmd_orgs_list, "列出单位", orgs)
     orgs_list.add_argument("--kind", help="只列出某类单位，如 town、street、department")
     orgs_list.add_argument("--all", action="store_true", help="包括已撤销、已合并的单位")
@@ -286,7 +396,9 @@ def build_parser() -> argparse.ArgumentParser:
     for p in (rename, merge, close):
         p.add_argument("--on", help="生效日期 YYYY-MM-DD（默认今天）")
 
-    plan = add("plan", lambda a: 0, "任务分解表").add_subparsers(dest="plan_command", metavar="子命令", required=True)
+    plan = add("plan", lambda a: 0, "任务分解表").add_subparsers(
+        dest="plan_command", metavar="子命令", required=True
+    )
     parse = add("parse", cmd_plan_parse, "解析任务分解表但不保存", plan)
     parse.add_argument("file")
     parse.add_argument("--json", action="store_true", help="输出 JSON")
@@ -295,6 +407,42 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("file")
     imp.add_argument("--year", type=int, help="年度（默认取自标题）")
     imp.add_argument("--replace", action="store_true", help="替换该年度已有的任务分解表")
+    region = add("region", lambda a: 0, "对口地区").add_subparsers(
+        dest="region_command", metavar="子命令", required=True
+    )
+    region_add = add("add", cmd_region_add, "添加对口地区（县名全称或简称均可，如 布拖）", region)
+    region_add.add_argument("name")
+    region_add.add_argument("--year", type=int, help="适用年度（默认今年起长期有效）")
+    region_add.add_argument(
+        "--kind",
+        default="east_west",
+        choices=["east_west", "support", "cooperation", "mountain_sea"],
+        help="结对类型：东西部协作 east_west（默认）、对口支援 support、对口合作 cooperation、山海协作 mountain_sea",
+    )
+    region_add.add_argument("--832", dest="is_832", action="store_true", help="同时标记为832平台县")
+    region_list = add("list", cmd_region_list, "列出地区和结对关系", region)
+    region_list.add_argument("--json", action="store_true")
+    region_import = add(
+        "import", cmd_region_import, "导入县名单（列：省、市（州）、县，可选“832”列）", region
+    )
+    region_import.add_argument("file")
+    region_import.add_argument("--832", dest="is_832", action="store_true", help="名单中的县均为832平台县")
+    region_import.add_argument("--pair-year", type=int, help="同时设为该年度的对口地区")
+
+    ledger = add("ledger", lambda a: 0, "采购台账").add_subparsers(
+        dest="ledger_command", metavar="子命令", required=True
+    )
+    ledger_imp = add("import", cmd_ledger_import, "导入采购台账或平台导出（.xlsx/.xls/.csv）", ledger)
+    ledger_imp.add_argument("file")
+    ledger_imp.add_argument("--year", type=int, help="只接受该年度的记录")
+    ledger_imp.add_argument("--org", help="填报单位：每一行都由该单位报送；采购单位为空的行记到该单位")
+    ledger_imp.add_argument("--json", action="store_true", help="输出 JSON 摘要")
+    ledger_imp.add_argument(
+        "--status",
+        default="approved",
+        choices=["draft", "submitted", "approved"],
+        help="导入记录的状态（命令行默认 approved，网页填报为 submitted）",
+    )
     return parser
 
 

@@ -33,7 +33,13 @@ def test_plan_parse_json(capsys, seed):
     data = json.loads(out)
     assert data["year"] == 2022
     assert [len(task["items"]) for task in data["tasks"]] == [1, 5, 2, 3, 2, 4]
-    amounts = [t for task in data["tasks"] for item in task["items"] for t in item["targets"] if t["kind"] == "amount"]
+    amounts = [
+        t
+        for task in data["tasks"]
+        for item in task["items"]
+        for t in item["targets"]
+        if t["kind"] == "amount"
+    ]
     assert sum(t["value"] * len(t["orgs"]) for t in amounts) == 33_500_000
 
 
@@ -81,21 +87,36 @@ def test_plan_import_saves_and_is_idempotent(capsys, cixi_orgs):
     assert "已导入2022年任务分解表" in out and "17 个工作事项" in out
     plan = Plan.objects.get(year=2022)
     assert plan.source_sha256 and plan.source_name == SEED_DOCX.name
-    counts = (Item.objects.count(), RoleAssignment.objects.count(), Target.objects.count(), Organisation.objects.count())
+    counts = (
+        Item.objects.count(),
+        RoleAssignment.objects.count(),
+        Target.objects.count(),
+        Organisation.objects.count(),
+    )
     # Every unit the seed names is on the shipped list: nothing had to be created.
     assert "待核实" not in out
     assert not Organisation.objects.filter(needs_review=True).exists()
 
     code, out, _ = run(capsys, "plan", "import", str(SEED_DOCX))
     assert code == 0 and "已导入过" in out
-    assert (Item.objects.count(), RoleAssignment.objects.count(), Target.objects.count(), Organisation.objects.count()) == counts
+    assert (
+        Item.objects.count(),
+        RoleAssignment.objects.count(),
+        Target.objects.count(),
+        Organisation.objects.count(),
+    ) == counts
 
     # The text extraction is another file for the same year: refused unless asked to replace.
     code, _out, err = run(capsys, "plan", "import", str(SEED_TXT))
     assert code == 2 and "--replace" in err
     code, out, err = run(capsys, "plan", "import", str(SEED_TXT), "--replace")
     assert code == 0 and "已替换" in out, err
-    assert (Item.objects.count(), RoleAssignment.objects.count(), Target.objects.count(), Organisation.objects.count()) == counts
+    assert (
+        Item.objects.count(),
+        RoleAssignment.objects.count(),
+        Target.objects.count(),
+        Organisation.objects.count(),
+    ) == counts
 
 
 @pytest.mark.django_db

@@ -108,7 +108,8 @@ def parse_date_strict(value: object) -> date:
     """A cell's value as a date, or :class:`ValueError` with a Chinese message quoting the value.
 
     Accepts ``date``/``datetime`` objects (an aware datetime is taken in China's time), Excel serial
-    numbers (``44635``, ``44635.4375``) and the written forms in the module docstring.
+    numbers (``44635``, ``44635.4375``), an eight-digit number (``20220315``) and the written forms in
+    the module docstring.
     """
     if value is None:
         raise ValueError("日期为空")
@@ -121,6 +122,8 @@ def parse_date_strict(value: object) -> date:
     if isinstance(value, bool):
         raise ValueError(f"“{value}”不是有效日期")
     if isinstance(value, int | float | Decimal):
+        if 10000101 <= value <= 99991231 and value == int(value):  # 20220315 typed as a number
+            return parse_date_text(str(int(value)))
         return excel_serial_to_date(value)
     if isinstance(value, str):
         return parse_date_text(value)

@@ -7,7 +7,9 @@ import unicodedata
 
 _SPACE_RE = re.compile(r"[\s\u3000\u00a0\u200b\ufeff]+")
 # Brackets offices use interchangeably for a parenthetical alias.
-_BRACKETS = str.maketrans({"【": "(", "】": ")", "〔": "(", "〕": ")", "[": "(", "]": ")", "｛": "(", "｝": ")"})
+_BRACKETS = str.maketrans(
+    {"【": "(", "】": ")", "〔": "(", "〕": ")", "[": "(", "]": ")", "｛": "(", "｝": ")"}
+)
 _QUOTES_RE = re.compile(r"[\"'“”‘’「」『』]")
 
 

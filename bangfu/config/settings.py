@@ -68,6 +68,8 @@ INSTALLED_APPS = [
     "bangfu.common",
     "bangfu.orgs",
     "bangfu.plans",
+    "bangfu.regions",
+    "bangfu.ledger",
     "bangfu.web",
 ]
 
@@ -141,6 +143,7 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BANGFU_HOME / "static"
 MEDIA_ROOT = BANGFU_HOME / "media"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise serves from here once collectstatic has run
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},

@@ -35,7 +35,17 @@ class OrganisationAdmin(admin.ModelAdmin):
     search_fields = ["name", "short_name", "names__name"]
     autocomplete_fields = ["parent"]
     readonly_fields = ["merged_into", "closed_on"]
-    fields = ["name", "short_name", "kind", "parent", "active", "needs_review", "notes", "merged_into", "closed_on"]
+    fields = [
+        "name",
+        "short_name",
+        "kind",
+        "parent",
+        "active",
+        "needs_review",
+        "notes",
+        "merged_into",
+        "closed_on",
+    ]
     inlines = [OrganisationNameInline, OrgEventInline]
     actions = ["close_selected", "mark_reviewed"]
 
@@ -44,7 +54,10 @@ class OrganisationAdmin(admin.ModelAdmin):
         try:
             if not change:
                 created = org_create(
-                    name=obj.name, kind=obj.kind, short_name=obj.short_name, parent=obj.parent,
+                    name=obj.name,
+                    kind=obj.kind,
+                    short_name=obj.short_name,
+                    parent=obj.parent,
                     needs_review=obj.needs_review,
                 )
                 obj.pk = created.pk

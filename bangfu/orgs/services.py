@@ -76,7 +76,9 @@ def org_rename(org: Organisation, *, new_name: str, on: dt.date | None = None) -
     old_name = org.name
     if name_key(new_name) == name_key(old_name):
         return org
-    org.names.filter(kind=NameKind.OFFICIAL).update(kind=NameKind.FORMER, valid_until=on - dt.timedelta(days=1))
+    org.names.filter(kind=NameKind.OFFICIAL).update(
+        kind=NameKind.FORMER, valid_until=on - dt.timedelta(days=1)
+    )
     record = org_add_name(org, name=new_name, kind=NameKind.OFFICIAL)
     if record.kind != NameKind.OFFICIAL:  # the new name was already an alias of this unit
         record.kind, record.valid_until = NameKind.OFFICIAL, None
@@ -128,7 +130,9 @@ def _move_references(source: Organisation, into: Organisation) -> dict[str, int]
                         count += 1
                 except IntegrityError:
                     if not getattr(model, "ORG_MERGE_DROPS_DUPLICATES", model._meta.auto_created):
-                        raise OrgError(f"合并时“{model._meta.verbose_name}”出现重复，无法自动合并。") from None
+                        raise OrgError(
+                            f"合并时“{model._meta.verbose_name}”出现重复，无法自动合并。"
+                        ) from None
                     row.delete()
             moved[label] = count
     return moved

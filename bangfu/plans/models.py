@@ -34,7 +34,9 @@ class Plan(TimeStampedModel):
 class Task(models.Model):
     """A task (工作任务) of the table, e.g. 1 基层工会共参与."""
 
-    plan = models.ForeignKey(Plan, verbose_name=_("任务分解表"), on_delete=models.CASCADE, related_name="tasks")
+    plan = models.ForeignKey(
+        Plan, verbose_name=_("任务分解表"), on_delete=models.CASCADE, related_name="tasks"
+    )
     seq = models.PositiveSmallIntegerField(_("序号"))
     label = models.CharField(_("原序号"), max_length=20, blank=True)
     name = models.CharField(_("工作任务"), max_length=200)
@@ -87,10 +89,20 @@ class RoleAssignment(models.Model):
     item = models.ForeignKey(Item, verbose_name=_("工作事项"), on_delete=models.CASCADE, related_name="roles")
     role = models.CharField(_("角色"), max_length=12, choices=Role.choices)
     organisation = models.ForeignKey(
-        Organisation, verbose_name=_("单位"), null=True, blank=True, on_delete=models.PROTECT, related_name="roles"
+        Organisation,
+        verbose_name=_("单位"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="roles",
     )
     group = models.ForeignKey(
-        OrgGroup, verbose_name=_("单位组"), null=True, blank=True, on_delete=models.PROTECT, related_name="roles"
+        OrgGroup,
+        verbose_name=_("单位组"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="roles",
     )
     name_as_written = models.CharField(_("表中写法"), max_length=100)
     position = models.PositiveSmallIntegerField(_("顺序"), default=0)
@@ -126,23 +138,38 @@ class RoleAssignment(models.Model):
 class Target(models.Model):
     """A typed, measurable target read from an item's text. Money is kept in integer fen."""
 
-    item = models.ForeignKey(Item, verbose_name=_("工作事项"), on_delete=models.CASCADE, related_name="targets")
+    item = models.ForeignKey(
+        Item, verbose_name=_("工作事项"), on_delete=models.CASCADE, related_name="targets"
+    )
     position = models.PositiveSmallIntegerField(_("顺序"), default=0)
     kind = models.CharField(_("类型"), max_length=12, choices=TargetKind.choices)
     amount_fen = models.BigIntegerField(_("金额（分）"), null=True, blank=True)
     ratio = models.DecimalField(_("比例"), max_digits=7, decimal_places=4, null=True, blank=True)
     count = models.DecimalField(_("数量"), max_digits=14, decimal_places=2, null=True, blank=True)
     unit = models.CharField(_("单位"), max_length=20, blank=True)
-    scope = models.CharField(_("适用方式"), max_length=8, choices=TargetScope.choices, default=TargetScope.EACH)
+    scope = models.CharField(
+        _("适用方式"), max_length=8, choices=TargetScope.choices, default=TargetScope.EACH
+    )
     base_text = models.CharField(_("比例基数"), max_length=100, blank=True)
-    base_kind = models.CharField(_("基数类型"), max_length=24, choices=BaseKind.choices, blank=True, default="")
+    base_kind = models.CharField(
+        _("基数类型"), max_length=24, choices=BaseKind.choices, blank=True, default=""
+    )
     channel = models.CharField(_("渠道要求"), max_length=40, blank=True)
     parent = models.ForeignKey(
-        "self", verbose_name=_("所属总目标"), null=True, blank=True, on_delete=models.CASCADE, related_name="parts"
+        "self",
+        verbose_name=_("所属总目标"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="parts",
     )
     text = models.TextField(_("原文"))
-    orgs = models.ManyToManyField(Organisation, verbose_name=_("适用单位"), blank=True, related_name="targets")
-    groups = models.ManyToManyField(OrgGroup, verbose_name=_("适用单位组"), blank=True, related_name="targets")
+    orgs = models.ManyToManyField(
+        Organisation, verbose_name=_("适用单位"), blank=True, related_name="targets"
+    )
+    groups = models.ManyToManyField(
+        OrgGroup, verbose_name=_("适用单位组"), blank=True, related_name="targets"
+    )
     subjects_as_written = models.JSONField(_("表中写法"), default=list, blank=True)
 
     class Meta:
@@ -152,7 +179,11 @@ class Target(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=(
-                    Q(kind__in=[TargetKind.AMOUNT, TargetKind.PER_CAPITA], amount_fen__isnull=False, amount_fen__gte=0)
+                    Q(
+                        kind__in=[TargetKind.AMOUNT, TargetKind.PER_CAPITA],
+                        amount_fen__isnull=False,
+                        amount_fen__gte=0,
+                    )
                     | Q(kind=TargetKind.RATIO, ratio__isnull=False, ratio__gt=0, ratio__lte=1)
                     | Q(kind=TargetKind.COUNT, count__isnull=False, count__gte=0)
                 ),

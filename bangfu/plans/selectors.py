@@ -22,7 +22,9 @@ def plan_tasks(plan: Plan) -> QuerySet[Task]:
     items = Item.objects.order_by("seq").prefetch_related(
         Prefetch(
             "roles",
-            queryset=RoleAssignment.objects.select_related("organisation", "group").order_by("role", "position"),
+            queryset=RoleAssignment.objects.select_related("organisation", "group").order_by(
+                "role", "position"
+            ),
         ),
         Prefetch("targets", queryset=Target.objects.prefetch_related("orgs", "groups").order_by("position")),
     )

@@ -65,7 +65,10 @@ class _Resolver:
         if match.ambiguous or self.orgs.resolve(main).found:
             main, alias = name, None
         org = org_create(
-            name=main, kind=guess_kind(name), aliases=[a for a in (alias, name) if a and a != main], needs_review=True
+            name=main,
+            kind=guess_kind(name),
+            aliases=[a for a in (alias, name) if a and a != main],
+            needs_review=True,
         )
         self.created.append(org)
         for written in {main, name, *(a for a in [alias] if a)}:
@@ -101,7 +104,9 @@ def _save_tasks(plan: Plan, parsed: ParsedPlan, resolver: _Resolver) -> None:
         (Role.COOPERATING, "cooperating"),
     )
     for parsed_task in parsed.tasks:
-        task = Task.objects.create(plan=plan, seq=parsed_task.seq, label=parsed_task.label, name=parsed_task.name)
+        task = Task.objects.create(
+            plan=plan, seq=parsed_task.seq, label=parsed_task.label, name=parsed_task.name
+        )
         for parsed_item in parsed_task.items:
             item = Item.objects.create(
                 task=task,
@@ -129,7 +134,9 @@ def _save_tasks(plan: Plan, parsed: ParsedPlan, resolver: _Resolver) -> None:
             saved: list[Target] = []
             for position, parsed_target in enumerate(parsed_item.targets):
                 parent = saved[parsed_target.parent] if parsed_target.parent is not None else None
-                target = Target.objects.create(item=item, position=position, parent=parent, **_target_fields(parsed_target))
+                target = Target.objects.create(
+                    item=item, position=position, parent=parent, **_target_fields(parsed_target)
+                )
                 subjects = [resolver.resolve(name) for name in parsed_target.orgs]
                 target.orgs.set([s for s in subjects if isinstance(s, Organisation)])
                 target.groups.set([s for s in subjects if isinstance(s, OrgGroup)])

@@ -31,19 +31,48 @@ def test_shipped_list_has_the_18_units_with_targets_and_every_department(cixi_or
     town_level = Organisation.objects.filter(kind__in=TOWN_LEVEL)
     assert town_level.count() == 18
     index = org_name_index()
-    for name in ["周巷镇", "龙山镇（滨海区管委会）", "滨海区管委会", "慈溪高新区管委会", "长河镇", "白沙路街道"]:
+    for name in [
+        "周巷镇",
+        "龙山镇（滨海区管委会）",
+        "滨海区管委会",
+        "慈溪高新区管委会",
+        "长河镇",
+        "白沙路街道",
+    ]:
         assert index.resolve(name).found, name
     for name in [
-        "市总工会", "市商务局", "市对口支援办", "市财政局", "市机关事务管理局", "市教育局", "市卫生健康局",
-        "市国有资产管理中心", "市委直属机关工委", "市金融发展服务中心", "市农业农村局", "市工商联",
-        "前方工作组", "前方工作队", "市民政局", "市文广旅体局", "市农合联执委会（市供销社）", "慈溪工贸集团",
-        "市市场监督管理局", "慈溪农旅集团", "市委宣传部", "市融媒体中心", "市山海协作办",
+        "市总工会",
+        "市商务局",
+        "市对口支援办",
+        "市财政局",
+        "市机关事务管理局",
+        "市教育局",
+        "市卫生健康局",
+        "市国有资产管理中心",
+        "市委直属机关工委",
+        "市金融发展服务中心",
+        "市农业农村局",
+        "市工商联",
+        "前方工作组",
+        "前方工作队",
+        "市民政局",
+        "市文广旅体局",
+        "市农合联执委会（市供销社）",
+        "慈溪工贸集团",
+        "市市场监督管理局",
+        "慈溪农旅集团",
+        "市委宣传部",
+        "市融媒体中心",
+        "市山海协作办",
         "市电商协会（市电商公共服务中心）",
     ]:
         assert index.resolve(name).found, name
     assert index.resolve("前方工作组").key == index.resolve("前方工作队").key
     assert set(OrgGroup.objects.values_list("name", flat=True)) >= {
-        "各镇（街道）", "各管委会", "其他市级各部门", "各基层工会",
+        "各镇（街道）",
+        "各管委会",
+        "其他市级各部门",
+        "各基层工会",
     }
 
 
@@ -53,7 +82,11 @@ def test_loading_twice_changes_nothing(cixi_orgs):
 
     again = orgs_load_file(settings.BASE_DIR / "data" / "cixi_orgs.json")
     assert again.created == [] and again.groups_created == [] and again.names_added == 0
-    assert (Organisation.objects.count(), OrganisationName.objects.count(), OrgGroup.objects.count()) == before
+    assert (
+        Organisation.objects.count(),
+        OrganisationName.objects.count(),
+        OrgGroup.objects.count(),
+    ) == before
 
 
 def test_group_members_resolve_from_kinds(cixi_orgs):
@@ -68,7 +101,9 @@ def test_group_members_resolve_from_kinds(cixi_orgs):
 def test_other_departments_leave_out_the_named_ones(cixi_orgs):
     others = OrgGroup.objects.get(name="其他市级各部门")
     named = Organisation.objects.filter(name__in=["市商务局", "市财政局"])
-    members = set(group_members(others, exclude_ids=named.values_list("pk", flat=True)).values_list("name", flat=True))
+    members = set(
+        group_members(others, exclude_ids=named.values_list("pk", flat=True)).values_list("name", flat=True)
+    )
     assert "市商务局" not in members and "市财政局" not in members
     assert "市民政局" in members
 
@@ -116,14 +151,19 @@ def test_rename_keeps_the_old_name_as_a_former_name():
     index = org_name_index()
     assert index.resolve("市卫生局").key == org.pk
     assert index.resolve("慈溪市卫生健康局").key == org.pk
-    assert org.events.filter(kind=OrgEventKind.RENAMED).get().detail == {"from": "市卫生局", "to": "市卫生健康局"}
+    assert org.events.filter(kind=OrgEventKind.RENAMED).get().detail == {
+        "from": "市卫生局",
+        "to": "市卫生健康局",
+    }
 
 
 def _plan_with_roles(org: Organisation) -> tuple[RoleAssignment, Target]:
     plan = Plan.objects.create(year=2022, title="测试表")
     task = Task.objects.create(plan=plan, seq=1, name="任务")
     item = Item.objects.create(task=task, seq=1, content="采购对口地区农特产品150万元。")
-    role = RoleAssignment.objects.create(item=item, role=Role.RESPONSIBLE, organisation=org, name_as_written=org.name)
+    role = RoleAssignment.objects.create(
+        item=item, role=Role.RESPONSIBLE, organisation=org, name_as_written=org.name
+    )
     target = Target.objects.create(item=item, kind=TargetKind.AMOUNT, amount_fen=150_000_000, text="150万元")
     target.orgs.add(org)
     return role, target
@@ -135,7 +175,9 @@ def test_merge_moves_names_units_roles_and_targets():
     child = OrganisationFactory(name="东山街道总工会", kind=OrgKind.UNION, parent=source)
     role, target = _plan_with_roles(source)
     # `into` already has the same role on the item: the duplicate is dropped, not doubled.
-    RoleAssignment.objects.create(item=role.item, role=Role.RESPONSIBLE, organisation=into, name_as_written="浒山街道")
+    RoleAssignment.objects.create(
+        item=role.item, role=Role.RESPONSIBLE, organisation=into, name_as_written="浒山街道"
+    )
     group = OrgGroupFactory(kinds=[])
     group.members.add(source, into)
 

@@ -1,0 +1,38 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Channel(models.TextChoices):
+    PLATFORM_832 = "832", _("832平台")
+    OFFLINE = "offline", _("线下采购")
+    FAIR = "fair", _("展销会")
+    ECOMMERCE = "ecommerce", _("电商平台")
+    COUNTER = "counter", _("专柜")
+    OTHER = "other", _("其他")
+
+
+class Category(models.TextChoices):
+    UNKNOWN = "", _("未注明")
+    CANTEEN = "canteen", _("食堂食材")
+    UNION_GIFT = "union_gift", _("工会慰问品")
+    RAW_MATERIAL = "raw_material", _("企业原料")
+    PERSONAL = "personal", _("个人消费")
+    OTHER = "other", _("其他")
+
+
+class RecordStatus(models.TextChoices):
+    DRAFT = "draft", _("草稿")
+    SUBMITTED = "submitted", _("已提交")
+    APPROVED = "approved", _("已审核")
+    RETURNED = "returned", _("已退回")
+
+
+class BatchKind(models.TextChoices):
+    LEDGER = "ledger", _("单位台账")
+    PLATFORM_832 = "platform_832", _("832平台导出")
+
+
+class RowOutcome(models.TextChoices):
+    REJECTED = "rejected", _("被拒绝")
+    DUPLICATE = "duplicate", _("重复")
+    SKIPPED = "skipped", _("跳过")

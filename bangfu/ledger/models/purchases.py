@@ -1,0 +1,134 @@
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from bangfu.common.models import TimeStampedModel
+from bangfu.common.money import format_yuan
+from bangfu.orgs.models import Organisation
+from bangfu.regions.models import Region
+
+from ..choices import Category, Channel, RecordStatus
+from .batches import ImportBatch
+from .catalog import Product, Supplier
+
+
+class Purchase(TimeStampedModel):
+    """One purchase of assistance products, stored once however many files it appears in.
+
+    The amount is integer fen. Eligibility is not decided here: the origin county, channel and category
+    are recorded, and each target decides which purchases count.
+    """
+
+    purchaser = models.ForeignKey(
+        Organisation,
+        verbose_name=_("采购单位"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="purchases",
+    )
+    purchaser_name = models.CharField(_("采购单位（原文）"), max_length=200)
+    reporting_org = models.ForeignKey(
+        Organisation,
+        verbose_name=_("填报单位"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reported_purchases",
+    )
+    date = models.DateField(_("采购日期"))
+    amount_fen = models.BigIntegerField(_("金额（分）"))
+    product = models.CharField(_("产品"), max_length=200, blank=True)
+    supplier = models.CharField(_("供应商"), max_length=200, blank=True)
+    product_ref = models.ForeignKey(
+        Product,
+        verbose_name=_("产品目录"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="purchases",
+    )
+    supplier_ref = models.ForeignKey(
+        Supplier,
+        verbose_name=_("供应商目录"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="purchases",
+    )
+    origin = models.CharField(_("产地（原文）"), max_length=200, blank=True)
+    origin_region = models.ForeignKey(
+        Region,
+        verbose_name=_("产地（县）"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="purchases",
+    )
+    channel = models.CharField(_("采购渠道"), max_length=10, choices=Channel.choices, default=Channel.OTHER)
+    category = models.CharField(
+        _("采购类别"), max_length=16, choices=Category.choices, blank=True, default=""
+    )
+    quantity = models.DecimalField(_("数量"), max_digits=16, decimal_places=3, null=True, blank=True)
+    quantity_unit = models.CharField(_("计量单位"), max_length=20, blank=True)
+    order_no = models.CharField(_("订单号/发票号"), max_length=100, blank=True)
+    order_key = models.CharField(_("订单号（规范化）"), max_length=100, blank=True, db_index=True)
+    dedupe_key = models.CharField(_("去重键"), max_length=140, blank=True)
+    remarks = models.TextField(_("备注"), blank=True)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=RecordStatus.choices, default=RecordStatus.SUBMITTED
+    )
+    batch = models.ForeignKey(
+        ImportBatch,
+        verbose_name=_("导入批次"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="purchases",
+    )
+    sheet = models.CharField(_("工作表"), max_length=100, blank=True)
+    row_number = models.PositiveIntegerField(_("行号"), null=True, blank=True)
+    raw = models.JSONField(_("原始值"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("采购记录")
+        verbose_name_plural = _("采购记录")
+        ordering = ["-date", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dedupe_key"], condition=~Q(dedupe_key=""), name="purchase_unique_dedupe_key"
+            ),
+            models.CheckConstraint(condition=Q(amount_fen__gt=0), name="purchase_amount_positive"),
+        ]
+        indexes = [
+            models.Index(fields=["purchaser", "date"], name="purchase_purchaser_date"),
+            models.Index(fields=["date"], name="purchase_date"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.purchaser_name} {self.date} {format_yuan(self.amount_fen)}元"
+
+
+class PurchaseSighting(models.Model):
+    """Another place the same purchase was found (a duplicate row), kept for tracing and reconciliation."""
+
+    purchase = models.ForeignKey(
+        Purchase, verbose_name=_("采购记录"), on_delete=models.CASCADE, related_name="sightings"
+    )
+    batch = models.ForeignKey(
+        ImportBatch, verbose_name=_("导入批次"), on_delete=models.CASCADE, related_name="sightings"
+    )
+    sheet = models.CharField(_("工作表"), max_length=100, blank=True)
+    row_number = models.PositiveIntegerField(_("行号"))
+    purchaser_name = models.CharField(_("采购单位（原文）"), max_length=200, blank=True)
+    raw = models.JSONField(_("原始值"), default=list)
+
+    class Meta:
+        verbose_name = _("重复出现")
+        verbose_name_plural = _("重复出现")
+        ordering = ["purchase_id", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.batch} {self.sheet} 第{self.row_number}行"

@@ -1,0 +1,300 @@
+"""Opening a purchase ledger: find each sheet's header, then stream its rows, classified.
+
+Pure Python, no Django. ``open_ledger`` reads only what it needs to find the headers (the first rows of
+each sheet; for a workbook, python-calamine loads each sheet once and the loaded sheet is kept until
+``rows()`` has gone through it); ``LedgerFile.rows()`` is a generator, so a million-row file is never
+held as a million row objects.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from decimal import Decimal
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+from bangfu.common.tables import (
+    SUFFIXES,
+    csv_head,
+    detect_encoding,
+    file_digest,
+    file_kind,
+    fill_merged,
+    is_reader_error,
+    load_sheet,
+    merged_fill,
+    open_text,
+    open_workbook,
+    reader_error,
+    sheet_records,
+    undecodable_error,
+    worksheet_names,
+)
+
+from .headers import (
+    AMOUNT_SCALES,
+    HEADER_SCAN_ROWS,
+    amount_unit_in,
+    find_header,
+    header_text,
+    mentions_platform,
+    reporting_unit_in,
+    title_text,
+)
+from .model import LedgerReadError, LedgerRow, SheetLayout
+from .rows import classify_rows
+from .values import cell_text
+
+# Columns whose merged cells (one value over several rows) hold the value of every row they cover. Not
+# amounts, quantities or order numbers: an amount merged over an order's lines is the order's, once.
+_FILL_MERGED = (
+    "purchaser",
+    "date",
+    "product",
+    "supplier",
+    "origin",
+    "channel",
+    "category",
+    "status",
+    "remarks",
+)
+_SUMMARY_FIELDS = frozenset({"purchaser", "amount", "remarks", "quantity", "category", "channel"})
+
+
+class LedgerFile:
+    """An opened ledger: its sheets' layouts, warnings and hints, and :meth:`rows`.
+
+    Not thread-safe; iterate :meth:`rows` from one thread at a time (it may be iterated again).
+    """
+
+    name: str
+    sha256: str
+    size: int
+    #: "excel" or "csv".
+    format: str
+    #: For CSV: "utf-8", "utf-8-sig", "gb18030" (read as a superset of GBK) or "utf-16"; else None.
+    encoding: str | None
+    #: For CSV: ",", "\t" or ";"; else None.
+    delimiter: str | None
+    sheets: list[SheetLayout]
+    warnings: list[str]
+    reporting_unit_hint: str | None
+    looks_like_832_export: bool
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        sha256: str,
+        size: int,
+        format: str,
+        encoding: str | None = None,
+        delimiter: str | None = None,
+        default_purchaser: str | None = None,
+    ) -> None:
+        self.path = path
+        self.name = path.name
+        self.sha256 = sha256
+        self.size = size
+        self.format = format
+        self.encoding = encoding
+        self.delimiter = delimiter
+        self.sheets = []
+        self.warnings = []
+        self.reporting_unit_hint = None
+        self.looks_like_832_export = False
+        self.default_purchaser = default_purchaser
+        self._workbook: Any = None
+        self._head = b""
+        self._cover_hint: str | None = None
+        self._loaded: dict[str, Any] = {}
+
+    def __repr__(self) -> str:
+        sheets = ", ".join(f"{s.name}@{s.header_row}" for s in self.sheets)
+        return f"<LedgerFile {self.name} [{sheets}]>"
+
+    def rows(self) -> Iterator[LedgerRow]:
+        """Every row after the header of every sheet, in file order, each exactly once with its kind."""
+        for layout in self.sheets:
+            if self.format == "csv":
+                yield from self._csv_rows(layout)
+            else:
+                yield from self._sheet_rows(layout)
+
+    def _csv_rows(self, layout: SheetLayout) -> Iterator[LedgerRow]:
+        assert self.encoding is not None and self.delimiter is not None
+        with open_text(self.path, self.encoding) as handle:
+            # csv.reader feeds the classifier directly: no Python generator in between on the hot path.
+            reader = csv.reader(handle, delimiter=self.delimiter)
+            try:
+                yield from classify_rows(
+                    layout,
+                    islice(reader, layout.header_row, None),
+                    first_row=layout.header_row + 1,
+                    typed=False,
+                    default_purchaser=self.default_purchaser,
+                )
+            except UnicodeDecodeError as exc:
+                raise undecodable_error(self.path, self.name, self.encoding) from exc
+            except csv.Error as exc:
+                raise LedgerReadError(f"文件“{self.name}”第{reader.line_num}行不是有效的CSV：{exc}") from exc
+
+    def _sheet_rows(self, layout: SheetLayout) -> Iterator[LedgerRow]:
+        loaded = self._loaded.pop(layout.name, None)  # freed once its rows have been read
+        if loaded is None:
+            loaded = load_sheet(self._open_workbook(), self.name, layout.name)
+        records = sheet_records(loaded)
+        fill_columns = [layout.columns[name] for name in _FILL_MERGED if name in layout.columns]
+        spans = merged_fill(loaded, fill_columns, layout.header_row)
+        if spans:
+            records = fill_merged(records, spans)
+        try:
+            yield from classify_rows(
+                layout,
+                islice(records, layout.header_row, None),
+                first_row=layout.header_row + 1,
+                typed=True,
+                default_purchaser=self.default_purchaser,
+            )
+        except BaseException as exc:
+            if is_reader_error(exc):
+                raise reader_error(self.name, exc) from exc
+            raise
+
+    def close(self) -> None:
+        """Free the loaded sheets and the workbook (rows() reopens the file if called again)."""
+        self._loaded.clear()
+        if self._workbook is not None:
+            self._workbook.close()
+            self._workbook = None
+
+    def _open_workbook(self) -> Any:
+        if self._workbook is None:
+            self._workbook = open_workbook(self.path, self.name, self._head)
+        return self._workbook
+
+    # --- building ----------------------------------------------------------------------------------
+
+    def _add_sheet(self, sheet: str, head: list[list[str]], amount_unit_hint: str | None) -> bool:
+        """Find the header among the first rows of a sheet; False (with a warning) when there is none."""
+        if not any(any(cell.strip() for cell in row) for row in head):
+            self.warnings.append(f"工作表“{sheet}”是空表，已跳过")
+            return False
+        found = find_header(head)
+        if found is None:
+            self.warnings.append(f"工作表“{sheet}”未找到表头，已跳过")
+            # A cover sheet may still say who reports ("填报单位：…").
+            self._cover_hint = self._cover_hint or reporting_unit_in(head)
+            return False
+        index, mapped = found
+        titles = [text for row in head[:index] if (text := title_text(row))]
+        unit = mapped.amount_unit or amount_unit_in(titles) or (amount_unit_hint or "元")
+        layout = SheetLayout(
+            name=sheet,
+            header_row=index + 1,
+            headers=[header_text(cell) for cell in head[index]],
+            columns=mapped.columns,
+            amount_scale=AMOUNT_SCALES.get(unit, Decimal(1)),
+            title_rows=titles,
+            quantity_unit=mapped.quantity_unit,
+            seq_column=mapped.seq_column,
+            refund_columns=mapped.refund_columns,
+        )
+        self.sheets.append(layout)
+        if self.reporting_unit_hint is None:
+            self.reporting_unit_hint = reporting_unit_in(head[:index])
+        if mentions_platform(sheet, *titles, *layout.headers):
+            self.looks_like_832_export = True
+        return True
+
+    def _finish(self) -> None:
+        if not self.sheets:
+            details = "；".join(self.warnings)
+            raise LedgerReadError(
+                f"文件“{self.name}”中没有找到表头（需要金额列，以及采购单位、商品、日期或订单号之一）"
+                + (f"：{details}" if details else "")
+            )
+        # A workbook with a detail sheet and a per-unit summary sheet (单位 + 金额, no date, product or
+        # order number): the summary repeats the details' money and is not a list of purchases.
+        detailed = [s for s in self.sheets if "date" in s.columns]
+        if detailed:
+            for layout in list(self.sheets):
+                if "date" not in layout.columns and set(layout.columns) <= _SUMMARY_FIELDS:
+                    self.sheets.remove(layout)
+                    self.warnings.append(f"工作表“{layout.name}”没有日期、商品和订单号列，视为汇总表，已跳过")
+                    self._loaded.pop(layout.name, None)
+        for layout in self.sheets:
+            if "date" not in layout.columns:
+                self.warnings.append(f"工作表“{layout.name}”没有日期列，其中的行都将被拒绝")
+            if "purchaser" not in layout.columns and not self.default_purchaser:
+                self.warnings.append(f"工作表“{layout.name}”没有采购单位列，请在导入时指定采购单位")
+        if mentions_platform(self.name):
+            self.looks_like_832_export = True
+        if self.reporting_unit_hint is None:
+            self.reporting_unit_hint = self._cover_hint
+
+
+def open_ledger(
+    path: str | Path,
+    *,
+    amount_unit_hint: str | None = None,
+    default_purchaser: str | None = None,
+) -> LedgerFile:
+    """Open a ledger or platform export (.xlsx, .xls, .csv in UTF-8, UTF-8 with BOM or GBK/GB18030).
+
+    ``amount_unit_hint`` ("元" or "万元") is the unit of bare amounts when neither the amount header
+    nor a title row ("单位：万元") says; ``default_purchaser`` fills rows without a purchaser. Raises
+    :class:`LedgerReadError` (a Chinese message naming the file) for an unreadable or unsupported file,
+    or when no sheet has a recognisable header.
+    """
+    if amount_unit_hint not in (None, "元", "万元"):
+        raise ValueError(f"amount_unit_hint must be '元' or '万元', not {amount_unit_hint!r}")
+    path = Path(path)
+    name = path.name
+    suffix = path.suffix.lower()
+    if suffix not in SUFFIXES:
+        raise LedgerReadError(
+            f"不支持文件“{name}”的类型（{suffix or '无扩展名'}）；请提供 .xlsx、.xls 或 .csv 文件"
+        )
+    try:
+        sha256, head, size = file_digest(path)
+    except FileNotFoundError:
+        raise LedgerReadError(f"文件“{name}”不存在") from None
+    except IsADirectoryError:
+        raise LedgerReadError(f"“{name}”是文件夹，不是文件") from None
+    except OSError as exc:
+        raise LedgerReadError(f"无法读取文件“{name}”：{exc.strerror or exc}") from exc
+    if size == 0:
+        raise LedgerReadError(f"文件“{name}”是空文件")
+    kind = file_kind(name, head)
+    if kind == "excel":
+        ledger = LedgerFile(
+            path, sha256=sha256, size=size, format="excel", default_purchaser=default_purchaser
+        )
+        workbook = open_workbook(path, name, head)
+        ledger._workbook, ledger._head = workbook, head
+        for sheet in worksheet_names(workbook):
+            loaded = load_sheet(workbook, name, sheet)
+            first = [
+                [cell if type(cell) is str else cell_text(cell) for cell in record]
+                for record in islice(sheet_records(loaded), HEADER_SCAN_ROWS)
+            ]
+            if ledger._add_sheet(sheet, first, amount_unit_hint):
+                ledger._loaded[sheet] = loaded
+    else:
+        encoding = detect_encoding(path, name)
+        first, delimiter = csv_head(path, name, encoding, HEADER_SCAN_ROWS)
+        ledger = LedgerFile(
+            path,
+            sha256=sha256,
+            size=size,
+            format="csv",
+            encoding=encoding,
+            delimiter=delimiter,
+            default_purchaser=default_purchaser,
+        )
+        ledger._add_sheet(path.stem, first, amount_unit_hint)
+    ledger._finish()
+    return ledger

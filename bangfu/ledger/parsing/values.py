@@ -1,0 +1,258 @@
+"""Cell values of a purchase ledger: amounts in fen, order keys, channels, categories, cancelled orders.
+
+Pure Python, no Django. The functions here are called once per row, so the common case takes a fast path
+(``Decimal(text)``, a dict lookup) and the general parsers of ``bangfu.common`` only run when it fails.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from bangfu.common.numbers import parse_amount_yuan, parse_number
+from bangfu.common.tables import cell_text, float_text
+from bangfu.common.text import clean_cell, join_lines, squash
+
+_HUNDRED = Decimal(100)
+_ONE = Decimal(1)
+_WAN = Decimal(10_000)
+#: Amounts of 10 万亿元 (10**13 元) and more are refused as typing errors (far below 2**63 fen).
+_MAX_YUAN_DIGITS = 13
+
+
+# --- cell text --------------------------------------------------------------------------------------
+
+
+def number_text(value: object) -> str:
+    """A numeric cell as the text to parse an amount or quantity from.
+
+    Excel keeps 15 significant digits; a float such as ``0.30000000000000004`` (a formula's result shown
+    as 0.3) is read as Excel shows it, not as its binary expansion.
+    """
+    if type(value) is float:
+        return format(value, ".15g")
+    return cell_text(value)
+
+
+def tidy_text(text: str) -> str:
+    """A text cell for a field: stripped; a wrapped cell joined into one line."""
+    text = text.strip()
+    if "\n" in text or "\r" in text:
+        return join_lines(clean_cell(text))
+    return text
+
+
+# --- amounts ----------------------------------------------------------------------------------------
+
+
+class AmountError(ValueError):
+    """Why an amount cell is not a valid amount (a Chinese message without the location)."""
+
+
+def amount_to_fen(text: str, scale: Decimal = _ONE) -> int:
+    """An amount cell (stripped text) in fen; ``scale`` is 元 per unit of a bare number (1 or 10000).
+
+    ``"1,280.00"``, ``"１２８０"``, ``"1.5万"``, ``"3000元"``, ``"1.2亿"``, ``"¥12.5"`` are understood; a unit
+    written in the cell wins over ``scale`` (``"1.5万"`` is 15000 元 in a 万元 column too). Amounts finer
+    than a fen are rounded half up only in a 万元 column (``0.12345`` 万元 = 1234.50 元); elsewhere they are
+    refused. Zero and negative amounts are returned; the caller decides what they mean.
+    """
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        value = None
+    if value is not None and value.is_finite():
+        if scale != _ONE:
+            value *= scale
+    else:
+        parsed = parse_amount_yuan(text, "万元" if scale == _WAN else "元")
+        if parsed is None:
+            raise AmountError(f"“{text}”不是有效金额")
+        value = parsed
+    if value and value.adjusted() >= _MAX_YUAN_DIGITS:
+        raise AmountError(f"“{text}”金额过大")
+    fen = value * _HUNDRED
+    whole = int(fen)
+    if whole != fen:
+        if scale != _WAN:
+            raise AmountError(f"“{text}”超过两位小数，金额精确到分")
+        whole = int(fen.quantize(_ONE, rounding=ROUND_HALF_UP))
+    return whole
+
+
+# --- quantities -------------------------------------------------------------------------------------
+
+_QUANTITY_WITH_UNIT_RE = re.compile(r"([+-]?\d[\d,]*(?:\.\d+)?)\s*([^\d\s.,][^\d]{0,5})")
+
+
+def parse_quantity(text: str) -> tuple[Decimal | None, str]:
+    """A quantity cell: ``"12"`` → (12, ""), ``"5箱"`` → (5, "箱"), ``"１,200"`` → (1200, ""); (None, "")
+    when it is not a number (the text stays in ``raw``)."""
+    if not text:
+        return None, ""
+    try:
+        value = Decimal(text)
+        if value.is_finite():
+            return value, ""
+    except InvalidOperation:
+        pass
+    number = parse_number(text)
+    if number is not None:
+        return number, ""
+    match = _QUANTITY_WITH_UNIT_RE.fullmatch(unicodedata.normalize("NFKC", text).strip())
+    if match:
+        number = parse_number(match.group(1))
+        if number is not None:
+            return number, match.group(2).strip()
+    return None, ""
+
+
+# --- order numbers ----------------------------------------------------------------------------------
+
+_EXCEL_FORMULA_TEXT_RE = re.compile(r'=\s*"(.*)"')
+_SCIENTIFIC_RE = re.compile(r"[+-]?\d(?:\.\d+)?E[+-]?\d+")
+_FLOAT_ARTEFACT_RE = re.compile(r"(\d+)\.0+")
+
+
+def normalise_order_key(value: object) -> str:
+    """The de-duplication key of an order or invoice number; "" when there is none.
+
+    NFKC (full-width → ASCII), no whitespace, upper case, no leading apostrophe (Excel's "store as text"
+    mark) and no ``="…"`` wrapper (how exports keep long numbers as text). A number Excel stored as a float
+    is written as its integer digits: ``2.02203150001e+15`` → ``"2022031500010000"``. Excel keeps only 15
+    significant digits, so a longer number typed into a numeric cell has already lost its last digits in
+    the file and cannot be recovered from the float; a number shown in scientific notation in a CSV
+    (``"2.02203E+15"``) has lost even more and gives no key at all (such rows are then de-duplicated on
+    their content, never on a key that different orders could share).
+    """
+    if value is None:
+        return ""
+    if type(value) is float:
+        text = float_text(value)
+    elif isinstance(value, int | Decimal):
+        text = str(value)
+    else:
+        text = str(value).strip()
+    if not text:
+        return ""
+    if text.isascii() and text.isalnum():
+        return text.upper()
+    text = unicodedata.normalize("NFKC", text)
+    match = _EXCEL_FORMULA_TEXT_RE.fullmatch(text.strip())
+    if match:
+        text = match.group(1)
+    text = squash(text).lstrip("'`").upper()
+    if _SCIENTIFIC_RE.fullmatch(text):
+        return ""
+    match = _FLOAT_ARTEFACT_RE.fullmatch(text)
+    if match:
+        return match.group(1)
+    return text
+
+
+# --- channels and categories ------------------------------------------------------------------------
+
+_ONLINE_WORDS = (
+    "电商", "网购", "网店", "线上", "网上", "网络", "淘宝", "天猫", "京东", "拼多多", "抖音", "快手", "直播",
+    "微信", "小程序", "商城", "政采云", "平台", "APP",
+)  # fmt: skip
+_OFFLINE_WORDS = (
+    "线下", "直采", "直购", "自购", "实体", "门店", "超市", "市场", "现场", "定点", "协议", "订单", "直供",
+    "采购", "购买", "批发",
+)  # fmt: skip
+_CHANNEL_RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("832平台", ("832", "脱贫地区农副产品", "网络销售平台")),
+    ("展销会", ("展销", "展会", "博览会", "推介会", "展览", "农博会", "年货节", "交易会", "洽谈会")),
+    ("专柜", ("专柜", "专馆", "专区", "帮扶馆", "消费帮扶中心", "智能柜", "售货柜", "展示中心")),
+    ("电商平台", _ONLINE_WORDS),
+    ("线下采购", _OFFLINE_WORDS),
+)
+_CATEGORY_RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("食堂食材", ("食堂", "食材", "伙食", "餐厅", "膳食", "配餐", "厨房")),
+    (
+        "工会慰问品",
+        ("慰问", "福利", "工会", "节日", "过节", "春节", "中秋", "端午", "元旦", "三八", "妇女节"),
+    ),
+    ("企业原料", ("原料", "原材料", "生产", "加工")),
+    ("个人消费", ("个人", "自购", "自用", "家庭", "私人")),
+)
+_OTHER_WORDS = ("其他", "其它")
+_channel_cache: dict[str, str] = {}
+_category_cache: dict[str, str] = {}
+
+
+def _classify(text: str, rules: tuple[tuple[str, tuple[str, ...]], ...], names: tuple[str, ...]) -> str:
+    key = squash(unicodedata.normalize("NFKC", text)).upper()
+    if not key:
+        return ""
+    if key in names:
+        return key
+    for name, words in rules:
+        if any(word in key for word in words):
+            return name
+    return "其他"
+
+
+def normalise_channel(text: str) -> str:
+    """``"832平台采购"`` → "832平台", ``"消费帮扶专柜"`` → "专柜", ``"京东"`` → "电商平台", "" → ""; anything
+    else that is written is "其他"."""
+    found = _channel_cache.get(text)
+    if found is None:
+        found = _classify(
+            text, _CHANNEL_RULES, ("832平台", "线下采购", "展销会", "电商平台", "专柜", *_OTHER_WORDS)
+        )
+        if found == "其它":
+            found = "其他"
+        if len(_channel_cache) < 4096:
+            _channel_cache[text] = found
+    return found
+
+
+def normalise_category(text: str) -> str:
+    """``"食材"``/``"食堂"`` → "食堂食材", ``"节日福利"``/``"工会"`` → "工会慰问品", ``"原材料"`` → "企业原料",
+    ``"个人"`` → "个人消费", "" → ""; anything else that is written is "其他"."""
+    found = _category_cache.get(text)
+    if found is None:
+        found = _classify(
+            text, _CATEGORY_RULES, ("食堂食材", "工会慰问品", "企业原料", "个人消费", *_OTHER_WORDS)
+        )
+        if found == "其它":
+            found = "其他"
+        if len(_category_cache) < 4096:
+            _category_cache[text] = found
+    return found
+
+
+# --- cancelled orders -------------------------------------------------------------------------------
+
+# "未退款", "无退货", "不取消" are not cancellations.
+_NOT = r"(?<![未无不非没否])"
+_CANCEL_WORDS = r"取消|撤销|撤单|退款成功|已退款|全额退款|退款完成|已关闭|交易关闭|订单关闭|作废|退货"
+#: In a status column: the words above, a bare "关闭", and orders never paid.
+_STATUS_CANCEL_RE = re.compile(
+    rf"{_NOT}(?:{_CANCEL_WORDS}|关闭)|待付款|待支付|未付款|未支付|支付失败|交易失败"
+)
+#: In a remark only the explicit words count ("店铺已关闭" is not; "已关闭" alone is, alas, ambiguous).
+_REMARK_CANCEL_RE = re.compile(rf"{_NOT}(?:{_CANCEL_WORDS})")
+_status_cache: dict[str, bool] = {}
+
+
+def status_cancels(status: str) -> bool:
+    """Whether a status cell says the order is not a purchase: cancelled, refunded, closed, void, unpaid."""
+    found = _status_cache.get(status)
+    if found is None:
+        found = bool(_STATUS_CANCEL_RE.search(squash(status)))
+        if len(_status_cache) < 4096:
+            _status_cache[status] = found
+    return found
+
+
+def remark_cancels(remark: str) -> bool:
+    """Whether a remark says the order was cancelled or refunded (``"已退款"``, ``"订单取消"``)."""
+    return bool(_REMARK_CANCEL_RE.search(remark))
+
+
+def mentions_refund(text: str) -> bool:
+    """A negative amount with a refund/return remark is a refund line, not an error."""
+    return "退" in text

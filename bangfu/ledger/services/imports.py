@@ -1,0 +1,451 @@
+"""Importing a purchase ledger or platform export: every row is stored, rejected with its reason,
+recognised as a duplicate of a stored purchase, or skipped (blank, total, note, cancelled).
+
+The flow: the pure reader (`ledger.parsing`) streams classified rows → names are resolved through
+per-import caches → rows are de-duplicated (same order number and amount across all files; same full
+content within a file) → purchases are written in batches with one `executemany` → problem rows are kept
+in the database and in an `.xlsx` report. The whole import is one transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from bangfu.common.money import fen_to_yuan
+from bangfu.orgs.models import Organisation
+
+from ..choices import BatchKind, Channel, RecordStatus, RowOutcome
+from ..models import ImportBatch, Purchase, PurchaseSighting, RejectedRow
+from ..parsing import LedgerFile, LedgerReadError, LedgerRow, open_ledger
+from ..reporting import ProblemRow, write_problem_report
+from ..resolving import (
+    CATEGORY_BY_LABEL,
+    CHANNEL_BY_LABEL,
+    CatalogResolver,
+    PurchaserResolver,
+    RegionResolver,
+)
+
+FLUSH_EVERY = 5000
+SKIP_KINDS = {"blank", "total", "note", "cancelled"}
+
+
+class LedgerImportError(Exception):
+    """A file that cannot be imported at all; the message is for the user (Chinese)."""
+
+
+@dataclass
+class ImportSummary:
+    file: str
+    sha256: str
+    accepted: int = 0
+    rejected: int = 0
+    duplicates: int = 0
+    skipped: int = 0
+    total_fen: int = 0
+    report: str = ""
+    batch_id: int | None = None
+    already_imported: bool = False
+    reporting_org: str | None = None
+    unassigned: list[str] = field(default_factory=list)
+    created_orgs: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def rows(self) -> int:
+        return self.accepted + self.rejected + self.duplicates + self.skipped
+
+    @property
+    def total_yuan(self) -> Decimal:
+        return fen_to_yuan(self.total_fen)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "accepted": self.accepted,
+            "rejected": self.rejected,
+            "duplicates": self.duplicates,
+            "skipped": self.skipped,
+            # JSON has one number type; a 2-decimal amount below 2^53 fen round-trips exactly.
+            "total_yuan": float(self.total_yuan),
+            "report": self.report,
+            "file": self.file,
+            "sha256": self.sha256,
+            "batch": self.batch_id,
+            "already_imported": self.already_imported,
+            "reporting_org": self.reporting_org,
+            "unassigned": self.unassigned,
+            "created_orgs": self.created_orgs,
+            "warnings": self.warnings,
+        }
+
+
+_COLUMNS = (
+    "purchaser_id",
+    "purchaser_name",
+    "reporting_org_id",
+    "date",
+    "amount_fen",
+    "product",
+    "supplier",
+    "product_ref_id",
+    "supplier_ref_id",
+    "origin",
+    "origin_region_id",
+    "channel",
+    "category",
+    "quantity",
+    "quantity_unit",
+    "order_no",
+    "order_key",
+    "dedupe_key",
+    "remarks",
+    "status",
+    "batch_id",
+    "sheet",
+    "row_number",
+    "raw",
+    "created_at",
+    "updated_at",
+)
+
+
+def _insert_sql() -> str:
+    table = connection.ops.quote_name(Purchase._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(c) for c in _COLUMNS)
+    placeholders = ", ".join(["%s"] * len(_COLUMNS))
+    return f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"
+
+
+def _content_key(batch_id: int, row: LedgerRow) -> str:
+    record = row.record
+    assert record is not None
+    digest = hashlib.sha1(
+        "\x1f".join(
+            (
+                record.purchaser,
+                record.date.isoformat(),
+                str(record.amount_fen),
+                record.product,
+                record.supplier,
+                record.origin,
+                record.channel,
+                record.category,
+                record.remarks,
+            )
+        ).encode("utf-8"),
+        usedforsecurity=False,
+    ).hexdigest()
+    return f"c:{batch_id}:{digest}"
+
+
+class _Importer:
+    def __init__(
+        self,
+        ledger: LedgerFile,
+        *,
+        batch: ImportBatch,
+        year: int | None,
+        reporting_org: Organisation | None,
+        status: str,
+    ) -> None:
+        self.ledger = ledger
+        self.batch = batch
+        self.year = year
+        self.status = status
+        self.reporting_org_id = reporting_org.pk if reporting_org else None
+        self.purchasers = PurchaserResolver(reporting_org)
+        self.regions = RegionResolver()
+        self.catalog = CatalogResolver()
+        self.default_channel = Channel.PLATFORM_832 if ledger.looks_like_832_export else Channel.OTHER
+        self.summary = ImportSummary(file=ledger.name, sha256=ledger.sha256)
+        self.problems: list[ProblemRow] = []
+        self.pending: list[tuple[Any, ...]] = []
+        self.pending_keys: dict[str, LedgerRow] = {}
+        self.duplicate_rows: list[tuple[str, LedgerRow]] = []
+        self.stamp = connection.ops.adapt_datetimefield_value(timezone.now())
+        self.sql = _insert_sql()
+        self._dates: dict[dt.date, Any] = {}
+
+    # -- classification -------------------------------------------------------------------------
+
+    def run(self) -> ImportSummary:
+        for row in self.ledger.rows():
+            if row.kind == "record":
+                self._record(row)
+            elif row.kind == "rejected":
+                self._problem(row, RowOutcome.REJECTED, row.reason)
+                self.summary.rejected += 1
+            elif row.kind in SKIP_KINDS:
+                self.summary.skipped += 1
+                if row.kind != "blank":
+                    self._problem(row, RowOutcome.SKIPPED, row.reason)
+            if len(self.pending) >= FLUSH_EVERY:
+                self._flush()
+        self._flush()
+        self._save_sightings()
+        return self.summary
+
+    def _problem(self, row: LedgerRow, outcome: str, reason: str) -> None:
+        self.problems.append(
+            ProblemRow(outcome=outcome, sheet=row.sheet, row=row.row, raw=row.raw, reason=reason)
+        )
+
+    def _record(self, row: LedgerRow) -> None:
+        record = row.record
+        assert record is not None
+        if self.year is not None and record.date.year != self.year:
+            reason = f"工作表“{row.sheet}”第{row.row}行：日期 {record.date:%Y-%m-%d} 不在 {self.year} 年度内"
+            self._problem(row, RowOutcome.REJECTED, reason)
+            self.summary.rejected += 1
+            return
+        key = (
+            f"n:{record.order_key}:{record.amount_fen}"
+            if record.order_key
+            else _content_key(self.batch.pk, row)
+        )
+        if key in self.pending_keys:
+            self.duplicate_rows.append((key, row))
+            return
+        self.pending_keys[key] = row
+        purchaser_id = self.purchasers.resolve(record.purchaser)
+        supplier_id = self.catalog.supplier(record.supplier)
+        product_id, product_region = self.catalog.product(record.product, supplier_id)
+        region_id = self.regions.resolve(record.origin) or (None if record.origin else product_region)
+        self.pending.append(
+            (
+                purchaser_id,
+                record.purchaser,
+                self.reporting_org_id,
+                self._date(record.date),
+                record.amount_fen,
+                record.product,
+                record.supplier,
+                product_id,
+                supplier_id,
+                record.origin,
+                region_id,
+                CHANNEL_BY_LABEL.get(record.channel, self.default_channel),
+                CATEGORY_BY_LABEL.get(record.category, ""),
+                record.quantity,
+                record.quantity_unit,
+                record.order_no,
+                record.order_key,
+                key,
+                record.remarks,
+                self.status,
+                self.batch.pk,
+                row.sheet,
+                row.row,
+                json.dumps(row.raw, ensure_ascii=False),
+                self.stamp,
+                self.stamp,
+            )
+        )
+
+    def _date(self, value: dt.date) -> Any:
+        adapted = self._dates.get(value)
+        if adapted is None:
+            adapted = self._dates[value] = connection.ops.adapt_datefield_value(value)
+        return adapted
+
+    # -- writing --------------------------------------------------------------------------------
+
+    def _flush(self) -> None:
+        if not self.pending:
+            return
+        keys = [row[17] for row in self.pending]
+        stored = _existing_keys(keys)
+        fresh = [row for row in self.pending if row[17] not in stored]
+        for row in self.pending:
+            if row[17] in stored:
+                self.duplicate_rows.append((row[17], self.pending_keys[row[17]]))
+        if fresh:
+            with connection.cursor() as cursor:
+                cursor.executemany(self.sql, [_adapt(row) for row in fresh])
+            self.summary.accepted += len(fresh)
+            self.summary.total_fen += sum(row[4] for row in fresh)
+        # Keys stay known for in-file duplicates; the rows themselves are no longer needed.
+        for key in keys:
+            self.pending_keys[key] = None  # type: ignore[assignment]
+        self.pending = []
+
+    def _save_sightings(self) -> None:
+        self.summary.duplicates = len(self.duplicate_rows)
+        if not self.duplicate_rows:
+            return
+        ids = _ids_for_keys({key for key, _row in self.duplicate_rows})
+        sightings = []
+        for key, row in self.duplicate_rows:
+            sightings.append(
+                PurchaseSighting(
+                    purchase_id=ids[key],
+                    batch=self.batch,
+                    sheet=row.sheet,
+                    row_number=row.row,
+                    purchaser_name=row.record.purchaser if row.record else "",
+                    raw=list(row.raw),
+                )
+            )
+            self._problem(row, RowOutcome.DUPLICATE, f"与已有采购记录（编号 {ids[key]}）重复")
+        PurchaseSighting.objects.bulk_create(sightings, batch_size=2000)
+
+
+def _adapt(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    quantity = row[13]
+    if quantity is None:
+        return row
+    return (*row[:13], connection.ops.adapt_decimalfield_value(quantity, 16, 3), *row[14:])
+
+
+def _chunks(values: list[str], size: int = 900) -> Iterator[list[str]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def _existing_keys(keys: list[str]) -> set[str]:
+    found: set[str] = set()
+    for chunk in _chunks(keys):
+        found.update(Purchase.objects.filter(dedupe_key__in=chunk).values_list("dedupe_key", flat=True))
+    return found
+
+
+def _ids_for_keys(keys: Iterable[str]) -> dict[str, int]:
+    ids: dict[str, int] = {}
+    for chunk in _chunks(list(keys)):
+        ids.update(
+            (key, pk)
+            for pk, key in Purchase.objects.filter(dedupe_key__in=chunk).values_list("pk", "dedupe_key")
+        )
+    return ids
+
+
+def _report_path(batch: ImportBatch) -> Path:
+    folder = Path(settings.MEDIA_ROOT) / "import-reports"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"{batch.pk}-{Path(batch.file_name).stem}-问题行.xlsx"
+
+
+def _resolve_reporting_org(ledger: LedgerFile, org: Organisation | None) -> Organisation | None:
+    if org is not None or not ledger.reporting_unit_hint:
+        return org
+    from bangfu.orgs.selectors import org_name_index
+
+    match = org_name_index().resolve(ledger.reporting_unit_hint)
+    return Organisation.objects.get(pk=match.key) if match.found else None
+
+
+def _count_again(ledger: LedgerFile, summary: ImportSummary) -> ImportSummary:
+    """The same file once more: every record is already stored, nothing changes."""
+    for row in ledger.rows():
+        if row.kind == "record":
+            summary.duplicates += 1
+        elif row.kind == "rejected":
+            summary.rejected += 1
+        else:
+            summary.skipped += 1
+    return summary
+
+
+def ledger_import(
+    *,
+    path: Path | str,
+    year: int | None = None,
+    org: Organisation | None = None,
+    user: Any = None,
+    status: str = RecordStatus.APPROVED,
+) -> ImportSummary:
+    """Import one ledger file. Atomic: stored whole or not at all. The same file twice changes nothing."""
+    path = Path(path)
+    try:
+        ledger = open_ledger(path, default_purchaser=org.name if org else None)
+    except LedgerReadError as exc:
+        raise LedgerImportError(str(exc)) from exc
+    previous = ImportBatch.objects.filter(sha256=ledger.sha256).order_by("created_at").first()
+    if previous is not None:
+        summary = ImportSummary(
+            file=ledger.name, sha256=ledger.sha256, already_imported=True, batch_id=previous.pk
+        )
+        summary.report = previous.report
+        summary.warnings = [
+            f"该文件已于 {timezone.localtime(previous.created_at):%Y-%m-%d %H:%M} 导入（批次 {previous.pk}），本次未作任何改动。"
+        ]
+        try:
+            return _count_again(ledger, summary)
+        except LedgerReadError as exc:
+            raise LedgerImportError(str(exc)) from exc
+    reporting_org = _resolve_reporting_org(ledger, org)
+    report_file: Path | None = None
+    try:
+        with transaction.atomic():
+            batch = ImportBatch.objects.create(
+                file_name=ledger.name,
+                sha256=ledger.sha256,
+                size=path.stat().st_size,
+                kind=BatchKind.PLATFORM_832 if ledger.looks_like_832_export else BatchKind.LEDGER,
+                encoding=ledger.encoding or "",
+                reporting_org=reporting_org,
+                year=year,
+                sheets=[
+                    {"name": s.name, "header_row": s.header_row, "headers": list(s.headers)}
+                    for s in ledger.sheets
+                ],
+                warnings=list(ledger.warnings),
+                created_by=user if getattr(user, "pk", None) else None,
+            )
+            importer = _Importer(ledger, batch=batch, year=year, reporting_org=reporting_org, status=status)
+            summary = importer.run()
+            summary.batch_id = batch.pk
+            summary.reporting_org = reporting_org.name if reporting_org else None
+            summary.unassigned = importer.purchasers.unassigned
+            summary.created_orgs = importer.purchasers.created
+            summary.warnings = list(ledger.warnings)
+            if importer.problems:
+                RejectedRow.objects.bulk_create(
+                    [
+                        RejectedRow(
+                            batch=batch,
+                            outcome=p.outcome,
+                            sheet=p.sheet,
+                            row_number=p.row,
+                            raw=list(p.raw),
+                            reason=p.reason,
+                        )
+                        for p in importer.problems
+                    ],
+                    batch_size=2000,
+                )
+                report_file = _report_path(batch)
+                write_problem_report(
+                    report_file, batch_name=ledger.name, sheets=batch.sheets, problems=importer.problems
+                )
+                summary.report = str(report_file)
+            ImportBatch.objects.filter(pk=batch.pk).update(
+                accepted=summary.accepted,
+                rejected=summary.rejected,
+                duplicates=summary.duplicates,
+                skipped=summary.skipped,
+                total_fen=summary.total_fen,
+                unassigned=summary.unassigned,
+                created_orgs=summary.created_orgs,
+                report=summary.report,
+            )
+    except LedgerReadError as exc:
+        if report_file is not None:
+            report_file.unlink(missing_ok=True)
+        raise LedgerImportError(str(exc)) from exc
+    except BaseException:
+        if report_file is not None:
+            report_file.unlink(missing_ok=True)
+        raise
+    return summary

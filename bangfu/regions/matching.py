@@ -1,0 +1,216 @@
+"""Recognising a county in an origin as offices write it. Pure Python, no Django.
+
+``四川省凉山彝族自治州布拖县``, ``凉山州布拖县``, ``布拖县``, ``布拖`` and ``布拖县特尔果乡`` all name 布拖县.
+A county's name (full or short) counts at the start of the text, right after its own province or
+prefecture, or after punctuation — never inside another word (新县 in 某某新县, 布拖 in 某某布拖鞋店).
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Hashable, Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Generic, TypeVar
+
+from bangfu.common.text import name_key
+
+K = TypeVar("K", bound=Hashable)
+
+_COUNTY_SUFFIXES = ("自治县", "自治旗", "林区", "特区", "县", "市", "区", "旗")
+_PREFECTURE_SUFFIXES = ("自治州", "地区", "盟", "市", "州")
+_PROVINCE_SUFFIXES = ("维吾尔自治区", "壮族自治区", "回族自治区", "特别行政区", "自治区", "省", "市")
+# The 55 minority nationalities, which autonomous areas carry in their names (凉山彝族自治州).
+_NATIONALITIES = (
+    "柯尔克孜族",
+    "乌孜别克族",
+    "维吾尔族",
+    "哈萨克族",
+    "达斡尔族",
+    "塔吉克族",
+    "俄罗斯族",
+    "鄂温克族",
+    "塔塔尔族",
+    "鄂伦春族",
+    "蒙古族",
+    "布依族",
+    "朝鲜族",
+    "土家族",
+    "哈尼族",
+    "傈僳族",
+    "拉祜族",
+    "东乡族",
+    "纳西族",
+    "景颇族",
+    "仫佬族",
+    "布朗族",
+    "撒拉族",
+    "毛南族",
+    "仡佬族",
+    "锡伯族",
+    "阿昌族",
+    "普米族",
+    "德昂族",
+    "保安族",
+    "裕固族",
+    "独龙族",
+    "赫哲族",
+    "门巴族",
+    "珞巴族",
+    "基诺族",
+    "高山族",
+    "回族",
+    "藏族",
+    "苗族",
+    "彝族",
+    "壮族",
+    "满族",
+    "侗族",
+    "瑶族",
+    "白族",
+    "傣族",
+    "黎族",
+    "佤族",
+    "畲族",
+    "水族",
+    "土族",
+    "羌族",
+    "怒族",
+    "京族",
+)
+
+
+@dataclass(frozen=True)
+class Place:
+    """A county-level division with its province and prefecture (prefecture may be empty)."""
+
+    province: str
+    prefecture: str
+    county: str
+    code: str = ""
+
+
+def _short(name: str, suffixes: tuple[str, ...]) -> str:
+    """布拖县 → 布拖, 凉山彝族自治州 → 凉山, 峨边彝族自治县 → 峨边; never shorter than two characters."""
+    base = name
+    for suffix in suffixes:
+        if base.endswith(suffix) and len(base) - len(suffix) >= 2:
+            base = base[: -len(suffix)]
+            break
+    if "自治" in name:
+        stripped = True
+        while stripped:
+            stripped = False
+            for nationality in (*_NATIONALITIES, "各族"):
+                if base.endswith(nationality) and len(base) - len(nationality) >= 2:
+                    base, stripped = base[: -len(nationality)], True
+    return base if len(base) >= 2 else name
+
+
+def county_forms(place: Place) -> tuple[str, str]:
+    county = name_key(place.county)
+    return county, _short(county, _COUNTY_SUFFIXES)
+
+
+def area_forms(name: str, suffixes: tuple[str, ...]) -> set[str]:
+    """All the ways a province or prefecture is written: 凉山彝族自治州, 凉山州, 凉山."""
+    key = name_key(name)
+    if not key:
+        return set()
+    short = _short(key, suffixes)
+    forms = {key, short}
+    if key.endswith("自治州"):
+        forms.add(short + "州")
+    return forms
+
+
+@dataclass
+class PlaceIndex(Generic[K]):
+    """Finds which known county an origin text names."""
+
+    _places: dict[K, Place] = field(default_factory=dict)
+    _full: dict[str, set[K]] = field(default_factory=dict)
+    _short: dict[str, set[K]] = field(default_factory=dict)
+    _areas: dict[K, set[str]] = field(default_factory=dict)
+    _aliases: dict[str, set[K]] = field(default_factory=dict)
+
+    def add(self, key: K, place: Place, aliases: Iterable[str] = ()) -> None:
+        self._places[key] = place
+        full, short = county_forms(place)
+        self._full.setdefault(full, set()).add(key)
+        if short != full:
+            self._short.setdefault(short, set()).add(key)
+        self._areas[key] = area_forms(place.province, _PROVINCE_SUFFIXES) | area_forms(
+            place.prefecture, _PREFECTURE_SUFFIXES
+        )
+        for alias in aliases:
+            if name_key(alias):
+                self._aliases.setdefault(name_key(alias), set()).add(key)
+
+    def place(self, key: K) -> Place:
+        return self._places[key]
+
+    def _stands_alone(self, before: str, key: K) -> bool:
+        """A county name counts at the start, after its own province or prefecture, or after a non-CJK
+        character (产地:布拖县) — not inside another name (新县 in 某某新县, 布拖 in 某某布拖鞋店)."""
+        if not before or not "\u4e00" <= before[-1] <= "\u9fff":
+            return True
+        return any(before.endswith(area) for area in self._areas[key])
+
+    def resolve(self, text: str) -> K | None:
+        """The county the text names, or None when it names none or could mean several."""
+        key_text = name_key(text)
+        if not key_text:
+            return None
+        if key_text in self._aliases and len(self._aliases[key_text]) == 1:
+            return next(iter(self._aliases[key_text]))
+        candidates: dict[K, int] = {}
+        for forms, bonus in ((self._full, 1), (self._short, 0)):
+            for form, keys in forms.items():
+                position = key_text.find(form)
+                while position >= 0:
+                    before = key_text[:position]
+                    for key in keys:
+                        if self._stands_alone(before, key):
+                            candidates[key] = max(candidates.get(key, 0), len(form) * 2 + bonus)
+                    position = key_text.find(form, position + 1)
+        if not candidates:
+            return None
+        # A county named inside a longer county's name (和县 in 平和县) loses to the longer one.
+        best = max(candidates.values())
+        winners = [key for key, score in candidates.items() if score == best]
+        if len(winners) > 1:
+            mentioned = [key for key in winners if any(area in key_text for area in self._areas[key])]
+            winners = mentioned if mentioned else winners
+        return winners[0] if len(winners) == 1 else None
+
+
+@lru_cache(maxsize=1)
+def gazetteer(path: Path | None = None) -> tuple[Place, ...]:
+    """China's county-level divisions shipped in ``bangfu/data/gazetteer.csv``."""
+    path = path or Path(__file__).resolve().parent.parent / "data" / "gazetteer.csv"
+    with open(path, encoding="utf-8", newline="") as handle:
+        return tuple(
+            Place(
+                province=row["province"],
+                prefecture=row["prefecture"],
+                county=row["county"],
+                code=row["adcode"],
+            )
+            for row in csv.DictReader(handle)
+        )
+
+
+def gazetteer_lookup(text: str) -> list[Place]:
+    """Counties of the gazetteer the text could name (several when a county name repeats in China)."""
+    index: PlaceIndex[int] = PlaceIndex()
+    places = gazetteer()
+    for number, place in enumerate(places):
+        index.add(number, place)
+    found = index.resolve(text)
+    if found is not None:
+        return [places[found]]
+    # Ambiguous: list every county whose full or short name is the text itself.
+    key = name_key(text)
+    return [p for p in places if key in county_forms(p)]
