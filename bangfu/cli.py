@@ -155,7 +155,7 @@ def _org_by_name(name: str):
     match = org_name_index().resolve(name)
     if match.ambiguous:
         raise UserError(f"单位名称“{name}”可能指多个单位，请写全称。")
-    if not match.found:
+    if match.key is None:
         raise UserError(f"找不到单位：{name}")
     return Organisation.objects.get(pk=match.key)
 

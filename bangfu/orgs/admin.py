@@ -19,7 +19,7 @@ class OrganisationNameInline(admin.TabularInline):
 
 class OrgEventInline(admin.TabularInline):
     model = OrgEvent
-    fields = ["on", "kind", "detail", "created_at"]
+    fields = ("on", "kind", "detail", "created_at")
     readonly_fields = fields
     extra = 0
     can_delete = False

@@ -111,7 +111,7 @@ class NameIndex(Generic[K]):
         if alias is None:
             return match
         outer, inner = self._resolve_whole(main), self._resolve_whole(alias)
-        keys = {m.key for m in (outer, inner) if m.found}
+        keys = {m.key for m in (outer, inner) if m.key is not None}
         if len(keys) == 1:
             return Match(name, keys.pop(), how="alias")
         if len(keys) > 1:

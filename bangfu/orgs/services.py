@@ -93,11 +93,13 @@ def org_rename(org: Organisation, *, new_name: str, on: dt.date | None = None) -
 
 def _org_references() -> list[models.ForeignKey]:
     """Every foreign key in the project that points at a unit (including many-to-many link tables)."""
-    refs = []
-    for rel in Organisation._meta.get_fields(include_hidden=True):
-        if rel.auto_created and not rel.concrete and (rel.one_to_many or rel.one_to_one):
-            refs.append(rel.field)
-    return refs
+    return [
+        rel.field
+        for rel in Organisation._meta.get_fields(include_hidden=True)
+        if isinstance(rel, models.ForeignObjectRel)
+        and (rel.one_to_many or rel.one_to_one)
+        and isinstance(rel.field, models.ForeignKey)
+    ]
 
 
 def _move_references(source: Organisation, into: Organisation) -> dict[str, int]:
@@ -199,7 +201,7 @@ def orgs_load(data: dict[str, Any]) -> OrgLoadResult:
     by_name: dict[str, Organisation] = {}
     for entry in data.get("units", []):
         match = index.resolve(entry["name"])
-        if match.found:
+        if match.key is not None:
             org = Organisation.objects.get(pk=match.key)
         else:
             parent = by_name.get(entry.get("parent", "")) if entry.get("parent") else None

@@ -78,7 +78,7 @@ class Item(models.Model):
         names: dict[str, list[str]] = {role: [] for role in Role.values}
         for assignment in sorted(self.roles.all(), key=lambda a: a.position):
             names[assignment.role].append(assignment.name_as_written)
-        return [(Role(role).label, written) for role, written in names.items() if written]
+        return [(str(Role(role).label), written) for role, written in names.items() if written]
 
 
 class RoleAssignment(models.Model):
@@ -211,4 +211,4 @@ class Target(models.Model):
             return f"{format_yuan(self.amount_fen or 0)}{self.unit or '元/人'}"
         if self.kind == TargetKind.RATIO:
             return format_percent(self.ratio or Decimal(0), places=2)
-        return f"{(self.count or 0).normalize():f}{self.unit}"
+        return f"{(self.count or Decimal(0)).normalize():f}{self.unit}"

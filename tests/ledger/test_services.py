@@ -251,9 +251,11 @@ def test_year_option_rejects_rows_of_other_years(setup, tmp_path):
 
 def test_import_is_atomic(setup, tmp_path):
     path = town_ledger(tmp_path)
-    with mock.patch("bangfu.ledger.services.imports.write_problem_report", side_effect=OSError("disk full")):
-        with pytest.raises(OSError):
-            ledger_import(path=path, year=2022)
+    with (
+        mock.patch("bangfu.ledger.services.imports.write_problem_report", side_effect=OSError("disk full")),
+        pytest.raises(OSError),
+    ):
+        ledger_import(path=path, year=2022)
     assert (
         not Purchase.objects.exists()
         and not ImportBatch.objects.exists()
@@ -266,7 +268,7 @@ def test_import_is_atomic(setup, tmp_path):
 def test_unreadable_file_is_one_clear_error(setup, tmp_path):
     bad = tmp_path / "坏文件.xlsx"
     bad.write_bytes(b"PK\x03\x04 not really a zip")
-    with pytest.raises(LedgerImportError, match="坏文件.xlsx"):
+    with pytest.raises(LedgerImportError, match=r"坏文件\.xlsx"):
         ledger_import(path=bad)
     assert not ImportBatch.objects.exists()
 

@@ -61,7 +61,11 @@ def test_regions_import_a_county_list(tmp_path):
     result = regions_import(path, is_832=True)
     assert result.created == 3 and result.updated == 0
     assert result.unknown == ["第6行：不知道"]
-    assert set(Region.objects.filter(is_832=True).values_list("county", flat=True)) == {"布拖县", "昭觉县", "某某新县"}
+    assert set(Region.objects.filter(is_832=True).values_list("county", flat=True)) == {
+        "布拖县",
+        "昭觉县",
+        "某某新县",
+    }
     assert region_index().resolve("凉山州昭觉县") is not None
     again = regions_import(path, is_832=True)
     assert again.created == 0 and again.updated == 3

@@ -342,7 +342,7 @@ def _resolve_reporting_org(ledger: LedgerFile, org: Organisation | None) -> Orga
     from bangfu.orgs.selectors import org_name_index
 
     match = org_name_index().resolve(ledger.reporting_unit_hint)
-    return Organisation.objects.get(pk=match.key) if match.found else None
+    return Organisation.objects.get(pk=match.key) if match.key is not None else None
 
 
 def _count_again(ledger: LedgerFile, summary: ImportSummary) -> ImportSummary:
