@@ -11,6 +11,8 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from bangfu.ledger.demo import write_demo_files
+from bangfu.ledger.services import ledger_import
 from bangfu.plans.parsing import parse_table
 from bangfu.plans.selectors import plan_get
 from bangfu.plans.services import plan_import
@@ -49,6 +51,24 @@ def demo_accounts_load() -> list[tuple[str, str, str]]:
     return accounts
 
 
+def demo_ledgers_load() -> Iterator[str]:
+    """The demo ledgers, written as files and imported through the real pipeline (idempotent)."""
+    from bangfu.common.money import format_wan
+
+    folder = Path(settings.BANGFU_HOME) / "demo"
+    accepted = duplicates = total = 0
+    files = write_demo_files(folder)
+    for path in files:
+        summary = ledger_import(path=path, year=SEED_YEAR)
+        accepted += summary.accepted
+        duplicates += summary.duplicates
+        total += summary.total_fen
+    yield (
+        f"演示台账 {len(files)} 个文件（{folder}）：新增采购记录 {accepted} 条，合计 {format_wan(total)} 万元；"
+        f"识别重复 {duplicates} 条"
+    )
+
+
 @transaction.atomic
 def demo_load() -> Iterator[str]:
     if plan_get(year=SEED_YEAR) is None:
@@ -56,6 +76,7 @@ def demo_load() -> Iterator[str]:
         yield f"已导入种子任务分解表：{result.plan.title}（{result.item_count} 个工作事项、{result.target_count} 个目标）"
     else:
         yield f"种子任务分解表已在库中：{plan_get(year=SEED_YEAR)}"
+    yield from demo_ledgers_load()
     yield "演示账号（密码保存在 " + str(_credentials_file()) + "）："
     for label, username, password in demo_accounts_load():
         yield f"  {label}：用户名 {username}  密码 {password}"

@@ -16,9 +16,7 @@ from __future__ import annotations
 
 import argparse
 import csv
-import datetime
 import json
-import random
 import resource
 import sys
 import tempfile
@@ -28,65 +26,15 @@ from collections import Counter
 from itertools import islice
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import write_platform_csv
 
 from bangfu.ledger.parsing import open_ledger
 
-HEADER = ["订单编号", "下单时间", "采购单位", "商品名称", "供应商", "产地", "订单金额(元)", "订单状态"]
-PURCHASERS = [
-    "慈溪市周巷镇人民政府", "慈溪市周巷镇中心小学", "慈溪市观海卫镇人民政府", "慈溪市龙山镇人民政府",
-    "慈溪市人民医院", "慈溪市财政局", "慈溪市教育局食堂", "慈溪市总工会", "慈溪市坎墩街道办事处",
-    "慈溪市第三人民医院", "慈溪中学", "慈溪市浒山街道社区卫生服务中心",
-]  # fmt: skip
-PRODUCTS = [
-    ("布拖苦荞茶", "布拖县彝家苦荞有限公司", "四川省凉山彝族自治州布拖县"),
-    ("布拖马铃薯 5kg", "布拖县农业发展有限公司", "四川省凉山彝族自治州布拖县"),
-    ("布拖花椒 500g", "凉山州布拖县特产合作社", "凉山州布拖县"),
-    ("黑山羊肉礼盒", "布拖县黑山羊养殖专业合作社", "布拖县"),
-    ("昭觉荞麦面", "昭觉县农产品公司", "四川省凉山彝族自治州昭觉县"),
-    ("雷波脐橙 10斤", "雷波县果业有限公司", "四川省凉山彝族自治州雷波县"),
-]
-STATUSES_DONE = ("交易成功", "已完成", "已收货")
-STATUSES_CANCELLED = ("已取消", "退款成功", "交易关闭")
 
-
-def generate(path: Path, rows: int, seed: int = 20220315) -> None:
-    """A platform order export of ``rows`` data rows (plus a title row and the header), GBK encoded."""
-    rng = random.Random(seed)
-    start = datetime.datetime(2022, 1, 1, 8, 0, 0)
-    with path.open("w", encoding="gbk", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["脱贫地区农副产品网络销售平台（832平台）订单导出"])
-        writer.writerow(HEADER)
-        for i in range(rows):
-            roll = rng.random()
-            if roll < 0.0005:
-                writer.writerow([])
-                continue
-            if roll < 0.001:
-                writer.writerow(["合计", "", "", "", "", "", f"{rng.randint(10**5, 10**7)}.00", ""])
-                continue
-            product, supplier, origin = PRODUCTS[rng.randrange(len(PRODUCTS))]
-            moment = start + datetime.timedelta(seconds=i * 30 + rng.randrange(30))
-            cents = rng.randint(1_000, 2_000_000)
-            if rng.random() < 0.05:
-                amount = f"{cents // 100:,}.{cents % 100:02d}"  # "1,280.00"
-            else:
-                amount = f"{cents // 100}.{cents % 100:02d}"
-            cancelled = rng.random() < 0.01
-            status = STATUSES_CANCELLED[i % 3] if cancelled else STATUSES_DONE[i % 3]
-            writer.writerow(
-                [
-                    f"2022{i:012d}",
-                    moment.strftime("%Y-%m-%d %H:%M:%S"),
-                    PURCHASERS[rng.randrange(len(PURCHASERS))],
-                    product,
-                    supplier,
-                    origin,
-                    amount,
-                    status,
-                ]
-            )
+def generate(path: Path, rows: int) -> None:
+    write_platform_csv(path, rows)
 
 
 def floor(path: Path) -> tuple[float, int]:

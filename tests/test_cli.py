@@ -161,3 +161,64 @@ def test_console_script_end_to_end(tmp_path):
     listed = bangfu("orgs", "list", "--kind", "town")
     assert "周巷镇" in listed.stdout
     assert (tmp_path / "bangfu.sqlite3").exists()
+
+
+@pytest.mark.django_db
+def test_region_add_and_list(capsys):
+    code, out, err = run(capsys, "region", "add", "布拖", "--year", "2022")
+    assert code == 0, err
+    assert "四川省凉山彝族自治州布拖县" in out and "东西部协作" in out
+    code, out, err = run(capsys, "region", "add", "朝阳区")
+    assert code == 2 and "多个县" in err and len(err.strip().splitlines()) == 1
+    code, out, _ = run(capsys, "region", "list", "--json")
+    assert json.loads(out)[0]["county"] == "布拖县"
+
+
+@pytest.mark.django_db
+def test_ledger_import_json_summary(capsys, cixi_orgs, tmp_path):
+    from bangfu.regions.services import regions_seed
+
+    regions_seed()
+    path = tmp_path / "台账.csv"
+    path.write_text(
+        "采购单位,采购日期,金额（元）,产地,订单号,状态\n"
+        '周巷镇,2022-03-01,"1,280.00",布拖县,X1,\n'
+        "周巷镇,2022-03-02,abc,布拖县,X2,\n"
+        "周巷镇,2022-03-03,500,布拖县,X3,已取消\n"
+        "周巷镇,2022-03-01,1280,布拖县,X1,\n"
+        "合计,,1780,,,\n",
+        encoding="gbk",
+    )
+    code, out, err = run(capsys, "ledger", "import", str(path), "--year", "2022", "--json")
+    assert code == 0, err
+    summary = json.loads(out)
+    assert {k: summary[k] for k in ("accepted", "rejected", "duplicates", "skipped")} == {
+        "accepted": 1,
+        "rejected": 1,
+        "duplicates": 1,
+        "skipped": 2,
+    }
+    assert summary["total_yuan"] == 1280.0
+    assert Path(summary["report"]).exists()
+    # Human-readable form, and the second import changes nothing.
+    code, out, _ = run(capsys, "ledger", "import", str(path), "--year", "2022")
+    assert code == 0 and "已于" in out and "导入 0 条" in out
+
+
+@pytest.mark.django_db
+def test_ledger_import_unreadable_file(capsys, tmp_path):
+    bad = tmp_path / "坏台账.xlsx"
+    bad.write_bytes(b"PK\x03\x04garbage")
+    code, out, err = run(capsys, "ledger", "import", str(bad), "--json")
+    assert code == 2 and out == ""
+    assert len(err.strip().splitlines()) == 1 and "坏台账.xlsx" in err and "Traceback" not in err
+    code, _out, err = run(capsys, "ledger", "import", str(tmp_path / "没有.csv"))
+    assert code == 2 and "文件不存在" in err
+
+
+@pytest.mark.django_db
+def test_ledger_import_with_unknown_org(capsys, tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("采购单位,日期,金额\n甲,2022-01-01,1\n", encoding="utf-8")
+    code, _out, err = run(capsys, "ledger", "import", str(path), "--org", "不存在的单位")
+    assert code == 2 and "找不到单位" in err

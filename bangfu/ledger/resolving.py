@@ -114,6 +114,10 @@ class CatalogResolver:
         ):
             self._products[(name_key(name), supplier_id)] = (pk, region_id)
 
+    @property
+    def empty(self) -> bool:
+        return not self._suppliers and not self._products
+
     def supplier(self, name: str) -> int | None:
         return self._suppliers.get(name_key(name)) if name and self._suppliers else None
 

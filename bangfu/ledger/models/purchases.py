@@ -28,6 +28,7 @@ class Purchase(TimeStampedModel):
         blank=True,
         on_delete=models.PROTECT,
         related_name="purchases",
+        db_index=False,  # served by the (purchaser, date) index
     )
     purchaser_name = models.CharField(_("采购单位（原文）"), max_length=200)
     reporting_org = models.ForeignKey(
@@ -36,6 +37,7 @@ class Purchase(TimeStampedModel):
         null=True,
         blank=True,
         on_delete=models.PROTECT,
+        db_index=False,
         related_name="reported_purchases",
     )
     date = models.DateField(_("采购日期"))
@@ -48,6 +50,7 @@ class Purchase(TimeStampedModel):
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
+        db_index=False,
         related_name="purchases",
     )
     supplier_ref = models.ForeignKey(
@@ -56,6 +59,7 @@ class Purchase(TimeStampedModel):
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
+        db_index=False,
         related_name="purchases",
     )
     origin = models.CharField(_("产地（原文）"), max_length=200, blank=True)
@@ -65,6 +69,7 @@ class Purchase(TimeStampedModel):
         null=True,
         blank=True,
         on_delete=models.PROTECT,
+        db_index=False,
         related_name="purchases",
     )
     channel = models.CharField(_("采购渠道"), max_length=10, choices=Channel.choices, default=Channel.OTHER)
@@ -74,8 +79,8 @@ class Purchase(TimeStampedModel):
     quantity = models.DecimalField(_("数量"), max_digits=16, decimal_places=3, null=True, blank=True)
     quantity_unit = models.CharField(_("计量单位"), max_length=20, blank=True)
     order_no = models.CharField(_("订单号/发票号"), max_length=100, blank=True)
-    order_key = models.CharField(_("订单号（规范化）"), max_length=100, blank=True, db_index=True)
-    dedupe_key = models.CharField(_("去重键"), max_length=140, blank=True)
+    order_key = models.CharField(_("订单号（规范化）"), max_length=100, blank=True)
+    dedupe_key = models.CharField(_("去重键"), max_length=140)
     remarks = models.TextField(_("备注"), blank=True)
     status = models.CharField(
         _("状态"), max_length=10, choices=RecordStatus.choices, default=RecordStatus.SUBMITTED
@@ -97,14 +102,14 @@ class Purchase(TimeStampedModel):
         verbose_name_plural = _("采购记录")
         ordering = ["-date", "-id"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["dedupe_key"], condition=~Q(dedupe_key=""), name="purchase_unique_dedupe_key"
-            ),
+            # Every purchase has a key: its order number and amount, its content within its file (c:…),
+            # or a random key for a hand-entered record without a number (m:…). A full (not partial)
+            # unique index, so that `dedupe_key IN (…)` lookups use it on SQLite too.
+            models.UniqueConstraint(fields=["dedupe_key"], name="purchase_unique_dedupe_key"),
             models.CheckConstraint(condition=Q(amount_fen__gt=0), name="purchase_amount_positive"),
         ]
         indexes = [
             models.Index(fields=["purchaser", "date"], name="purchase_purchaser_date"),
-            models.Index(fields=["date"], name="purchase_date"),
         ]
 
     def __str__(self) -> str:

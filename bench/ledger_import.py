@@ -1,0 +1,184 @@
+"""Benchmark: the full ledger import (read, normalise, validate, de-duplicate, store with provenance).
+
+Generates a platform-style GBK CSV of ``--rows`` rows (default 1,000,000) and an .xlsx of ``--xlsx-rows``
+rows (default 200,000; a fifth of ``--rows`` when only ``--rows`` is given), then for each file, in
+separate fresh processes on empty SQLite databases:
+
+- import: ``bangfu.ledger.services.ledger_import`` (what `bangfu ledger import` runs);
+- floor:  the fastest plain reader (``csv.reader`` over the gb18030 text / python-calamine rows) plus one
+  ``executemany`` of the rows into an SQLite table with a unique index on the order number.
+
+Prints rows/s, the ratio import/floor and each process' peak memory; ends with one JSON line of the
+figures including "ratio" (the CSV's). Target: ratio ≤ 3, peak memory < 1 GiB for the million-row CSV.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sqlite3
+import sys
+import tempfile
+import time
+from decimal import Decimal
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import (
+    fresh_django,
+    peak_rss_mib,
+    run_worker,
+    write_platform_csv,
+    write_platform_xlsx,
+)
+
+SCRIPT = Path(__file__).resolve()
+
+
+def worker_import(path: Path, home: Path) -> dict[str, object]:
+    fresh_django(home)
+    from bangfu.ledger.services import ledger_import
+
+    started = time.perf_counter()
+    summary = ledger_import(path=path, year=2022)
+    seconds = time.perf_counter() - started
+    return {
+        "seconds": seconds,
+        "accepted": summary.accepted,
+        "rejected": summary.rejected,
+        "duplicates": summary.duplicates,
+        "skipped": summary.skipped,
+        "rows": summary.rows,
+        "peak_rss_mib": peak_rss_mib(),
+    }
+
+
+def _rows(path: Path):
+    if path.suffix == ".csv":
+        with path.open("r", encoding="gb18030", newline="") as handle:
+            reader = csv.reader(handle)
+            next(reader)
+            next(reader)
+            yield from reader
+        return
+    from python_calamine import CalamineWorkbook
+
+    sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
+    rows = sheet.iter_rows()
+    next(rows)
+    next(rows)
+    yield from rows
+
+
+def worker_floor(path: Path, home: Path) -> dict[str, object]:
+    db = sqlite3.connect(home / "floor.sqlite3")
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=NORMAL")
+    db.execute(
+        "CREATE TABLE purchase (order_no TEXT, at TEXT, purchaser TEXT, product TEXT, supplier TEXT, origin TEXT, amount TEXT, status TEXT)"
+    )
+    db.execute("CREATE UNIQUE INDEX purchase_order ON purchase(order_no, amount)")
+    started = time.perf_counter()
+    padded = ((list(r) + [""] * 8)[:8] for r in _rows(path) if r and r[0] and r[0] != "合计")
+    with db:
+        db.executemany("INSERT OR IGNORE INTO purchase VALUES (?, ?, ?, ?, ?, ?, ?, ?)", padded)
+    seconds = time.perf_counter() - started
+    stored = db.execute("SELECT count(*) FROM purchase").fetchone()[0]
+    return {"seconds": seconds, "stored": stored, "peak_rss_mib": peak_rss_mib()}
+
+
+def worker_schema_floor(path: Path, home: Path) -> dict[str, object]:
+    """What merely filling our purchase table costs: the plain reader, rows shaped for the table with
+    no validation or matching, one executemany (same columns, indexes and provenance as the import)."""
+    fresh_django(home)
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from bangfu.common.text import text_array_json
+    from bangfu.ledger.models import ImportBatch
+    from bangfu.ledger.services.imports import _insert_sql
+
+    batch = ImportBatch.objects.create(file_name=path.name, sha256="-")
+    stamp = connection.ops.adapt_datetimefield_value(timezone.now())
+    started = time.perf_counter()
+    # fmt: off
+    shaped = [
+        (None, r[2], None, r[1][:10], int(Decimal(r[6].replace(",", "")) * 100), r[3], r[4], None, None, r[5],
+         None, "832", "", None, "", r[0], r[0], f"n:{r[0]}:{r[6]}", "", "approved", batch.pk, "订单", n,
+         text_array_json(r), stamp, stamp)
+        for n, r in enumerate((list(map(str, row)) for row in _rows(path)), start=3)
+        if len(r) == 8 and r[0] and r[0] != "合计"
+    ]
+    # fmt: on
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.executemany(_insert_sql(), shaped)
+    return {"seconds": time.perf_counter() - started, "peak_rss_mib": peak_rss_mib()}
+
+
+def measure(path: Path, tmp: Path, label: str) -> dict[str, object]:
+    for kind in ("import", "floor", "schema"):
+        (tmp / f"{label}-{kind}").mkdir()
+    floor = run_worker(SCRIPT, "floor", str(path), str(tmp / f"{label}-floor"))
+    schema = run_worker(SCRIPT, "schema", str(path), str(tmp / f"{label}-schema"))
+    imported = run_worker(SCRIPT, "import", str(path), str(tmp / f"{label}-import"))
+    ratio = imported["seconds"] / floor["seconds"]
+    to_schema = imported["seconds"] / schema["seconds"]
+    rows = imported["rows"]
+    print(f"{label}: {rows:,} rows, {path.stat().st_size / 2**20:.1f} MiB")
+    for name, result in (("floor", floor), ("schema floor", schema), ("import", imported)):
+        rate = rows / result["seconds"]
+        print(
+            f"  {name:<13}{result['seconds']:7.2f} s {rate:10,.0f} rows/s  peak {result['peak_rss_mib']:.0f} MiB"
+        )
+    print(f"  ratio        {ratio:7.2f}  (import / floor); import / schema floor {to_schema:.2f}")
+    print(
+        f"  accepted {imported['accepted']:,}, rejected {imported['rejected']:,}, "
+        f"duplicates {imported['duplicates']:,}, skipped {imported['skipped']:,}"
+    )
+    return {
+        "rows": rows,
+        "floor_s": round(floor["seconds"], 3),
+        "schema_floor_s": round(schema["seconds"], 3),
+        "import_s": round(imported["seconds"], 3),
+        "rows_per_s": round(rows / imported["seconds"]),
+        "ratio": round(ratio, 2),
+        "ratio_to_schema_floor": round(to_schema, 2),
+        "peak_rss_mib": round(imported["peak_rss_mib"]),
+        "accepted": imported["accepted"],
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--rows", type=int, default=None, help="CSV rows (default 1,000,000)")
+    parser.add_argument("--xlsx-rows", type=int, default=None, help="xlsx rows (default 200,000)")
+    parser.add_argument("--worker", nargs=3, metavar=("KIND", "FILE", "HOME"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        kind, file, home = args.worker
+        worker = {"import": worker_import, "floor": worker_floor, "schema": worker_schema_floor}[kind]
+        result = worker(Path(file), Path(home))
+        print(json.dumps(result))
+        return 0
+    csv_rows = args.rows or 1_000_000
+    xlsx_rows = args.xlsx_rows or (args.rows // 5 if args.rows else 200_000)
+    with tempfile.TemporaryDirectory(prefix="bangfu-bench-") as folder:
+        tmp = Path(folder)
+        started = time.perf_counter()
+        csv_path = write_platform_csv(tmp / "832平台订单导出.csv", csv_rows)
+        xlsx_path = write_platform_xlsx(tmp / "832平台订单导出.xlsx", xlsx_rows)
+        print(f"generated files in {time.perf_counter() - started:.1f} s")
+        figures = {
+            "bench": "ledger_import",
+            "csv": measure(csv_path, tmp, "csv"),
+            "xlsx": measure(xlsx_path, tmp, "xlsx"),
+        }
+    figures["ratio"] = figures["csv"]["ratio"]
+    print(json.dumps(figures, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

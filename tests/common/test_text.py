@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bangfu.common.text import clean_cell, join_lines, name_key, text_array_json
+
+
+@pytest.mark.parametrize(
+    "values",
+    [(), ("",), ("a", "中文"), ('a"b', "c\\d"), ("x\ny", "\t"), ("\u2028",), ("订单", "1,280.00", "")],
+)
+def test_text_array_json_round_trips(values):
+    assert json.loads(text_array_json(values)) == list(values)
+
+
+def test_name_key_ignores_width_space_brackets_and_quotes():
+    assert (
+        name_key("龙山镇（滨海区管委会）")
+        == name_key("龙山镇 (滨海区管委会)")
+        == name_key("龙山镇【滨海区管委会】")
+    )
+    assert name_key("“周巷镇”") == "周巷镇"
+
+
+def test_clean_cell_and_join_lines():
+    assert clean_cell("\r\n  牵头单位：市总工会 \r\n\r\n") == "牵头单位：市总工会"
+    assert clean_cell(None) == ""
+    assert join_lines("电商、\n外贸产业\n补短板") == "电商、外贸产业补短板"
+    assert join_lines("ABC\nDEF") == "ABC DEF"
