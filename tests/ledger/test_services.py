@@ -285,3 +285,18 @@ def test_form_entry_refuses_an_order_already_stored(setup, tmp_path):
         purchaser=org("周巷镇"), date=dt.date(2022, 3, 16), amount_fen=1_000, origin="布拖"
     )
     assert created.origin_region.county == "布拖县" and created.status == RecordStatus.DRAFT
+
+
+def test_rows_without_numbers_are_duplicates_only_within_a_file(setup, tmp_path):
+    header = ["序号", "采购单位", "日期", "品名", "数量", "金额（元）", "产地"]
+    rows = [
+        header,
+        [1, "周巷镇", "2022-03-01", "苦荞茶", 10, "1,000.00", "布拖"],
+        [2, "周巷镇", "2022-03-01", "苦荞茶", 10, "1000", "布拖"],  # the same purchase, numbered again
+        [3, "周巷镇", "2022-03-01", "苦荞茶", 12, "1000", "布拖"],  # another quantity: another purchase
+    ]
+    first = ledger_import(path=write_csv(tmp_path / "一.csv", rows))
+    assert (first.accepted, first.duplicates) == (2, 1)
+    # Another file saying the same is not assumed to repeat it (no number to prove it).
+    second = ledger_import(path=write_csv(tmp_path / "二.csv", rows[:2]))
+    assert (second.accepted, second.duplicates) == (1, 0)

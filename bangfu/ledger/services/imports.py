@@ -128,6 +128,8 @@ def _insert_sql() -> str:
 
 
 def _content_key(batch_id: int, row: LedgerRow) -> str:
+    """A row without an order number is a duplicate when everything it says (but its 序号) repeats an
+    earlier row of the same file: same purchaser, date, amount, product, quantity …"""
     record = row.record
     assert record is not None
     digest = hashlib.sha1(
@@ -140,6 +142,8 @@ def _content_key(batch_id: int, row: LedgerRow) -> str:
                 record.supplier,
                 record.origin,
                 record.channel,
+                str(record.quantity),
+                record.quantity_unit,
                 record.category,
                 record.remarks,
             )
