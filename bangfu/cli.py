@@ -353,6 +353,123 @@ def cmd_ledger_import(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- progress -------------------------------------------------------------------------------
+
+
+def _plan_for(year: int | None):
+    from bangfu.progress.selectors import plan_for_progress
+
+    plan = plan_for_progress(year)
+    if plan is None:
+        raise UserError(
+            f"没有{year}年的任务分解表，请先用 bangfu plan import 导入。" if year else "尚未导入任务分解表。"
+        )
+    return plan
+
+
+def _as_of(text: str | None, year: int):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    as_of = _date(text) if text else min(timezone.localdate(), dt.date(year, 12, 31))
+    assert as_of is not None
+    return as_of
+
+
+def cmd_progress(args: argparse.Namespace) -> int:
+    as_of_text = args.as_of
+    _date(as_of_text)
+    _setup_django()
+    from bangfu.progress.export import text_lines, xlsx_rows
+    from bangfu.progress.selectors import progress_compute
+    from bangfu.progress.services import progress_rules_ensure
+    from bangfu.reports.rendering.progress_xlsx import write_progress_xlsx
+
+    plan = _plan_for(args.year)
+    progress_rules_ensure(plan)
+    org_ids = None
+    if args.org:
+        from bangfu.orgs.selectors import org_subtree_ids
+
+        org_ids = org_subtree_ids(_org_by_name(args.org).pk)
+    report = progress_compute(plan, as_of=_as_of(as_of_text, plan.year), org_ids=org_ids)
+    if args.xlsx:
+        path = Path(args.xlsx)
+        try:
+            write_progress_xlsx(
+                path,
+                title=f"{plan.title}完成进度",
+                subtitle=f"截至 {report.as_of:%Y年%m月%d日}（金额单位：万元）",
+                rows=xlsx_rows(report),
+            )
+        except OSError as exc:
+            raise UserError(f"无法写入文件 {path}：{exc.strerror or exc}") from exc
+    if args.json:
+        _print_json([line.to_dict() for line in report.lines])
+    elif not args.xlsx:
+        for text in text_lines(report):
+            print(text)
+    if args.xlsx:
+        print(f"已写入 {args.xlsx}", file=sys.stderr if args.json else sys.stdout)
+    return 0
+
+
+def cmd_base_import(args: argparse.Namespace) -> int:
+    file = _existing_file(args.file)
+    _setup_django()
+    from bangfu.progress.services import BaseImportError, bases_import
+
+    plan = _plan_for(args.year) if not args.year else None
+    year = args.year or (plan.year if plan else None)
+    org = _org_by_name(args.org) if args.org else None
+    try:
+        result = bases_import(file, year=year, default_parent=org)
+    except BaseImportError as exc:
+        raise UserError(str(exc)) from exc
+    print(f"已导入 {result.saved} 个单位的{year}年基数；未导入 {len(result.rejected)} 行。")
+    for reason in result.rejected:
+        print(f"  {reason}")
+    if result.created_orgs:
+        print(f"新建并待核实的单位：{'、'.join(result.created_orgs)}")
+    return 0
+
+
+def cmd_reconcile(args: argparse.Namespace) -> int:
+    _setup_django()
+    from bangfu.common.money import format_yuan
+    from bangfu.progress.selectors import reconciliation
+
+    plan = _plan_for(args.year)
+    rows = reconciliation(year=plan.year, as_of=_date(args.as_of))
+    if args.json:
+        _print_json(
+            [
+                {
+                    "org": row.org.name if row.org else None,
+                    "matched": row.matched,
+                    "matched_yuan": float(row.matched_fen) / 100,
+                    "reported_only": row.reported_only,
+                    "reported_only_yuan": float(row.reported_only_fen) / 100,
+                    "platform_only": row.platform_only,
+                    "platform_only_yuan": float(row.platform_only_fen) / 100,
+                    "reported_only_ids": row.reported_only_ids,
+                    "platform_only_ids": row.platform_only_ids,
+                }
+                for row in rows
+            ]
+        )
+        return 0
+    print("单位\t两边一致\t仅单位报送\t仅平台有")
+    for row in rows:
+        print(
+            f"{row.org.name if row.org else '（未归属）'}\t{row.matched}笔 {format_yuan(row.matched_fen)}元\t"
+            f"{row.reported_only}笔 {format_yuan(row.reported_only_fen)}元\t"
+            f"{row.platform_only}笔 {format_yuan(row.platform_only_fen)}元"
+        )
+    return 0
+
+
 # --- entry point ------------------------------------------------------------------------------
 
 
@@ -443,6 +560,25 @@ def build_parser() -> argparse.ArgumentParser:
         choices=["draft", "submitted", "approved"],
         help="导入记录的状态（命令行默认 approved，网页填报为 submitted）",
     )
+    progress = add("progress", cmd_progress, "各目标、各单位的完成进度")
+    progress.add_argument("--year", type=int, help="年度（默认最新的任务分解表）")
+    progress.add_argument("--as-of", help="截至日期 YYYY-MM-DD（默认今天，不晚于年底）")
+    progress.add_argument("--org", help="只看该单位及其属地单位")
+    progress.add_argument("--json", action="store_true", help="输出 JSON")
+    progress.add_argument("--xlsx", metavar="PATH", help="另存为可转发的 Excel 表")
+
+    base = add("base", lambda a: 0, "基数（慰问品总额、职工人数、食堂预算）").add_subparsers(
+        dest="base_command", metavar="子命令", required=True
+    )
+    base_imp = add("import", cmd_base_import, "导入基数表（.xlsx/.xls/.csv）", base)
+    base_imp.add_argument("file")
+    base_imp.add_argument("--year", type=int, help="年度（默认最新的任务分解表；表中有“年度”列时以列为准）")
+    base_imp.add_argument("--org", help="表中新单位的上级单位（如市总工会）")
+
+    reconcile = add("reconcile", cmd_reconcile, "核对单位报送的832平台采购与平台导出数据")
+    reconcile.add_argument("--year", type=int)
+    reconcile.add_argument("--as-of", help="截至日期 YYYY-MM-DD")
+    reconcile.add_argument("--json", action="store_true")
     return parser
 
 
@@ -456,6 +592,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USER_ERROR
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # output piped into `head` and the like
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":

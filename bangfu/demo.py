@@ -51,6 +51,74 @@ def demo_accounts_load() -> list[tuple[str, str, str]]:
     return accounts
 
 
+# Units the demo platform export buys for, placed in the jurisdiction tree as an office would.
+DEMO_UNITS = (
+    ("慈溪市人民医院", "hospital", "市卫生健康局"),
+    ("慈溪市人民医院食堂", "canteen", "慈溪市人民医院"),
+    ("慈溪中学", "school", "市教育局"),
+    ("慈溪中学食堂", "canteen", "慈溪中学"),
+    ("市教育局机关食堂", "canteen", "市教育局"),
+    ("市财政局机关食堂", "canteen", "市财政局"),
+)
+
+
+def demo_units_load() -> None:
+    from bangfu.orgs.models import Organisation
+    from bangfu.orgs.selectors import org_name_index
+    from bangfu.orgs.services import org_create
+
+    index = org_name_index()
+    for name, kind, parent in DEMO_UNITS:
+        if index.resolve(name).key is None:
+            parent_org = Organisation.objects.get(pk=index.resolve(parent).key)
+            created = org_create(name=name, kind=kind, parent=parent_org)
+            index.add(created.pk, name)
+
+
+def demo_bases_load(year: int) -> str:
+    """Base values as units report them: unions' gift totals and members, units' canteen budgets; one
+    unit without a canteen, one sharing the finance bureau's, a few not reported yet."""
+    import random
+
+    from bangfu.orgs.choices import OrgKind
+    from bangfu.orgs.models import Organisation, OrgGroup
+    from bangfu.orgs.selectors import group_members
+    from bangfu.progress.models import BaseValue
+    from bangfu.progress.services import base_value_set
+
+    if BaseValue.objects.filter(year=year).exists():
+        return "演示基数已在库中"
+    saved = 0
+    for union in Organisation.objects.filter(kind=OrgKind.UNION):
+        rng = random.Random(union.name)
+        members = rng.randrange(300, 2500)
+        base_value_set(
+            organisation=union,
+            year=year,
+            member_count=members,
+            holiday_gift_fen=members * rng.randrange(800, 1500) * 100,
+        )
+        saved += 1
+    canteens = OrgGroup.objects.filter(name="党政机关、学校、医院食堂（餐厅）").first()
+    finance = Organisation.objects.filter(name="市财政局").first()
+    for unit in group_members(canteens) if canteens else []:
+        rng = random.Random(unit.name)
+        if unit.name == "市民政局":
+            base_value_set(organisation=unit, year=year, no_canteen=True, notes="机关无食堂")
+        elif unit.name == "市商务局" and finance is not None:
+            base_value_set(
+                organisation=unit, year=year, canteen_representative=finance, notes="与市财政局共用食堂"
+            )
+        elif rng.random() < 0.85:
+            base_value_set(
+                organisation=unit, year=year, food_budget_fen=rng.randrange(20, 300) * 10_000 * 100
+            )
+        else:
+            continue
+        saved += 1
+    return f"演示基数 {saved} 个单位（工会慰问品总额和人数、食堂采购预算、无食堂和共用食堂各一例）"
+
+
 def demo_ledgers_load() -> Iterator[str]:
     """The demo ledgers, written as files and imported through the real pipeline (idempotent)."""
     from bangfu.common.money import format_wan
@@ -76,7 +144,9 @@ def demo_load() -> Iterator[str]:
         yield f"已导入种子任务分解表：{result.plan.title}（{result.item_count} 个工作事项、{result.target_count} 个目标）"
     else:
         yield f"种子任务分解表已在库中：{plan_get(year=SEED_YEAR)}"
+    demo_units_load()
     yield from demo_ledgers_load()
+    yield demo_bases_load(SEED_YEAR)
     yield "演示账号（密码保存在 " + str(_credentials_file()) + "）："
     for label, username, password in demo_accounts_load():
         yield f"  {label}：用户名 {username}  密码 {password}"

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "bangfu.plans",
     "bangfu.regions",
     "bangfu.ledger",
+    "bangfu.progress",
     "bangfu.web",
 ]
 

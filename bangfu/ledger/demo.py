@@ -104,6 +104,13 @@ def town_purchases(seed: int = 2022) -> dict[str, list[DemoPurchase]]:
     return ledgers
 
 
+def _channel(rng: random.Random, purchaser: str) -> str:
+    """Canteens buy on the 832 platform; others at fairs, counters, online or offline."""
+    if purchaser.endswith("食堂"):
+        return "832平台"
+    return rng.choice(["线下采购", "展销会", "电商平台", "消费帮扶专柜", "832平台"])
+
+
 def write_town_ledger(folder: Path, town: str, purchases: list[DemoPurchase], seed: int = 7) -> Path:
     """A town ledger as an office sends it: title rows, 金额（万元）, mixed dates, a 合计 row."""
     from openpyxl import Workbook
@@ -114,29 +121,18 @@ def write_town_ledger(folder: Path, town: str, purchases: list[DemoPurchase], se
     sheet.title = "采购台账"
     sheet.append([f"{town}2022年消费帮扶采购台账"])
     sheet.append([f"填报单位（盖章）：{town}", None, None, None, None, None, "单位：万元"])
-    sheet.append(
-        [
-            "序号",
-            "采购单位",
-            "采购日期",
-            "商品名称",
-            "供应商",
-            "产地",
-            "数量",
-            "单位",
-            "金额（万元）",
-            "订单号",
-            "备注",
-        ]
-    )
+    # fmt: off
+    sheet.append(["序号", "采购单位", "采购日期", "商品名称", "供应商", "产地", "数量", "单位", "金额（万元）", "采购渠道",
+                  "订单号", "备注"])
+    # fmt: on
     total = Decimal(0)
     for index, p in enumerate(purchases, start=1):
         sheet.append(
             [index, p.purchaser, _date_forms(rng, p.date), p.product, p.supplier, p.origin, p.quantity, p.unit,
-             p.yuan / 10_000, p.order_no, "已取消" if p.cancelled else None]
+             p.yuan / 10_000, _channel(rng, p.purchaser), p.order_no, "已取消" if p.cancelled else None]
         )  # fmt: skip
         total += p.yuan if not p.cancelled else 0
-    sheet.append([None, "合计", None, None, None, None, None, None, total / 10_000])
+    sheet.append([None, "合计", None, None, None, None, None, None, total / 10_000, None, None])
     sheet.append(["备注：金额单位为万元；已取消订单不计入。"])
     path = folder / f"{town}2022年消费帮扶采购台账.xlsx"
     if not path.exists():  # an .xlsx records when it was saved: keep the first copy, so a re-run is a no-op

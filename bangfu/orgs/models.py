@@ -97,6 +97,11 @@ class OrgGroup(TimeStampedModel):
     exclude_named = models.BooleanField(
         _("排除同一事项已列明的单位"), default=False, help_text=_("用于“其他市级各部门”等表述。")
     )
+    topmost_only = models.BooleanField(
+        _("下属单位并入上级"),
+        default=False,
+        help_text=_("成员的下属单位也符合条件时（如部门下属的食堂），只列上级单位，下属单位的采购计入上级。"),
+    )
     description = models.TextField(_("说明"), blank=True)
 
     class Meta:

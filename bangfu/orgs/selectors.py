@@ -74,4 +74,19 @@ def group_members(group: OrgGroup, *, exclude_ids: Iterable[int] = ()) -> QueryS
     qs = Organisation.objects.filter(condition, active=True)
     if group.exclude_named:
         qs = qs.exclude(pk__in=list(exclude_ids))
+    if group.topmost_only:
+        members = set(qs.values_list("pk", flat=True))
+        parents = dict(Organisation.objects.values_list("pk", "parent_id"))
+        qs = qs.exclude(pk__in=[pk for pk in members if _has_ancestor_in(pk, members, parents)])
     return qs.order_by("kind", "name")
+
+
+def _has_ancestor_in(pk: int, members: set[int], parents: dict[int, int | None]) -> bool:
+    seen = {pk}
+    node = parents.get(pk)
+    while node is not None and node not in seen:
+        if node in members:
+            return True
+        seen.add(node)
+        node = parents.get(node)
+    return False

@@ -227,6 +227,7 @@ def orgs_load(data: dict[str, Any]) -> OrgLoadResult:
                 "aliases": entry.get("aliases", []),
                 "kinds": entry.get("kinds", []),
                 "exclude_named": entry.get("exclude_named", False),
+                "topmost_only": entry.get("topmost_only", False),
                 "description": entry.get("description", ""),
             },
         )

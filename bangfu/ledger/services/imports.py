@@ -24,6 +24,7 @@ from django.utils import timezone
 from bangfu.common.money import fen_to_yuan
 from bangfu.common.text import text_array_json
 from bangfu.orgs.models import Organisation
+from bangfu.orgs.resolving import OrgResolver
 
 from ..choices import BatchKind, Channel, RecordStatus, RowOutcome
 from ..models import ImportBatch, Purchase, PurchaseSighting, RejectedRow
@@ -33,7 +34,6 @@ from ..resolving import (
     CATEGORY_BY_LABEL,
     CHANNEL_BY_LABEL,
     CatalogResolver,
-    PurchaserResolver,
     RegionResolver,
 )
 
@@ -169,7 +169,7 @@ class _Importer:
         self.year = year
         self.status = status
         self.reporting_org_id = reporting_org.pk if reporting_org else None
-        self.purchasers = PurchaserResolver(reporting_org)
+        self.purchasers = OrgResolver(default_parent=reporting_org)
         self.regions = RegionResolver()
         self.catalog = CatalogResolver()
         self.default_channel = Channel.PLATFORM_832 if ledger.looks_like_832_export else Channel.OTHER

@@ -1,0 +1,82 @@
+"""Turning unit names as written in files into units, creating the ones not yet known.
+
+One resolver per import: each distinct name is resolved once. A name that matches a known unit (any
+spelling) is that unit. An unknown name is created — marked 待核实 — under the town or street its name
+contains (慈溪市周巷镇中心小学 → under 周巷镇), else under ``default_parent`` (the reporting unit), else left
+unassigned and listed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bangfu.common.text import name_key
+
+from .choices import OrgKind
+from .matching import NameIndex, guess_kind
+from .models import Organisation, OrganisationName
+from .selectors import org_name_index
+from .services import OrgError, org_create
+
+TOWN_LEVEL = (OrgKind.TOWN, OrgKind.STREET, OrgKind.COMMITTEE)
+
+
+@dataclass
+class OrgResolver:
+    default_parent: Organisation | None = None
+    index: NameIndex[int] = field(default_factory=org_name_index)
+    created: list[str] = field(default_factory=list)
+    unassigned: list[str] = field(default_factory=list)
+    _cache: dict[str, int | None] = field(default_factory=dict)
+    _towns: list[tuple[str, int]] | None = None
+
+    def _town_spellings(self) -> list[tuple[str, int]]:
+        if self._towns is None:
+            rows = OrganisationName.objects.filter(
+                organisation__kind__in=TOWN_LEVEL, organisation__active=True
+            ).values_list("key", "organisation_id")
+            spellings = {(key, org_id) for key, org_id in rows}
+            # 周巷镇 is also written 周巷 at the start of a name (周巷中心小学).
+            self._towns = sorted(spellings, key=lambda pair: len(pair[0]), reverse=True)
+        return self._towns
+
+    def _town_in(self, name: str) -> int | None:
+        key = name_key(name)
+        stripped = self.index.prefix.sub("", key) if self.index.prefix else key
+        for spelling, org_id in self._town_spellings():
+            if spelling in key or spelling in stripped:
+                return org_id
+        return None
+
+    def resolve(self, name: str) -> int | None:
+        if name in self._cache:
+            return self._cache[name]
+        match = self.index.resolve(name)
+        org_id: int | None
+        if match.found:
+            org_id = match.key
+        else:
+            town_id = self._town_in(name)
+            parent_id = town_id or (self.default_parent.pk if self.default_parent else None)
+            if parent_id is None or match.ambiguous:
+                org_id = None
+                self.unassigned.append(name)
+            else:
+                org_id = self._create(name, parent_id)
+        self._cache[name] = org_id
+        return org_id
+
+    def _create(self, name: str, parent_id: int) -> int | None:
+        try:
+            org = org_create(
+                name=name,
+                kind=guess_kind(name),
+                parent=Organisation.objects.get(pk=parent_id),
+                needs_review=True,
+            )
+        except OrgError:
+            self.unassigned.append(name)
+            return None
+        self.index.add(org.pk, org.name)
+        self.created.append(org.name)
+        return org.pk

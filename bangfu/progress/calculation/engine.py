@@ -1,0 +1,187 @@
+"""Achievement of each (target, unit) line: rate, status against time progress, forecast, rank, roll-ups."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Hashable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+from typing import Any
+
+HUNDRED = Decimal(100)
+ZERO = Decimal(0)
+ONE = Decimal(1)
+
+# Status codes (values of progress.choices.Status).
+DONE, NORMAL, LAGGING, SEVERE = "done", "normal", "lagging", "severe"
+NO_BASE, EXEMPT, REPRESENTED, NO_DATA = "no_base", "exempt", "represented", "no_data"
+MEASURED = (DONE, NORMAL, LAGGING, SEVERE)
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """A rate below expected × ``lagging_below`` is 滞后; below expected × ``severe_below`` 严重滞后."""
+
+    lagging_below: Decimal = Decimal("0.90")
+    severe_below: Decimal = Decimal("0.60")
+
+
+@dataclass(frozen=True)
+class LineSpec:
+    """One (target, unit) line to compute. ``value`` is in the target's natural unit: 元 for amounts and
+    per-capita quotas, a fraction for ratios, a number for counts. ``base`` is the ratio's base in 元 or
+    the per-capita quota's head count. ``override`` is a status decided before any figure (exempt …)."""
+
+    target_id: int
+    kind: str
+    value: Decimal
+    org_ids: tuple[int, ...]
+    purchasers: frozenset[int] = frozenset()
+    sums_key: Any = None  # which per-purchaser sum table applies (None: not measured by purchases)
+    base: Decimal | None = None
+    expected: Decimal = ZERO
+    override: str | None = None
+    count: Decimal | None = None  # achieved count, for count targets measured from activities
+
+
+@dataclass(frozen=True)
+class LineResult:
+    spec: LineSpec
+    achieved_fen: int
+    records: int
+    achieved: Decimal | None  # in the target's natural unit (元, fraction, 元/人, count)
+    rate: Decimal | None  # achieved ÷ target; None when it cannot be measured
+    expected: Decimal
+    status: str
+    forecast_rate: Decimal | None = None
+    rank: int | None = None
+    rank_of: int | None = None
+
+    @property
+    def required_fen(self) -> int | None:
+        """What the unit must buy in total to meet the target (元 targets and measured bases)."""
+        spec = self.spec
+        if spec.kind == "amount":
+            return int(spec.value * HUNDRED)
+        if spec.kind in ("ratio", "per_capita") and spec.base:
+            return int((spec.value * spec.base * HUNDRED).to_integral_value())
+        return None
+
+
+def status_for(rate: Decimal, expected: Decimal, thresholds: Thresholds) -> str:
+    if rate >= ONE:
+        return DONE
+    if rate >= expected * thresholds.lagging_below:
+        return NORMAL
+    if rate >= expected * thresholds.severe_below:
+        return LAGGING
+    return SEVERE
+
+
+def compute_line(
+    spec: LineSpec,
+    sums: Mapping[Any, Mapping[int, int]],
+    counts: Mapping[Any, Mapping[int, int]],
+    thresholds: Thresholds = Thresholds(),
+) -> LineResult:
+    table = sums.get(spec.sums_key, {})
+    fen = sum(table.get(p, 0) for p in spec.purchasers)
+    count_table = counts.get(spec.sums_key, {})
+    records = sum(count_table.get(p, 0) for p in spec.purchasers)
+    yuan = Decimal(fen) / HUNDRED
+    if spec.override:
+        return LineResult(spec, fen, records, None, None, spec.expected, spec.override)
+    achieved: Decimal | None
+    if spec.kind == "amount":
+        achieved = yuan
+    elif spec.kind in ("ratio", "per_capita"):
+        if not spec.base:
+            return LineResult(spec, fen, records, None, None, spec.expected, NO_BASE)
+        achieved = yuan / spec.base
+    elif spec.count is not None:
+        achieved = spec.count
+    else:
+        return LineResult(spec, fen, records, None, None, spec.expected, NO_DATA)
+    rate = achieved / spec.value if spec.value else ONE
+    forecast = rate / spec.expected if spec.expected else None
+    return LineResult(
+        spec,
+        fen,
+        records,
+        achieved,
+        rate,
+        spec.expected,
+        status_for(rate, spec.expected, thresholds),
+        forecast,
+    )
+
+
+def _ranked(results: list[LineResult]) -> list[LineResult]:
+    """Rank measured lines within each target (its tier): 1 is the highest rate; ties share a rank."""
+    by_target: dict[int, list[int]] = defaultdict(list)
+    for index, result in enumerate(results):
+        if result.rate is not None:
+            by_target[result.spec.target_id].append(index)
+    ranked = list(results)
+    for indexes in by_target.values():
+        ordered = sorted(indexes, key=lambda i: results[i].rate, reverse=True)  # type: ignore[arg-type,return-value]
+        previous_rate, previous_rank = None, 0
+        for position, index in enumerate(ordered, start=1):
+            rate = results[index].rate
+            rank = previous_rank if rate == previous_rate else position
+            ranked[index] = replace(results[index], rank=rank, rank_of=len(ordered))
+            previous_rate, previous_rank = rate, rank
+    return ranked
+
+
+def compute_lines(
+    specs: Iterable[LineSpec],
+    sums: Mapping[Any, Mapping[int, int]],
+    counts: Mapping[Any, Mapping[int, int]] | None = None,
+    thresholds: Thresholds = Thresholds(),
+) -> list[LineResult]:
+    counts = counts or {}
+    return _ranked([compute_line(spec, sums, counts, thresholds) for spec in specs])
+
+
+@dataclass
+class Rollup:
+    """A group of lines (a task, an item, a lead unit's lines, a town's lines) summed up."""
+
+    lines: int = 0
+    statuses: dict[str, int] = field(default_factory=dict)
+    achieved_fen: int = 0  # amount lines only
+    required_fen: int = 0  # amount lines and measured ratio/per-capita lines
+    rate_sum: Decimal = ZERO  # of measured lines, each capped at 1
+    measured: int = 0
+
+    @property
+    def mean_rate(self) -> Decimal | None:
+        return self.rate_sum / self.measured if self.measured else None
+
+    @property
+    def behind(self) -> int:
+        return self.statuses.get(LAGGING, 0) + self.statuses.get(SEVERE, 0)
+
+    def add(self, result: LineResult) -> None:
+        self.lines += 1
+        self.statuses[result.status] = self.statuses.get(result.status, 0) + 1
+        if result.rate is not None:
+            self.measured += 1
+            self.rate_sum += min(result.rate, ONE)
+            required = result.required_fen
+            if required is not None:
+                self.required_fen += required
+                self.achieved_fen += result.achieved_fen
+
+
+def rollup(
+    results: Iterable[LineResult], key: Callable[[LineResult], Iterable[Hashable]]
+) -> dict[Hashable, Rollup]:
+    """Roll lines up by ``key`` (which may put a line in several groups, e.g. a union in its town and
+    under its lead unit)."""
+    groups: dict[Hashable, Rollup] = defaultdict(Rollup)
+    for result in results:
+        for group in key(result):
+            groups[group].add(result)
+    return dict(groups)
