@@ -420,8 +420,7 @@ def cmd_base_import(args: argparse.Namespace) -> int:
     _setup_django()
     from bangfu.progress.services import BaseImportError, bases_import
 
-    plan = _plan_for(args.year) if not args.year else None
-    year = args.year or (plan.year if plan else None)
+    year = args.year or _plan_for(None).year
     org = _org_by_name(args.org) if args.org else None
     try:
         result = bases_import(file, year=year, default_parent=org)

@@ -70,7 +70,8 @@ def demo_units_load() -> None:
     index = org_name_index()
     for name, kind, parent in DEMO_UNITS:
         if index.resolve(name).key is None:
-            parent_org = Organisation.objects.get(pk=index.resolve(parent).key)
+            parent_id = index.resolve(parent).key
+            parent_org = Organisation.objects.get(pk=parent_id) if parent_id is not None else None
             created = org_create(name=name, kind=kind, parent=parent_org)
             index.add(created.pk, name)
 

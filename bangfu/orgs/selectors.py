@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from django.conf import settings
 from django.db.models import Q, QuerySet
@@ -81,7 +81,7 @@ def group_members(group: OrgGroup, *, exclude_ids: Iterable[int] = ()) -> QueryS
     return qs.order_by("kind", "name")
 
 
-def _has_ancestor_in(pk: int, members: set[int], parents: dict[int, int | None]) -> bool:
+def _has_ancestor_in(pk: int, members: set[int], parents: Mapping[int, int | None]) -> bool:
     seen = {pk}
     node = parents.get(pk)
     while node is not None and node not in seen:
