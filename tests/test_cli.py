@@ -222,3 +222,79 @@ def test_ledger_import_with_unknown_org(capsys, tmp_path):
     path.write_text("采购单位,日期,金额\n甲,2022-01-01,1\n", encoding="utf-8")
     code, _out, err = run(capsys, "ledger", "import", str(path), "--org", "不存在的单位")
     assert code == 2 and "找不到单位" in err
+
+
+@pytest.fixture
+def seeded_with_purchases(capsys, cixi_orgs, tmp_path):
+    from bangfu.regions.services import regions_seed
+
+    regions_seed()
+    assert main(["plan", "import", str(SEED_DOCX)]) == 0
+    ledger = tmp_path / "周巷镇台账.csv"
+    ledger.write_text(
+        "采购单位,采购日期,金额（万元）,产地,订单号\n"
+        "周巷镇,2022-03-01,100,布拖县,Z1\n"
+        "周巷镇,2022-04-01,50,浙江省宁波市慈溪市,Z2\n"
+        "周巷镇中心小学,2022-05-01,20,凉山州布拖县,Z3\n",
+        encoding="utf-8",
+    )
+    assert main(["ledger", "import", str(ledger)]) == 0
+    capsys.readouterr()
+    return tmp_path
+
+
+@pytest.mark.django_db
+def test_progress_json_rows(capsys, seeded_with_purchases):
+    code, out, err = run(capsys, "progress", "--year", "2022", "--as-of", "2022-06-30", "--json")
+    assert code == 0, err
+    rows = json.loads(out)
+    for key in ("task", "item", "org", "kind", "target", "achieved", "rate", "expected_rate", "status"):
+        assert key in rows[0]
+    town = next(r for r in rows if r["org"] == "周巷镇")
+    assert town["item"] == "2.2" and town["kind"] == "amount" and town["target"] == 3_000_000
+    assert town["achieved"] == 1_200_000 and town["rate"] == 0.4 and town["status"] == "lagging"
+    assert town["expected_rate"] == round(181 / 365, 4)
+    assert town["rank"] == 1 and town["rank_of"] == 3 and town["records"] == 2
+    others = [r for r in rows if r["item"] == "2.2" and r["org"] != "周巷镇"]
+    assert all(r["achieved"] == 0 and r["status"] == "severe" for r in others)
+    assert {r["status"] for r in rows if r["item"] == "1.1"} <= {"no_base"}
+
+
+@pytest.mark.django_db
+def test_progress_xlsx_and_text(capsys, seeded_with_purchases):
+    from openpyxl import load_workbook
+
+    path = seeded_with_purchases / "进度.xlsx"
+    code, out, err = run(capsys, "progress", "--as-of", "2022-06-30", "--xlsx", str(path))
+    assert code == 0, err
+    sheet = load_workbook(path).active
+    assert sheet["A1"].value.endswith("完成进度") and sheet.freeze_panes == "D4"
+    header = [c.value for c in sheet[3]]
+    assert header[:3] == ["任务", "事项", "单位"]
+    rows = [[c.value for c in row] for row in sheet.iter_rows(min_row=4)]
+    town = next(r for r in rows if r[2] == "周巷镇")
+    assert town[6] == 120 and town[5] == 300 and town[9] == "滞后"
+    code, out, _ = run(capsys, "progress", "--as-of", "2022-06-30", "--org", "周巷镇")
+    assert code == 0 and "周巷镇" in out and "横河镇" not in out
+
+
+@pytest.mark.django_db
+def test_progress_errors(capsys, cixi_orgs):
+    code, _out, err = run(capsys, "progress", "--year", "2030")
+    assert code == 2 and "2030" in err
+    code, _out, err = run(capsys, "progress", "--as-of", "2022-13-01")
+    assert code == 2 and "YYYY-MM-DD" in err
+
+
+@pytest.mark.django_db
+def test_base_import_and_reconcile_commands(capsys, seeded_with_purchases):
+    path = seeded_with_purchases / "基数.csv"
+    path.write_text(
+        "单位名称,法定节假日慰问品总金额（元）,职工人数\n周巷镇总工会,100000,200\n横河镇总工会,x,1\n",
+        encoding="gbk",
+    )
+    code, out, err = run(capsys, "base", "import", str(path), "--year", "2022")
+    assert code == 0, err
+    assert "已导入 1 个单位" in out and "第3行" in out
+    code, out, _ = run(capsys, "reconcile", "--json")
+    assert code == 0 and json.loads(out) == []
