@@ -1,0 +1,394 @@
+"""Benchmark: a full progress recompute on SQLite against the same aggregation done by DuckDB.
+
+Builds, on a fresh SQLite database: the Cixi units and the 2022 seed plan, ~5,000 units in the
+jurisdiction tree (unions, canteens, schools, enterprises, communities and hospitals under every town,
+street and committee, two levels deep; a few hundred departments with their canteens and unions), base
+values for most unions and canteen-holding units, and ``--rows`` purchases (default 1,000,000) written
+with the import's own column order, one ``executemany`` per 50,000 rows, then ``ANALYZE``.
+
+Then measures:
+
+- recompute: ``progress_compute(plan, as_of=2022-10-31)`` over every target (best of 3 after a warm-up);
+- pages: the same for one town's jurisdiction (周巷镇's subtree) and for one union (best of 5);
+- the grouped sums alone: the engine's ``_grouped_sums`` through the ORM, and the engine's SQL on a raw
+  ``sqlite3`` connection, with ``EXPLAIN QUERY PLAN``;
+- baseline: the same grouped ``SUM``/``COUNT`` per distinct eligibility filter in an in-memory DuckDB
+  table holding the same purchases (loading not timed; best of 5). Its results are checked against the
+  engine's, figure for figure.
+
+Prints the figures and ratio = recompute ÷ DuckDB; ends with one JSON line including "ratio".
+Targets: ratio ≤ 10; one unit's page < 50 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import json
+import random
+import sqlite3
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import fresh_django, peak_rss_mib
+
+AS_OF = dt.date(2022, 10, 31)
+YEAR = 2022
+CHUNK = 50_000
+SEED_PLAN = "data/seeds/2022年慈溪市消费帮扶工作任务分解表.docx"
+
+# Per town, street and committee: (how many, kind, name pattern, children as (kind, suffix)).
+TOWN_UNITS = (
+    (40, "enterprise", "慈溪市{town}企业{n:03d}有限公司", (("union", "工会委员会"), ("canteen", "职工食堂"))),
+    (15, "school", "慈溪市{town}第{n}学校", (("union", "工会"), ("canteen", "食堂"))),
+    (20, "other", "{town}{n:02d}村（社区）", (("union", "工会"),)),
+    (20, "union", "{town}联合工会{n:02d}", ()),
+    (10, "canteen", "{town}机关食堂{n:02d}", ()),
+    (3, "hospital", "{town}卫生院{n}", (("canteen", "食堂"), ("union", "工会"))),
+)
+DEPARTMENTS = 330  # each with a canteen; every other one with a union
+CHANNELS = (("832", 35), ("offline", 30), ("fair", 10), ("ecommerce", 10), ("counter", 10), ("other", 5))
+STATUSES = (("approved", 70), ("submitted", 27), ("draft", 3))
+PRODUCTS = (
+    ("布拖苦荞茶", "布拖县彝家苦荞有限公司", "四川省凉山彝族自治州布拖县"),
+    ("布拖马铃薯 5kg", "布拖县农业发展有限公司", "四川省凉山彝族自治州布拖县"),
+    ("黑山羊肉礼盒", "布拖县黑山羊养殖专业合作社", "布拖县"),
+    ("昭觉荞麦面", "昭觉县农产品公司", "四川省凉山彝族自治州昭觉县"),
+    ("雷波脐橙 10斤", "雷波县果业有限公司", "四川省凉山彝族自治州雷波县"),
+)
+MEAN_FEN = 250_000  # amounts are uniform in [1,000, 499,000] fen
+
+
+# --- data ------------------------------------------------------------------------------------------
+
+
+def build_units(rng: random.Random) -> dict[str, list[int]]:
+    """~5,000 units under the towns and as departments, with their official names; ids by kind."""
+    from bangfu.common.text import name_key
+    from bangfu.orgs.models import Organisation, OrganisationName
+
+    towns = list(Organisation.objects.filter(kind__in=("town", "street", "committee")).order_by("pk"))
+    level1: list[tuple[Organisation, tuple[tuple[str, str], ...]]] = []
+    for town in towns:
+        short = town.short_name or town.name
+        for count, kind, pattern, children in TOWN_UNITS:
+            for n in range(1, count + 1):
+                unit = Organisation(name=pattern.format(town=short, n=n), kind=kind, parent=town)
+                level1.append((unit, children))
+    for n in range(1, DEPARTMENTS + 1):
+        children = (("canteen", "机关食堂"), ("union", "机关工会")) if n % 2 else (("canteen", "机关食堂"),)
+        level1.append((Organisation(name=f"慈溪市市级部门{n:03d}", kind="department"), children))
+    Organisation.objects.bulk_create([unit for unit, _children in level1], batch_size=2000)
+    level2 = [
+        Organisation(name=f"{unit.name}{suffix}", kind=kind, parent=unit)
+        for unit, children in level1
+        for kind, suffix in children
+    ]
+    Organisation.objects.bulk_create(level2, batch_size=2000)
+    created = [unit for unit, _children in level1] + level2
+    OrganisationName.objects.bulk_create(
+        [
+            OrganisationName(organisation=unit, name=unit.name, key=name_key(unit.name), kind="official")
+            for unit in created
+        ],
+        batch_size=2000,
+    )
+    by_kind: dict[str, list[int]] = {}
+    for pk, kind in Organisation.objects.values_list("pk", "kind").order_by("pk"):
+        by_kind.setdefault(kind, []).append(pk)
+    return by_kind
+
+
+def build_bases(rng: random.Random, by_kind: dict[str, list[int]], rows: int) -> int:
+    """Base values for most unions (gift total, members) and most canteen-holding units (food budget; a
+    few with no canteen), scaled so that rates spread around the targets."""
+    from bangfu.progress.models import BaseValue
+
+    units = sum(len(ids) for ids in by_kind.values())
+    own_yuan = rows / units * 0.85 * 0.8 * MEAN_FEN / 100  # a unit's own eligible purchases by as_of
+    bases = []
+    for pk in by_kind.get("union", []):
+        if rng.random() < 0.85:
+            gift_yuan = own_yuan / 0.2 * rng.uniform(0.4, 2.5)
+            members = max(1, int(own_yuan / 500 * rng.uniform(0.4, 2.5)))
+            bases.append(
+                BaseValue(organisation_id=pk, year=YEAR, holiday_gift_fen=int(gift_yuan * 100), member_count=members)
+            )
+    for kind in ("department", "school", "hospital", "canteen"):
+        for pk in by_kind.get(kind, []):
+            roll = rng.random()
+            if roll < 0.05:
+                bases.append(BaseValue(organisation_id=pk, year=YEAR, no_canteen=True))
+            elif roll < 0.85:
+                budget_yuan = 2 * own_yuan * 0.35 / 0.1 * rng.uniform(0.4, 2.5)
+                bases.append(BaseValue(organisation_id=pk, year=YEAR, food_budget_fen=int(budget_yuan * 100)))
+    BaseValue.objects.bulk_create(bases, batch_size=2000)
+    return len(bases)
+
+
+def _weighted(pairs: tuple[tuple[str, int], ...], rng: random.Random, k: int) -> list[str]:
+    return rng.choices([value for value, _w in pairs], weights=[w for _v, w in pairs], k=k)
+
+
+def build_purchases(rng: random.Random, rows: int) -> float:
+    """``rows`` purchases in the import's column order, one executemany per 50,000; returns seconds."""
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from bangfu.ledger.models import ImportBatch
+    from bangfu.ledger.services.imports import _COLUMNS, _insert_sql
+    from bangfu.orgs.models import Organisation
+    from bangfu.regions.models import Region
+    from bangfu.regions.selectors import paired_region_ids
+
+    assert _COLUMNS[0] == "purchaser_id" and _COLUMNS[17] == "dedupe_key" and len(_COLUMNS) == 26
+    (butuo,) = paired_region_ids(YEAR)
+    others = [
+        Region.objects.get_or_create(
+            province="四川省", prefecture="凉山彝族自治州", county=county, defaults={"is_832": True}
+        )[0].pk
+        for county in ("昭觉县", "雷波县")
+    ]
+    units = list(Organisation.objects.values_list("pk", "name"))
+    stamp = connection.ops.adapt_datetimefield_value(timezone.now())
+    days = [(dt.date(YEAR, 1, 1) + dt.timedelta(days=d)).isoformat() for d in range(365)]
+    sql = _insert_sql()
+    started = time.perf_counter()
+    for start in range(0, rows, CHUNK):
+        k = min(CHUNK, rows - start)
+        batch = ImportBatch.objects.create(file_name=f"bench-{start // CHUNK:03d}.xlsx", sha256=f"bench-{start}")
+        channels = _weighted(CHANNELS, rng, k)
+        statuses = _weighted(STATUSES, rng, k)
+        chunk = []
+        for i in range(start, start + k):
+            roll = rng.random()
+            purchaser_id, purchaser_name = units[rng.randrange(len(units))] if roll < 0.99 else (None, "某单位")
+            region = butuo if roll < 0.85 else (others[i % 2] if roll < 0.95 else None)
+            product, supplier, origin = PRODUCTS[i % 3] if region == butuo else PRODUCTS[3 + i % 2]
+            fen = rng.randint(1_000, 499_000)
+            order_no = f"2022{i:010d}"
+            # fmt: off
+            chunk.append((
+                purchaser_id, purchaser_name, None, days[rng.randrange(365)], fen, product, supplier, None,
+                None, origin if region else "", region, channels[i - start], "", None, "", order_no,
+                order_no, f"n:{i}:{fen}", "", statuses[i - start], batch.pk, "Sheet1", i % 50_000 + 3, "[]",
+                stamp, stamp,
+            ))
+            # fmt: on
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.executemany(sql, chunk)
+    seconds = time.perf_counter() - started
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    return seconds
+
+
+# --- measuring -------------------------------------------------------------------------------------
+
+
+def best_of(fn: Callable[[], Any], times: int, *, warmup: int = 1) -> tuple[float, Any]:
+    """Best wall time in ms of ``times`` calls after ``warmup`` calls, and the last result."""
+    result = None
+    for _ in range(warmup):
+        result = fn()
+    best = float("inf")
+    for _ in range(times):
+        started = time.perf_counter()
+        result = fn()
+        best = min(best, time.perf_counter() - started)
+    return best * 1000, result
+
+
+def sums_keys(plan) -> list:
+    """The distinct eligibility filters the plan's rules produce (as ``progress_compute`` derives them)."""
+    from bangfu.progress.choices import MeasureSource
+    from bangfu.progress.selectors import _sums_key, _targets
+
+    keys = {
+        _sums_key(target.rule, plan.year, AS_OF)
+        for target in _targets(plan)
+        if target.rule.source == MeasureSource.PURCHASES
+    }
+    return sorted(keys)
+
+
+def duckdb_sql(key, statuses: list[str], paired: set[int], county_832: set[int]) -> tuple[str, list[Any]]:
+    """The grouped sum of ``selectors._eligible(key)`` written for DuckDB."""
+    from bangfu.progress.choices import OriginFilter
+
+    where = ["date >= ? AND date <= ?", f"status IN ({', '.join('?' * len(statuses))})"]
+    params: list[Any] = [key.start, key.last, *statuses]
+    regions = {OriginFilter.PAIRED: paired, OriginFilter.ANY_832: county_832}.get(key.origin)
+    if key.origin == OriginFilter.COUNTY:
+        regions = {key.region_id}
+    if regions is not None:
+        where.append(f"origin_region_id IN ({', '.join('?' * len(regions))})")
+        params += sorted(regions)
+    if key.channel:
+        where.append("channel = ?")
+        params.append(key.channel)
+    if key.category:
+        where.append("category = ?")
+        params.append(key.category)
+    where.append("purchaser_id IS NOT NULL")
+    sql = (
+        "SELECT purchaser_id, SUM(amount_fen), COUNT(*) FROM purchase "
+        f"WHERE {' AND '.join(where)} GROUP BY purchaser_id"
+    )
+    return sql, params
+
+
+def load_duckdb(db_path: Path, tmp: Path):
+    """The purchases' filter and sum columns in an in-memory DuckDB table (via a CSV; not timed)."""
+    import duckdb
+
+    source = sqlite3.connect(db_path)
+    path = tmp / "purchases.csv"
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        cursor = source.execute(
+            "SELECT id, purchaser_id, date, amount_fen, origin_region_id, channel, category, status "
+            "FROM ledger_purchase"
+        )
+        while batch := cursor.fetchmany(50_000):
+            writer.writerows(batch)
+    source.close()
+    duck = duckdb.connect()
+    duck.execute(
+        f"""CREATE TABLE purchase AS SELECT * FROM read_csv('{path}', header = false, columns = {{
+            'id': 'BIGINT', 'purchaser_id': 'BIGINT', 'date': 'DATE', 'amount_fen': 'BIGINT',
+            'origin_region_id': 'BIGINT', 'channel': 'VARCHAR', 'category': 'VARCHAR', 'status': 'VARCHAR'}})"""
+    )
+    path.unlink()
+    return duck
+
+
+def engine_sql(plan, keys: list, statuses: list[str]) -> list[str]:
+    """The SQL the engine runs for its grouped sums, as executed (parameters inlined)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from bangfu.progress.selectors import _grouped_sums
+
+    with CaptureQueriesContext(connection) as captured:
+        _grouped_sums(keys, plan.year, statuses, None)
+    return [q["sql"] for q in captured.captured_queries if "GROUP BY" in q["sql"]]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--rows", type=int, default=1_000_000, help="purchase records (default 1,000,000)")
+    args = parser.parse_args()
+    rng = random.Random(20221031)
+    with tempfile.TemporaryDirectory(prefix="bangfu-bench-") as folder:
+        tmp = Path(folder)
+        started = time.perf_counter()
+        fresh_django(tmp)
+        from django.conf import settings
+        from django.db import connection
+
+        from bangfu.orgs.models import Organisation
+        from bangfu.orgs.selectors import org_subtree_ids
+        from bangfu.plans.parsing import parse_table
+        from bangfu.plans.services import plan_import
+        from bangfu.progress.selectors import _grouped_sums, _statuses, progress_compute
+        from bangfu.progress.services import progress_rules_ensure
+        from bangfu.regions.selectors import paired_region_ids, region_832_ids
+
+        plan = plan_import(parsed=parse_table(settings.BASE_DIR / SEED_PLAN)).plan
+        by_kind = build_units(rng)
+        units = sum(len(ids) for ids in by_kind.values())
+        bases = build_bases(rng, by_kind, args.rows)
+        insert_s = build_purchases(rng, args.rows)
+        progress_rules_ensure(plan)
+        db_path = Path(settings.DATABASES["default"]["NAME"])
+        print(
+            f"built in {time.perf_counter() - started:.1f} s: {units:,} units, {bases:,} base values, "
+            f"{args.rows:,} purchases (insert {insert_s:.1f} s, {args.rows / insert_s:,.0f} rows/s), "
+            f"database {db_path.stat().st_size / 2**20:.0f} MiB"
+        )
+
+        # The engine on SQLite.
+        recompute_ms, report = best_of(lambda: progress_compute(plan, as_of=AS_OF), 3)
+        town = Organisation.objects.get(name="周巷镇")
+        union = Organisation.objects.filter(kind="union", parent__parent=town, base_values__year=YEAR).first()
+        assert union is not None
+        unit_ms, unit_report = best_of(
+            lambda: progress_compute(plan, as_of=AS_OF, org_ids=org_subtree_ids(town.pk)), 5
+        )
+        union_ms, union_report = best_of(
+            lambda: progress_compute(plan, as_of=AS_OF, org_ids=org_subtree_ids(union.pk)), 5
+        )
+        statuses = _statuses(plan)
+        keys = sums_keys(plan)
+        orm_ms, (engine_sums, engine_counts) = best_of(
+            lambda: _grouped_sums(keys, plan.year, statuses, None), 5
+        )
+
+        # The engine's SQL alone on a raw sqlite3 connection, with the project's cache size.
+        queries = engine_sql(plan, keys, statuses)
+        raw = sqlite3.connect(db_path)
+        raw.execute("PRAGMA cache_size=-65536")
+        raw_ms, _rows = best_of(lambda: [raw.execute(sql).fetchall() for sql in queries], 5)
+        plans = [raw.execute(f"EXPLAIN QUERY PLAN {sql}").fetchall() for sql in queries]
+        raw.close()
+
+        # The baseline: DuckDB, same rows, same filters.
+        duck = load_duckdb(db_path, tmp)
+        paired, county_832 = paired_region_ids(plan.year), region_832_ids()
+        duck_queries = [duckdb_sql(key, statuses, paired, county_832) for key in keys]
+        duck_ms, duck_rows = best_of(
+            lambda: [duck.execute(sql, params).fetchall() for sql, params in duck_queries], 5
+        )
+        for key, found in zip(keys, duck_rows, strict=True):
+            assert {pid: int(total) for pid, total, _n in found} == engine_sums[key], key
+            assert {pid: n for pid, _total, n in found} == engine_counts[key], key
+        duck.close()
+        connection.close()
+
+    ratio = recompute_ms / duck_ms
+    records = sum(sum(c.values()) for c in engine_counts.values())
+    print(f"plan: {len(report.lines):,} lines; {len(keys)} distinct eligibility filters; {records:,} records summed")
+    for key in keys:
+        print(f"  {key.origin or '-'} / channel {key.channel or '-'} / {key.start} … {key.last}")
+    print(f"full recompute (SQLite)     {recompute_ms:9.1f} ms")
+    print(f"  grouped sums via the ORM  {orm_ms:9.1f} ms")
+    print(f"  same SQL, raw sqlite3     {raw_ms:9.1f} ms")
+    print(f"DuckDB, same aggregations   {duck_ms:9.1f} ms (results equal the engine's)")
+    print(f"ratio                       {ratio:9.1f}  (recompute / DuckDB; target ≤ 10)")
+    print(f"周巷镇 page ({len(unit_report.lines)} lines)     {unit_ms:9.1f} ms  (target < 50 ms)")
+    print(f"one union's page ({len(union_report.lines)} lines)  {union_ms:9.1f} ms")
+    print("EXPLAIN QUERY PLAN of the engine's grouped sums:")
+    for sql, steps in zip(queries, plans, strict=True):
+        print(f"  {sql}")
+        for _id, _parent, _unused, detail in steps:
+            print(f"    {detail}")
+    figures = {
+        "bench": "progress",
+        "rows": args.rows,
+        "units": units,
+        "lines": len(report.lines),
+        "filters": len(keys),
+        "sqlite_recompute_ms": round(recompute_ms, 1),
+        "duckdb_ms": round(duck_ms, 2),
+        "ratio": round(ratio, 2),
+        "unit_page_ms": round(unit_ms, 1),
+        "union_page_ms": round(union_ms, 1),
+        "orm_grouped_sums_ms": round(orm_ms, 1),
+        "sqlite_grouped_queries_ms": round(raw_ms, 1),
+        "insert_rows_per_s": round(args.rows / insert_s),
+        "peak_rss_mib": round(peak_rss_mib()),
+    }
+    print(json.dumps(figures, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
