@@ -37,16 +37,42 @@ def _demo_password(username: str) -> str:
     return known[username]
 
 
+# One account per role: (username, label, role, unit).
+DEMO_ACCOUNTS = (
+    ("coordinator", "管理员（市对口支援办）", "coordinator", "市对口支援办"),
+    ("zhouxiang", "填报员（周巷镇）", "reporter", "周巷镇"),
+    ("union-lead", "牵头单位审核员（市总工会）", "lead", "市总工会"),
+    ("finance-lead", "牵头单位审核员（市财政局）", "lead", "市财政局"),
+    ("leader", "领导（只读）", "leader", None),
+)
+
+
 def demo_accounts_load() -> list[tuple[str, str, str]]:
+    from bangfu.accounts.models import Profile
+    from bangfu.accounts.services import account_create
+    from bangfu.orgs.models import Organisation
+    from bangfu.orgs.selectors import org_name_index
+
     user_model = get_user_model()
+    index = org_name_index()
     accounts = []
-    for username, label in (("coordinator", "管理员（市对口支援办）"),):
+    for username, label, role, unit in DEMO_ACCOUNTS:
         password = _demo_password(username)
-        user, _created = user_model.objects.get_or_create(username=username)
-        user.is_staff = user.is_superuser = True
-        user.first_name = label
-        user.set_password(password)
-        user.save()
+        organisation = Organisation.objects.get(pk=index.resolve(unit).key) if unit else None
+        user = user_model.objects.filter(username=username).first()
+        if user is None:
+            user = account_create(
+                username=username,
+                password=password,
+                role=role,
+                organisation=organisation,
+                full_name=label,
+                validate=False,
+            )
+        else:
+            user.set_password(password)
+            user.save(update_fields=["password"])
+            Profile.objects.update_or_create(user=user, defaults={"role": role, "organisation": organisation})
         accounts.append((label, username, password))
     return accounts
 
@@ -150,4 +176,4 @@ def demo_load() -> Iterator[str]:
     yield demo_bases_load(SEED_YEAR)
     yield "演示账号（密码保存在 " + str(_credentials_file()) + "）："
     for label, username, password in demo_accounts_load():
-        yield f"  {label}：用户名 {username}  密码 {password}"
+        yield f"  {label:<16} 用户名 {username:<13} 密码 {password}"

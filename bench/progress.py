@@ -187,6 +187,9 @@ def build_purchases(rng: random.Random, rows: int) -> float:
     seconds = time.perf_counter() - started
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
+        # Measure the database as a server finds it: the write-ahead log folded into the file.
+        cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    connection.close()
     return seconds
 
 

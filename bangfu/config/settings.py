@@ -65,13 +65,21 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django_htmx",
+    "template_partials",
+    "ninja",
+    "axes",
+    "auditlog",
+    "csp",
     "bangfu.common",
+    "bangfu.accounts",
     "bangfu.orgs",
     "bangfu.plans",
     "bangfu.regions",
     "bangfu.ledger",
     "bangfu.progress",
     "bangfu.web",
+    "bangfu.api",
 ]
 
 MIDDLEWARE = [
@@ -84,7 +92,60 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "auditlog.middleware.AuditlogMiddleware",
+    # Last: locks an account (user name + address) after repeated failed logins.
+    "axes.middleware.AxesMiddleware",
 ]
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = float(os.environ.get("AXES_COOLOFF_HOURS", "0.25"))  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "web/accounts/locked.html"
+AXES_VERBOSE = False
+
+# Content Security Policy: everything comes from this site; no inline scripts or styles.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
+# Audit trail (django-auditlog): who changed what, with the values before and after.
+_AUDITED = (
+    "accounts.Profile",
+    "orgs.Organisation",
+    "orgs.OrgGroup",
+    "plans.Plan",
+    "plans.Task",
+    "plans.Item",
+    "plans.RoleAssignment",
+    "plans.Target",
+    "ledger.Purchase",
+    "progress.BaseValue",
+    "progress.TargetRule",
+    "progress.ProgressSettings",
+    "regions.Pairing",
+)
+AUDITLOG_INCLUDE_TRACKING_MODELS = (
+    {"model": "auth.User", "exclude_fields": ["password", "last_login"]},
+    *({"model": label, "exclude_fields": ["created_at", "updated_at"]} for label in _AUDITED),
+)
 
 ROOT_URLCONF = "bangfu.config.urls"
 WSGI_APPLICATION = "bangfu.config.wsgi.application"
@@ -100,6 +161,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "bangfu.web.context.navigation",
             ],
         },
     },
@@ -156,7 +218,9 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
-LOGIN_URL = "admin:login"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "dashboard"
+LOGOUT_REDIRECT_URL = "login"
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(8 * 3600)))
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
@@ -168,6 +232,9 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Uploaded ledgers and tables: at most this size, and only these types.
+BANGFU_UPLOAD_MAX_BYTES = int(os.environ.get("BANGFU_UPLOAD_MAX_MB", "50")) * 1024 * 1024
+BANGFU_UPLOAD_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv", ".txt", ".docx")
 
 LOGGING = {
     "version": 1,

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from bangfu.plans.parsing import parse_table
@@ -17,14 +16,13 @@ def seeded(cixi_orgs):
 
 
 @pytest.fixture
-def user_client(client):
-    user = get_user_model().objects.create_user("viewer", password="a-long-test-password")
-    client.force_login(user)
+def user_client(client, make_user):
+    client.force_login(make_user("leader"))
     return client
 
 
 def test_anonymous_is_sent_to_login(client, seeded):
-    response = client.get(reverse("home"))
+    response = client.get(reverse("plans:table"))
     assert response.status_code == 302 and "login" in response["Location"]
 
 
@@ -32,7 +30,7 @@ def test_plan_table_shows_every_item_with_units_and_targets(
     user_client, seeded, django_assert_max_num_queries
 ):
     with django_assert_max_num_queries(12):
-        response = user_client.get(reverse("plan-table", args=[2022]))
+        response = user_client.get(reverse("plans:table-year", args=[2022]))
     assert response.status_code == 200
     html = response.content.decode()
     assert "2022年慈溪市消费帮扶工作任务分解表" in html
@@ -42,8 +40,8 @@ def test_plan_table_shows_every_item_with_units_and_targets(
 
 
 def test_the_page_is_chinese_by_default_and_english_on_request(user_client, seeded):
-    assert "任务分解表" in user_client.get(reverse("home")).content.decode()
-    response = user_client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="en")
+    assert "任务分解表" in user_client.get(reverse("plans:table")).content.decode()
+    response = user_client.get(reverse("plans:table"), HTTP_ACCEPT_LANGUAGE="en")
     assert "Task table" in response.content.decode()
 
 
@@ -53,5 +51,5 @@ def test_names_are_escaped(user_client, seeded):
     item = Item.objects.first()
     item.content = "<script>alert(1)</script>"
     item.save()
-    html = user_client.get(reverse("home")).content.decode()
+    html = user_client.get(reverse("plans:table")).content.decode()
     assert "<script>alert(1)</script>" not in html and "&lt;script&gt;" in html

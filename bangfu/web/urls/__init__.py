@@ -1,0 +1,17 @@
+"""The web UI's URLs: one module per domain, each its own namespace."""
+
+from django.urls import include, path
+
+from bangfu.web.views import accounts, dashboard
+
+urlpatterns = [
+    path("", dashboard.dashboard, name="dashboard"),
+    path("login/", accounts.LoginView.as_view(), name="login"),
+    path("logout/", accounts.LogoutView.as_view(), name="logout"),
+    path("password/", accounts.PasswordChangeView.as_view(), name="password_change"),
+    path("password/done/", accounts.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    path("plans/", include("bangfu.web.urls.plans")),
+    path("ledger/", include("bangfu.web.urls.ledger")),
+    path("progress/", include("bangfu.web.urls.progress")),
+    path("audit/", include("bangfu.web.urls.audit")),
+]
