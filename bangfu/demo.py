@@ -58,7 +58,8 @@ def demo_accounts_load() -> list[tuple[str, str, str]]:
     accounts = []
     for username, label, role, unit in DEMO_ACCOUNTS:
         password = _demo_password(username)
-        organisation = Organisation.objects.get(pk=index.resolve(unit).key) if unit else None
+        key = index.resolve(unit).key if unit else None
+        organisation = Organisation.objects.get(pk=key) if key is not None else None
         user = user_model.objects.filter(username=username).first()
         if user is None:
             user = account_create(

@@ -5,11 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.urls import NoReverseMatch, reverse
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from bangfu.accounts.access import Scope
 from bangfu.accounts.choices import Role
 
+StrOrPromise = str | Promise
 ALL = (Role.COORDINATOR, Role.REPORTER, Role.LEAD, Role.LEADER)
 OFFICE = (Role.COORDINATOR,)
 REVIEWERS = (Role.COORDINATOR, Role.LEAD)
@@ -18,7 +20,7 @@ WRITERS = (Role.COORDINATOR, Role.REPORTER, Role.LEAD)
 
 @dataclass(frozen=True)
 class NavItem:
-    label: str
+    label: StrOrPromise
     url_name: str
     roles: tuple[str, ...]
 
