@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.urls import NoReverseMatch, reverse
 from django.utils.functional import Promise
@@ -40,7 +41,7 @@ MENU = (
 )
 
 
-def menu_for(scope: Scope, current_path: str = "") -> list[dict[str, object]]:
+def menu_for(scope: Scope, current_path: str = "") -> list[dict[str, Any]]:
     items = []
     for item in MENU:
         if scope.role not in item.roles:
