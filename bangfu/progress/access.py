@@ -17,7 +17,9 @@ from .models import BaseValue
 from .selectors import ProgressReport, progress_compute
 
 
-def progress_for_user(user: Any, plan: Plan, *, as_of: dt.date, org_ids: Any = None) -> ProgressReport:
+def progress_for_user(
+    user: Any, plan: Plan, *, as_of: dt.date, org_ids: Any = None, approved_only: bool | None = None
+) -> ProgressReport:
     """The plan's lines the user may see (optionally only ``org_ids``, intersected with the scope)."""
     scope = scope_for(user)
     if scope.role is None:
@@ -25,7 +27,7 @@ def progress_for_user(user: Any, plan: Plan, *, as_of: dt.date, org_ids: Any = N
     wanted = None if org_ids is None else set(org_ids)
     if not scope.all_units:
         wanted = set(scope.unit_ids) if wanted is None else wanted & scope.unit_ids
-    return progress_compute(plan, as_of=as_of, org_ids=wanted)
+    return progress_compute(plan, as_of=as_of, org_ids=wanted, approved_only=approved_only)
 
 
 def unit_get_for_user(user: Any, pk: int) -> Organisation:

@@ -117,11 +117,13 @@ class ProgressReport:
 # --- eligibility filters ----------------------------------------------------------------------
 
 
-def _statuses(plan: Plan) -> list[str]:
-    settings = ProgressSettings.objects.filter(plan=plan).first()
-    if settings is not None and not settings.count_submitted:
-        return [RecordStatus.APPROVED]
-    return [RecordStatus.SUBMITTED, RecordStatus.APPROVED]
+def _statuses(plan: Plan, approved_only: bool | None = None) -> list[str]:
+    """Record statuses that count: approved ones, and submitted ones unless the plan's settings (or the
+    caller, e.g. the official dashboard) ask for approved records only."""
+    if approved_only is None:
+        settings = ProgressSettings.objects.filter(plan=plan).first()
+        approved_only = settings is not None and not settings.count_submitted
+    return [RecordStatus.APPROVED] if approved_only else [RecordStatus.SUBMITTED, RecordStatus.APPROVED]
 
 
 def _period(rule: TargetRule, year: int, as_of: dt.date) -> tuple[dt.date, dt.date, dt.date]:
@@ -240,6 +242,7 @@ def progress_compute(
     as_of: dt.date,
     org_ids: Iterable[int] | None = None,
     target_ids: Iterable[int] | None = None,
+    approved_only: bool | None = None,
 ) -> ProgressReport:
     """Every line of the plan as of ``as_of`` (or only the lines of ``org_ids`` / ``target_ids``).
 
@@ -249,7 +252,7 @@ def progress_compute(
     from .services import default_rule
 
     year = plan.year
-    statuses = _statuses(plan)
+    statuses = _statuses(plan, approved_only)
     settings = ProgressSettings.objects.filter(plan=plan).first()
     thresholds = (
         Thresholds(settings.lagging_below, settings.severe_below) if settings is not None else Thresholds()
@@ -349,14 +352,16 @@ def _roles_by_item(report: ProgressReport) -> dict[int, list[RoleAssignment]]:
 # --- drill-down -------------------------------------------------------------------------------
 
 
-def progress_line_records(line: ProgressLine, *, as_of: dt.date) -> QuerySet[Purchase]:
+def progress_line_records(
+    line: ProgressLine, *, as_of: dt.date, approved_only: bool | None = None
+) -> QuerySet[Purchase]:
     """The purchases behind a line's figure, so that any number can be proven."""
     spec = line.result.spec
     if spec.sums_key is None:
         return Purchase.objects.none()
     return (
         Purchase.objects.filter(
-            _eligible(spec.sums_key, line.task.plan.year, _statuses(line.task.plan)),
+            _eligible(spec.sums_key, line.task.plan.year, _statuses(line.task.plan, approved_only)),
             purchaser_id__in=sorted(spec.purchasers),
         )
         .select_related("purchaser", "origin_region", "batch")
