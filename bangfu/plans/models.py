@@ -212,3 +212,24 @@ class Target(models.Model):
         if self.kind == TargetKind.RATIO:
             return format_percent(self.ratio or Decimal(0), places=2)
         return f"{(self.count or Decimal(0)).normalize():f}{self.unit}"
+
+
+class PlanDraft(models.Model):
+    """A parsed table waiting for the coordinator's review and corrections before it is saved."""
+
+    token = models.CharField(_("编号"), max_length=32, unique=True)
+    data = models.JSONField(_("解析结果"))
+    source_name = models.CharField(_("来源文件"), max_length=255)
+    source_sha256 = models.CharField(_("来源文件SHA-256"), max_length=64)
+    edited = models.BooleanField(_("已修改"), default=False)
+    created_by = models.ForeignKey(
+        "auth.User", verbose_name=_("上传人"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("待确认的分解表")
+        verbose_name_plural = _("待确认的分解表")
+
+    def __str__(self) -> str:
+        return self.source_name

@@ -29,3 +29,23 @@ def plan_tasks(plan: Plan) -> QuerySet[Task]:
         Prefetch("targets", queryset=Target.objects.prefetch_related("orgs", "groups").order_by("position")),
     )
     return plan.tasks.order_by("seq").prefetch_related(Prefetch("items", queryset=items))
+
+
+def plan_names_preview(names: list[str]) -> dict[str, str]:
+    """How each unit name of a parsed table will be saved: the group or unit it matches, or "" when a new
+    unit will be created (marked 待核实)."""
+    from bangfu.orgs.models import Organisation, OrgGroup
+    from bangfu.orgs.selectors import group_name_index, org_name_index
+
+    groups, orgs = group_name_index(), org_name_index()
+    group_names = dict(OrgGroup.objects.values_list("pk", "name"))
+    org_names = dict(Organisation.objects.values_list("pk", "name"))
+    preview: dict[str, str] = {}
+    for name in names:
+        group = groups.resolve(name)
+        if group.key is not None:
+            preview[name] = f"单位组：{group_names[group.key]}"
+            continue
+        org = orgs.resolve(name)
+        preview[name] = org_names[org.key] if org.key is not None else ""
+    return preview

@@ -13,7 +13,7 @@ from bangfu.orgs.selectors import group_name_index, org_name_index
 from bangfu.orgs.services import org_create
 
 from .choices import Role, TargetKind
-from .models import Item, Plan, RoleAssignment, Target, Task
+from .models import Item, Plan, PlanDraft, RoleAssignment, Target, Task
 from .parsing import ParsedPlan, ParsedTarget
 
 
@@ -178,3 +178,49 @@ def plan_import(*, parsed: ParsedPlan, year: int | None = None, replace: bool = 
     resolver = _Resolver()
     _save_tasks(plan, parsed, resolver)
     return PlanImportResult(plan=plan, replaced=existing is not None, created_orgs=resolver.created)
+
+
+# --- review before saving (web) -----------------------------------------------------------------
+
+
+def plan_draft_create(*, parsed: ParsedPlan, user: object = None) -> PlanDraft:
+    """Keep a parsed table for review; nothing is saved to the plan until it is confirmed."""
+    import secrets
+
+    return PlanDraft.objects.create(
+        token=secrets.token_hex(16),
+        data=parsed.to_dict(),
+        source_name=parsed.source_name,
+        source_sha256=parsed.sha256,
+        created_by=user if getattr(user, "pk", None) else None,
+    )
+
+
+def plan_draft_update(draft: PlanDraft, *, data: dict) -> PlanDraft:
+    """Store the coordinator's corrections (the whole structure, as `ParsedPlan.to_dict()` shapes it)."""
+    ParsedPlan.from_dict(data)  # refuses a structure that cannot be read back
+    draft.data, draft.edited = data, draft.edited or data != draft.data
+    draft.save(update_fields=["data", "edited"])
+    return draft
+
+
+@transaction.atomic
+def plan_draft_commit(
+    draft: PlanDraft, *, year: int | None = None, replace: bool = False
+) -> PlanImportResult:
+    """Save the reviewed table as the plan of its year and discard the draft.
+
+    A corrected table is a different table from the file it came from: its fingerprint combines the file's
+    SHA-256 with the corrections, so importing the uncorrected file later is not mistaken for it.
+    """
+    import hashlib
+    import json
+
+    parsed = ParsedPlan.from_dict(draft.data)
+    parsed.source_name, parsed.sha256 = draft.source_name, draft.source_sha256
+    if draft.edited:
+        payload = json.dumps(draft.data, ensure_ascii=False, sort_keys=True).encode("utf-8")
+        parsed.sha256 = hashlib.sha256(draft.source_sha256.encode() + payload).hexdigest()
+    result = plan_import(parsed=parsed, year=year, replace=replace)
+    draft.delete()
+    return result

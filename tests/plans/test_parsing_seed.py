@@ -209,3 +209,9 @@ def test_seed_provenance_and_json() -> None:
 
 def test_seed_default_year_is_not_needed_when_the_title_has_one() -> None:
     assert parse_table(TXT, default_year=2030).year == 2022
+
+
+def test_to_dict_and_from_dict_round_trip():
+    parsed = parse_table(SEEDS / "2022年慈溪市消费帮扶工作任务分解表.docx")
+    again = ParsedPlan.from_dict(parsed.to_dict())
+    assert again == parsed

@@ -119,6 +119,52 @@ class ParsedPlan:
     def items(self) -> list[ParsedItem]:
         return [item for task in self.tasks for item in task.items]
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ParsedPlan:
+        """The inverse of :meth:`to_dict` (numbers back to ``Decimal`` through their text)."""
+        return cls(
+            title=data.get("title") or "",
+            year=data.get("year"),
+            notes=list(data.get("notes") or []),
+            source_name=data.get("source_name") or "",
+            sha256=data.get("sha256") or "",
+            tasks=[
+                ParsedTask(
+                    seq=int(task["seq"]),
+                    label=task.get("label") or "",
+                    name=task["name"],
+                    items=[
+                        ParsedItem(
+                            seq=int(item["seq"]),
+                            content=item["content"],
+                            lead=list(item.get("lead") or []),
+                            responsible=list(item.get("responsible") or []),
+                            cooperating=list(item.get("cooperating") or []),
+                            deadline=item.get("deadline"),
+                            location=item.get("location") or "",
+                            targets=[
+                                ParsedTarget(
+                                    kind=target["kind"],
+                                    value=Decimal(str(target["value"])),
+                                    unit=target.get("unit") or "",
+                                    orgs=list(target.get("orgs") or []),
+                                    text=target.get("text") or "",
+                                    scope=target.get("scope") or EACH,
+                                    base=target.get("base") or "",
+                                    base_kind=target.get("base_kind") or "",
+                                    channel=target.get("channel") or "",
+                                    parent=target.get("parent"),
+                                )
+                                for target in item.get("targets") or []
+                            ],
+                        )
+                        for item in task.get("items") or []
+                    ],
+                )
+                for task in data.get("tasks") or []
+            ],
+        )
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "title": self.title,

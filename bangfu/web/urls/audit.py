@@ -1,4 +1,6 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from bangfu.web.views import audit
 
 app_name = "audit"
-urlpatterns: list = []
+urlpatterns = [path("", audit.audit_list, name="list")]

@@ -1,0 +1,181 @@
+"""Plan import for the coordinator: upload the table → review what was read, correct it → save."""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from bangfu.accounts.access import require_role
+from bangfu.plans.models import PlanDraft
+from bangfu.plans.parsing import TableParseError, parse_table
+from bangfu.plans.selectors import plan_names_preview
+from bangfu.plans.services import PlanImportError, plan_draft_commit, plan_draft_create, plan_draft_update
+from bangfu.web.forms.plans import (
+    ItemReviewForm,
+    NewTargetForm,
+    PlanUploadForm,
+    TargetReviewForm,
+    item_data,
+    item_initial,
+    target_data,
+    target_initial,
+)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def plan_upload(request: HttpRequest) -> HttpResponse:
+    require_role(request, administer=True)
+    form = PlanUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        with tempfile.TemporaryDirectory(prefix="bangfu-plan-") as folder:
+            path = Path(folder) / Path(upload.name).name
+            with path.open("wb") as handle:
+                for chunk in upload.chunks():
+                    handle.write(chunk)
+            try:
+                parsed = parse_table(path, default_year=form.cleaned_data.get("year"))
+            except TableParseError as exc:
+                form.add_error("file", str(exc))
+            else:
+                draft = plan_draft_create(parsed=parsed, user=request.user)
+                return redirect("plans:review", token=draft.token)
+    return render(request, "web/plans/import.html", {"form": form})
+
+
+@dataclass
+class ItemRow:
+    code: str
+    original: dict[str, Any]
+    form: ItemReviewForm
+    targets: list[tuple[dict[str, Any], TargetReviewForm]]
+    new_target: NewTargetForm
+
+
+def _draft_for(request: HttpRequest, token: str) -> PlanDraft:
+    require_role(request, administer=True)
+    draft = PlanDraft.objects.filter(token=token).first()
+    if draft is None:
+        raise Http404(_("待确认的分解表不存在或已保存。"))
+    return draft
+
+
+def _rows(draft: PlanDraft, post: Any = None) -> list[ItemRow]:
+    rows = []
+    for ti, task in enumerate(draft.data["tasks"]):
+        for ii, item in enumerate(task["items"]):
+            prefix = f"i{ti}-{ii}"
+            targets = [
+                (target, TargetReviewForm(post, prefix=f"{prefix}-g{gi}", initial=target_initial(target)))
+                for gi, target in enumerate(item["targets"])
+            ]
+            rows.append(
+                ItemRow(
+                    code=f"{task['seq']}.{item['seq']}",
+                    original=item,
+                    form=ItemReviewForm(post, prefix=prefix, initial=item_initial(item)),
+                    targets=targets,
+                    new_target=NewTargetForm(post, prefix=f"{prefix}-new"),
+                )
+            )
+    return rows
+
+
+def _corrected(draft: PlanDraft, rows: list[ItemRow]) -> dict[str, Any] | None:
+    """The draft with every form's corrections, or None when a form is invalid."""
+    if not all(row.form.is_valid() and all(f.is_valid() for _t, f in row.targets) for row in rows):
+        return None
+    if not all(row.new_target.is_valid() for row in rows):
+        return None
+    data = {**draft.data, "tasks": []}
+    position = 0
+    for task in draft.data["tasks"]:
+        items = []
+        for item in task["items"]:
+            row = rows[position]
+            position += 1
+            targets = [
+                target_data(form.cleaned_data, original)
+                for original, form in row.targets
+                if not form.cleaned_data.get("delete")
+            ]
+            if row.new_target.filled:
+                targets.append(target_data(row.new_target.cleaned_data))
+            items.append(item_data(row.form.cleaned_data, item, targets))
+        data["tasks"].append({**task, "items": items})
+    return data
+
+
+def _all_names(data: dict[str, Any]) -> list[str]:
+    names: list[str] = []
+    for task in data["tasks"]:
+        for item in task["items"]:
+            for role in ("lead", "responsible", "cooperating"):
+                names.extend(item.get(role) or [])
+            for target in item["targets"]:
+                names.extend(target.get("orgs") or [])
+    return list(dict.fromkeys(names))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def plan_review(request: HttpRequest, token: str) -> HttpResponse:
+    draft = _draft_for(request, token)
+    rows = _rows(draft, request.POST if request.method == "POST" else None)
+    year_text = (
+        request.POST.get("year", "") if request.method == "POST" else str(draft.data.get("year") or "")
+    )
+    if request.method == "POST":
+        corrected = _corrected(draft, rows)
+        if corrected is None:
+            messages.error(request, _("有填写错误，请检查标红的项目。"))
+        else:
+            plan_draft_update(draft, data=corrected)
+            if "confirm" in request.POST:
+                year = int(year_text) if year_text.strip().isdigit() else None
+                try:
+                    result = plan_draft_commit(draft, year=year, replace="replace" in request.POST)
+                except PlanImportError as exc:
+                    messages.error(request, str(exc))
+                else:
+                    created = "、".join(org.name for org in result.created_orgs)
+                    messages.success(
+                        request,
+                        _("已保存%(year)s年任务分解表：%(items)s 个工作事项、%(targets)s 个目标。")
+                        % {
+                            "year": result.plan.year,
+                            "items": result.item_count,
+                            "targets": result.target_count,
+                        }
+                        + (_("新建待核实的单位：%(names)s") % {"names": created} if created else ""),
+                    )
+                    return redirect("plans:table-year", year=result.plan.year)
+            else:
+                messages.success(request, _("修改已保存，确认无误后请点击“确认导入”。"))
+            rows = _rows(draft)
+    context = {
+        "draft": draft,
+        "rows": rows,
+        "year": year_text,
+        "preview": plan_names_preview(_all_names(draft.data)),
+    }
+    return render(request, "web/plans/review.html", context)
+
+
+@login_required
+@require_POST
+def plan_discard(request: HttpRequest, token: str) -> HttpResponse:
+    draft = _draft_for(request, token)
+    draft.delete()
+    messages.success(request, _("已放弃本次导入。"))
+    return redirect("plans:import")
