@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 export BANGFU_HOME ?= $(CURDIR)/var
 
-.PHONY: install demo test test-pg lint bench serve clean messages
+.PHONY: install demo test test-pg lint bench serve clean messages browser
 
 # The stamp is rebuilt whenever the project's dependencies change.
 $(BIN)/.installed: pyproject.toml
@@ -23,7 +23,14 @@ demo: install
 	$(BIN)/bangfu demo
 	$(BIN)/bangfu serve --host $(HOST) --port $(PORT)
 
-test: install
+# The browser tests drive Debian's Chromium (never a downloaded browser); installed here when missing.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "Installing Debian's chromium for the browser tests"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+test: install browser
 	$(BIN)/python -m pytest -q
 
 # The same suite against PostgreSQL (DATABASE_URL defaults to the local trust-auth server).
