@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "bangfu.regions",
     "bangfu.ledger",
     "bangfu.progress",
+    "bangfu.activities",
     "bangfu.web",
     "bangfu.api",
 ]
