@@ -1,5 +1,8 @@
 """The ``bangfu`` command. Each subcommand parses its arguments, calls one service and reports.
 
+The helpers here (``setup_django``, ``print_json``, ``existing_file``, ``parse_date_arg``, ``plan_for``,
+``as_of_date``, ``org_by_name``, ``UserError``) are shared with the command modules of ``COMMAND_MODULES``.
+
 User errors (missing or unreadable files, tables that cannot be read, refused imports) end with one
 Chinese line on stderr and exit status 2; they never print a traceback.
 """
@@ -7,6 +10,7 @@ Chinese line on stderr and exit status 2; they never print a traceback.
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import sys
@@ -18,12 +22,16 @@ from bangfu import __version__
 
 EXIT_USER_ERROR = 2
 
+# Domains that contribute their own subcommands: each module has ``register(add, subparsers)`` where
+# ``add(name, handler, help, parent=subparsers)`` adds a subcommand whose handler returns an exit code.
+COMMAND_MODULES: tuple[str, ...] = ()
+
 
 class UserError(Exception):
     """An error to show the user as one line, without a traceback."""
 
 
-def _setup_django(*, require_migrated: bool = True) -> None:
+def setup_django(*, require_migrated: bool = True) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bangfu.config.settings")
     import django
 
@@ -37,12 +45,12 @@ def _setup_django(*, require_migrated: bool = True) -> None:
             raise UserError("数据库尚未初始化或需要升级，请先运行：bangfu init")
 
 
-def _print_json(data: Any) -> None:
+def print_json(data: Any) -> None:
     json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
     sys.stdout.write("\n")
 
 
-def _existing_file(path: str) -> Path:
+def existing_file(path: str) -> Path:
     file = Path(path)
     if not file.exists():
         raise UserError(f"文件不存在：{path}")
@@ -55,7 +63,7 @@ def _existing_file(path: str) -> Path:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    _setup_django(require_migrated=False)
+    setup_django(require_migrated=False)
     from django.conf import settings
     from django.core.management import call_command
 
@@ -82,7 +90,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    _setup_django()
+    setup_django()
     from waitress import serve
 
     from bangfu.config.wsgi import application
@@ -104,12 +112,12 @@ def cmd_manage(args: argparse.Namespace) -> int:
 
 
 def cmd_orgs_list(args: argparse.Namespace) -> int:
-    _setup_django()
+    setup_django()
     from bangfu.orgs.selectors import org_list
 
     orgs = list(org_list(kind=args.kind, active=None if args.all else True).prefetch_related("names"))
     if args.json:
-        _print_json(
+        print_json(
             [
                 {
                     "name": org.name,
@@ -134,8 +142,8 @@ def cmd_orgs_list(args: argparse.Namespace) -> int:
 
 
 def cmd_orgs_load(args: argparse.Namespace) -> int:
-    file = _existing_file(args.file)
-    _setup_django()
+    file = existing_file(args.file)
+    setup_django()
     from bangfu.orgs.services import orgs_load_file
 
     try:
@@ -148,7 +156,7 @@ def cmd_orgs_load(args: argparse.Namespace) -> int:
     return 0
 
 
-def _org_by_name(name: str):
+def org_by_name(name: str):
     from bangfu.orgs.models import Organisation
     from bangfu.orgs.selectors import org_name_index
 
@@ -160,7 +168,7 @@ def _org_by_name(name: str):
     return Organisation.objects.get(pk=match.key)
 
 
-def _date(text: str | None):
+def parse_date_arg(text: str | None):
     import datetime as dt
 
     if not text:
@@ -172,17 +180,17 @@ def _date(text: str | None):
 
 
 def cmd_orgs_change(args: argparse.Namespace) -> int:
-    on = _date(args.on)
-    _setup_django()
+    on = parse_date_arg(args.on)
+    setup_django()
     from bangfu.orgs.services import OrgError, org_close, org_merge, org_rename
 
-    org = _org_by_name(args.name)
+    org = org_by_name(args.name)
     try:
         if args.orgs_command == "rename":
             org_rename(org, new_name=args.new_name, on=on)
             print(f"已将“{args.name}”更名为“{args.new_name}”，原名称保留为曾用名。")
         elif args.orgs_command == "merge":
-            into = _org_by_name(args.into)
+            into = org_by_name(args.into)
             org_merge(org, into=into, on=on)
             print(f"已将“{org.name}”并入“{into.name}”，其记录、目标和下属单位已转入。")
         else:
@@ -199,7 +207,7 @@ def cmd_orgs_change(args: argparse.Namespace) -> int:
 def _parse_plan(path: str, year: int | None):
     from bangfu.plans.parsing import TableParseError, parse_table
 
-    file = _existing_file(path)
+    file = existing_file(path)
     try:
         return parse_table(file, default_year=year)
     except TableParseError as exc:
@@ -209,7 +217,7 @@ def _parse_plan(path: str, year: int | None):
 def cmd_plan_parse(args: argparse.Namespace) -> int:
     parsed = _parse_plan(args.file, args.year)
     if args.json:
-        _print_json(parsed.to_dict())
+        print_json(parsed.to_dict())
         return 0
     print(f"{parsed.title}（{parsed.year or '年度未识别'}）")
     for task in parsed.tasks:
@@ -226,7 +234,7 @@ def cmd_plan_parse(args: argparse.Namespace) -> int:
 
 def cmd_plan_import(args: argparse.Namespace) -> int:
     parsed = _parse_plan(args.file, args.year)
-    _setup_django()
+    setup_django()
     from bangfu.plans.services import PlanImportError, plan_import
 
     try:
@@ -253,7 +261,7 @@ def cmd_plan_import(args: argparse.Namespace) -> int:
 
 
 def cmd_region_add(args: argparse.Namespace) -> int:
-    _setup_django()
+    setup_django()
     from bangfu.regions.services import RegionError, region_add
 
     try:
@@ -270,12 +278,12 @@ def cmd_region_add(args: argparse.Namespace) -> int:
 
 
 def cmd_region_list(args: argparse.Namespace) -> int:
-    _setup_django()
+    setup_django()
     from bangfu.regions.selectors import region_list
 
     regions = list(region_list())
     if args.json:
-        _print_json(
+        print_json(
             [
                 {
                     "province": r.province,
@@ -300,8 +308,8 @@ def cmd_region_list(args: argparse.Namespace) -> int:
 
 
 def cmd_region_import(args: argparse.Namespace) -> int:
-    file = _existing_file(args.file)
-    _setup_django()
+    file = existing_file(args.file)
+    setup_django()
     from bangfu.regions.services import RegionError, regions_import
 
     try:
@@ -318,17 +326,17 @@ def cmd_region_import(args: argparse.Namespace) -> int:
 
 
 def cmd_ledger_import(args: argparse.Namespace) -> int:
-    file = _existing_file(args.file)
-    _setup_django()
+    file = existing_file(args.file)
+    setup_django()
     from bangfu.ledger.services import LedgerImportError, ledger_import
 
-    org = _org_by_name(args.org) if args.org else None
+    org = org_by_name(args.org) if args.org else None
     try:
         summary = ledger_import(path=file, year=args.year, org=org, status=args.status)
     except LedgerImportError as exc:
         raise UserError(str(exc)) from exc
     if args.json:
-        _print_json(summary.to_dict())
+        print_json(summary.to_dict())
         return 0
     from bangfu.common.money import format_yuan
 
@@ -356,7 +364,7 @@ def cmd_ledger_import(args: argparse.Namespace) -> int:
 # --- progress -------------------------------------------------------------------------------
 
 
-def _plan_for(year: int | None):
+def plan_for(year: int | None):
     from bangfu.progress.selectors import plan_for_progress
 
     plan = plan_for_progress(year)
@@ -367,33 +375,33 @@ def _plan_for(year: int | None):
     return plan
 
 
-def _as_of(text: str | None, year: int):
+def as_of_date(text: str | None, year: int):
     import datetime as dt
 
     from django.utils import timezone
 
-    as_of = _date(text) if text else min(timezone.localdate(), dt.date(year, 12, 31))
+    as_of = parse_date_arg(text) if text else min(timezone.localdate(), dt.date(year, 12, 31))
     assert as_of is not None
     return as_of
 
 
 def cmd_progress(args: argparse.Namespace) -> int:
     as_of_text = args.as_of
-    _date(as_of_text)
-    _setup_django()
+    parse_date_arg(as_of_text)
+    setup_django()
     from bangfu.progress.export import text_lines, xlsx_rows
     from bangfu.progress.selectors import progress_compute
     from bangfu.progress.services import progress_rules_ensure
     from bangfu.reports.rendering.progress_xlsx import write_progress_xlsx
 
-    plan = _plan_for(args.year)
+    plan = plan_for(args.year)
     progress_rules_ensure(plan)
     org_ids = None
     if args.org:
         from bangfu.orgs.selectors import org_subtree_ids
 
-        org_ids = org_subtree_ids(_org_by_name(args.org).pk)
-    report = progress_compute(plan, as_of=_as_of(as_of_text, plan.year), org_ids=org_ids)
+        org_ids = org_subtree_ids(org_by_name(args.org).pk)
+    report = progress_compute(plan, as_of=as_of_date(as_of_text, plan.year), org_ids=org_ids)
     if args.xlsx:
         path = Path(args.xlsx)
         try:
@@ -406,7 +414,7 @@ def cmd_progress(args: argparse.Namespace) -> int:
         except OSError as exc:
             raise UserError(f"无法写入文件 {path}：{exc.strerror or exc}") from exc
     if args.json:
-        _print_json([line.to_dict() for line in report.lines])
+        print_json([line.to_dict() for line in report.lines])
     elif not args.xlsx:
         for text in text_lines(report):
             print(text)
@@ -416,12 +424,12 @@ def cmd_progress(args: argparse.Namespace) -> int:
 
 
 def cmd_base_import(args: argparse.Namespace) -> int:
-    file = _existing_file(args.file)
-    _setup_django()
+    file = existing_file(args.file)
+    setup_django()
     from bangfu.progress.services import BaseImportError, bases_import
 
-    year = args.year or _plan_for(None).year
-    org = _org_by_name(args.org) if args.org else None
+    year = args.year or plan_for(None).year
+    org = org_by_name(args.org) if args.org else None
     try:
         result = bases_import(file, year=year, default_parent=org)
     except BaseImportError as exc:
@@ -435,14 +443,14 @@ def cmd_base_import(args: argparse.Namespace) -> int:
 
 
 def cmd_reconcile(args: argparse.Namespace) -> int:
-    _setup_django()
+    setup_django()
     from bangfu.common.money import format_yuan
     from bangfu.progress.selectors import reconciliation
 
-    plan = _plan_for(args.year)
-    rows = reconciliation(year=plan.year, as_of=_date(args.as_of))
+    plan = plan_for(args.year)
+    rows = reconciliation(year=plan.year, as_of=parse_date_arg(args.as_of))
     if args.json:
-        _print_json(
+        print_json(
             [
                 {
                     "org": row.org.name if row.org else None,
@@ -578,6 +586,9 @@ def build_parser() -> argparse.ArgumentParser:
     reconcile.add_argument("--year", type=int)
     reconcile.add_argument("--as-of", help="截至日期 YYYY-MM-DD")
     reconcile.add_argument("--json", action="store_true")
+
+    for module_name in COMMAND_MODULES:
+        importlib.import_module(module_name).register(add, sub)
     return parser
 
 
