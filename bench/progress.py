@@ -119,7 +119,9 @@ def build_bases(rng: random.Random, by_kind: dict[str, list[int]], rows: int) ->
             gift_yuan = own_yuan / 0.2 * rng.uniform(0.4, 2.5)
             members = max(1, int(own_yuan / 500 * rng.uniform(0.4, 2.5)))
             bases.append(
-                BaseValue(organisation_id=pk, year=YEAR, holiday_gift_fen=int(gift_yuan * 100), member_count=members)
+                BaseValue(
+                    organisation_id=pk, year=YEAR, holiday_gift_fen=int(gift_yuan * 100), member_count=members
+                )
             )
     for kind in ("department", "school", "hospital", "canteen"):
         for pk in by_kind.get(kind, []):
@@ -163,13 +165,17 @@ def build_purchases(rng: random.Random, rows: int) -> float:
     started = time.perf_counter()
     for start in range(0, rows, CHUNK):
         k = min(CHUNK, rows - start)
-        batch = ImportBatch.objects.create(file_name=f"bench-{start // CHUNK:03d}.xlsx", sha256=f"bench-{start}")
+        batch = ImportBatch.objects.create(
+            file_name=f"bench-{start // CHUNK:03d}.xlsx", sha256=f"bench-{start}"
+        )
         channels = _weighted(CHANNELS, rng, k)
         statuses = _weighted(STATUSES, rng, k)
         chunk = []
         for i in range(start, start + k):
             roll = rng.random()
-            purchaser_id, purchaser_name = units[rng.randrange(len(units))] if roll < 0.99 else (None, "某单位")
+            purchaser_id, purchaser_name = (
+                units[rng.randrange(len(units))] if roll < 0.99 else (None, "某单位")
+            )
             region = butuo if roll < 0.85 else (others[i % 2] if roll < 0.95 else None)
             product, supplier, origin = PRODUCTS[i % 3] if region == butuo else PRODUCTS[3 + i % 2]
             fen = rng.randint(1_000, 499_000)
@@ -285,6 +291,19 @@ def engine_sql(plan, keys: list, statuses: list[str]) -> list[str]:
     return [q["sql"] for q in captured.captured_queries if "GROUP BY" in q["sql"]]
 
 
+def plans_without_statistics(db_path: Path, queries: list[str]) -> list[list[Any]]:
+    """The query plans SQLite picks when ``ANALYZE`` has never run (nothing in the project runs it):
+    the statistics are removed inside a transaction that is rolled back."""
+    raw = sqlite3.connect(db_path, isolation_level=None)
+    raw.execute("BEGIN")
+    raw.execute("DELETE FROM sqlite_stat1")
+    raw.execute("ANALYZE sqlite_schema")  # reload the (now empty) statistics into this connection
+    plans = [raw.execute(f"EXPLAIN QUERY PLAN {sql}").fetchall() for sql in queries]
+    raw.execute("ROLLBACK")
+    raw.close()
+    return plans
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--rows", type=int, default=1_000_000, help="purchase records (default 1,000,000)")
@@ -342,6 +361,7 @@ def main() -> int:
         raw_ms, _rows = best_of(lambda: [raw.execute(sql).fetchall() for sql in queries], 5)
         plans = [raw.execute(f"EXPLAIN QUERY PLAN {sql}").fetchall() for sql in queries]
         raw.close()
+        bare_plans = plans_without_statistics(db_path, queries)
 
         # The baseline: DuckDB, same rows, same filters.
         duck = load_duckdb(db_path, tmp)
@@ -358,7 +378,9 @@ def main() -> int:
 
     ratio = recompute_ms / duck_ms
     records = sum(sum(c.values()) for c in engine_counts.values())
-    print(f"plan: {len(report.lines):,} lines; {len(keys)} distinct eligibility filters; {records:,} records summed")
+    print(
+        f"plan: {len(report.lines):,} lines; {len(keys)} distinct eligibility filters; {records:,} records summed"
+    )
     for key in keys:
         print(f"  {key.origin or '-'} / channel {key.channel or '-'} / {key.start} … {key.last}")
     print(f"full recompute (SQLite)     {recompute_ms:9.1f} ms")
@@ -368,11 +390,10 @@ def main() -> int:
     print(f"ratio                       {ratio:9.1f}  (recompute / DuckDB; target ≤ 10)")
     print(f"周巷镇 page ({len(unit_report.lines)} lines)     {unit_ms:9.1f} ms  (target < 50 ms)")
     print(f"one union's page ({len(union_report.lines)} lines)  {union_ms:9.1f} ms")
-    print("EXPLAIN QUERY PLAN of the engine's grouped sums:")
-    for sql, steps in zip(queries, plans, strict=True):
+    print("EXPLAIN QUERY PLAN of the engine's grouped sums (after ANALYZE | without statistics):")
+    for sql, steps, bare in zip(queries, plans, bare_plans, strict=True):
         print(f"  {sql}")
-        for _id, _parent, _unused, detail in steps:
-            print(f"    {detail}")
+        print(f"    {'; '.join(step[3] for step in steps)}  |  {'; '.join(step[3] for step in bare)}")
     figures = {
         "bench": "progress",
         "rows": args.rows,

@@ -6,13 +6,16 @@ either is inside their scope (a reporter of 周巷镇 sees what 周巷镇's unit
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from bangfu.accounts.access import Scope, scope_for
+from bangfu.orgs.models import Organisation
 
+from .choices import RecordStatus
 from .models import ImportBatch, Purchase
 
 
@@ -41,6 +44,42 @@ def purchase_get_for_user(user: Any, pk: int) -> Purchase:
     if purchase is None:
         raise Http404("记录不存在或不在本单位范围内。")
     return purchase
+
+
+def purchases_get_for_user(user: Any, ids: Iterable[int]) -> QuerySet[Purchase]:
+    """Several purchases by id (a selection on a page); 404 when any of them is not the user's to see."""
+    wanted = sorted({int(i) for i in ids})
+    if not wanted:
+        raise Http404("没有选择记录。")
+    qs = purchase_list_for_user(user).filter(pk__in=wanted)
+    if qs.count() != len(wanted):
+        raise Http404("记录不存在或不在本单位范围内。")
+    return qs
+
+
+def review_queue_for_user(user: Any) -> QuerySet[Purchase]:
+    """Submitted records the user may review (empty for roles that do not review)."""
+    scope = scope_for(user)
+    if not scope.can_review:
+        return Purchase.objects.none()
+    return purchase_list_for_user(user).filter(status=RecordStatus.SUBMITTED)
+
+
+def batch_purchases_for_user(user: Any, batch: ImportBatch) -> QuerySet[Purchase]:
+    """The records of a batch the user may see (a batch can hold purchases of units outside the scope)."""
+    return purchase_list_for_user(user).filter(batch=batch)
+
+
+def unit_choices_for_user(user: Any) -> QuerySet[Organisation]:
+    """Units the user may pick (as purchaser, reporting unit or filter): everything for the office and
+    the leadership, the scope's units for reporters and lead reviewers."""
+    scope = scope_for(user)
+    if scope.role is None:
+        return Organisation.objects.none()
+    qs = Organisation.objects.order_by("name")
+    if scope.all_units:
+        return qs
+    return qs.filter(pk__in=sorted(scope.unit_ids))
 
 
 def batch_list_for_user(user: Any) -> QuerySet[ImportBatch]:

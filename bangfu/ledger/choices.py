@@ -36,3 +36,11 @@ class RowOutcome(models.TextChoices):
     REJECTED = "rejected", _("被拒绝")
     DUPLICATE = "duplicate", _("重复")
     SKIPPED = "skipped", _("跳过")
+
+
+class ApprovalAction(models.TextChoices):
+    SUBMIT = "submit", _("提交")
+    APPROVE = "approve", _("审核通过")
+    RETURN = "return", _("退回")
+    CHANGE = "change", _("修改")
+    REOPEN = "reopen", _("撤销审核")

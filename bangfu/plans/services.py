@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import transaction
 
@@ -183,7 +184,7 @@ def plan_import(*, parsed: ParsedPlan, year: int | None = None, replace: bool = 
 # --- review before saving (web) -----------------------------------------------------------------
 
 
-def plan_draft_create(*, parsed: ParsedPlan, user: object = None) -> PlanDraft:
+def plan_draft_create(*, parsed: ParsedPlan, user: Any = None) -> PlanDraft:
     """Keep a parsed table for review; nothing is saved to the plan until it is confirmed."""
     import secrets
 

@@ -185,3 +185,39 @@ class ProgressSettings(TimeStampedModel):
 
     def __str__(self) -> str:
         return str(self.plan)
+
+
+class ReportingCalendar(TimeStampedModel):
+    """When units report (报送日历): each month's data by a day of the next month, e.g. the 5th.
+
+    The expected units are those listed, or — when none are listed — every unit with a line in the plan.
+    """
+
+    plan = models.OneToOneField(
+        Plan, verbose_name=_("任务分解表"), on_delete=models.CASCADE, related_name="reporting_calendar"
+    )
+    due_day = models.PositiveSmallIntegerField(
+        _("每月报送截止日"),
+        default=5,
+        validators=[MinValueValidator(1), MaxValueValidator(28)],
+        help_text=_("各单位于每月该日（含）前报送上月数据，取1—28。"),
+    )
+    units = models.ManyToManyField(
+        Organisation,
+        verbose_name=_("应报送单位"),
+        blank=True,
+        related_name="+",
+        help_text=_("留空为任务分解表中有目标的所有单位。"),
+    )
+
+    class Meta:
+        verbose_name = _("报送日历")
+        verbose_name_plural = _("报送日历")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(due_day__gte=1) & Q(due_day__lte=28), name="calendar_due_day_in_month"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan}：每月{self.due_day}日前报送"

@@ -8,15 +8,17 @@ purchaser) → the pure engine (`progress.calculation`) → presentational lines
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Hashable, Iterable
+from collections.abc import Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Exists, Func, IntegerField, OuterRef, Q, QuerySet, Sum
 
+from bangfu.common.money import FEN_PER_WAN
 from bangfu.ledger.choices import BatchKind, Channel, RecordStatus
 from bangfu.ledger.models import Purchase, PurchaseSighting
 from bangfu.orgs.choices import OrgKind
@@ -169,6 +171,37 @@ def _grouped_sums(
     return sums, counts
 
 
+def _grouped_sums_by_status(
+    keys: Iterable[SumsKey], year: int, statuses: list[str], purchasers: set[int] | None
+) -> dict[str, tuple[dict[SumsKey, dict[int, int]], dict[SumsKey, dict[int, int]]]]:
+    """Like :func:`_grouped_sums`, one grouped query per filter, but split by record status:
+    {status: ({key: {purchaser: fen}}, {key: {purchaser: records}})}. The split is a filtered aggregate
+    per status (``SUM(…) FILTER (WHERE status = …)``), so the query still groups by purchaser alone and
+    streams along a (purchaser, date …) index instead of sorting by (purchaser, status)."""
+    found: dict[str, tuple[dict[SumsKey, dict[int, int]], dict[SumsKey, dict[int, int]]]] = {
+        status: ({}, {}) for status in statuses
+    }
+    aggregates: dict[str, Any] = {}
+    for index, status in enumerate(statuses):
+        aggregates[f"fen_{index}"] = Sum("amount_fen", filter=Q(status=status))
+        aggregates[f"n_{index}"] = Count("id", filter=Q(status=status))
+    for key in set(keys):
+        for status in statuses:
+            found[status][0][key] = {}
+            found[status][1][key] = {}
+        qs = Purchase.objects.filter(_eligible(key, year, statuses), purchaser_id__isnull=False)
+        if purchasers is not None:
+            qs = qs.filter(purchaser_id__in=sorted(purchasers))
+        for row in qs.order_by().values_list("purchaser_id").annotate(**aggregates):
+            pid = row[0]
+            for index, status in enumerate(statuses):
+                fen, n = row[1 + 2 * index], row[2 + 2 * index]
+                if n:
+                    found[status][0][key][pid] = int(fen)
+                    found[status][1][key][pid] = n
+    return found
+
+
 # --- lines ------------------------------------------------------------------------------------
 
 
@@ -236,23 +269,29 @@ def _targets(plan: Plan, target_ids: Iterable[int] | None = None) -> QuerySet[Ta
     return qs.filter(pk__in=list(target_ids)) if target_ids is not None else qs
 
 
-def progress_compute(
-    plan: Plan,
-    *,
-    as_of: dt.date,
-    org_ids: Iterable[int] | None = None,
-    target_ids: Iterable[int] | None = None,
-    approved_only: bool | None = None,
-) -> ProgressReport:
-    """Every line of the plan as of ``as_of`` (or only the lines of ``org_ids`` / ``target_ids``).
+@dataclass
+class _Prepared:
+    """A plan's lines before any purchase is summed: what ``progress_compute`` builds once."""
 
-    Rules must exist (``services.progress_rules_ensure``); a target without one is computed with the
-    default rule but not saved.
-    """
+    plan: Plan
+    as_of: dt.date
+    specs: list[LineSpec]
+    meta: list[tuple[Target, TargetRule, tuple[Organisation, ...]]]
+    children: dict[int | None, list[int]]
+    thresholds: Thresholds
+    keys: set[SumsKey]
+    restrict: set[int] | None
+
+
+def _prepare(
+    plan: Plan,
+    as_of: dt.date,
+    org_ids: Iterable[int] | None,
+    target_ids: Iterable[int] | None,
+) -> _Prepared:
     from .services import default_rule
 
     year = plan.year
-    statuses = _statuses(plan, approved_only)
     settings = ProgressSettings.objects.filter(plan=plan).first()
     thresholds = (
         Thresholds(settings.lagging_below, settings.severe_below) if settings is not None else Thresholds()
@@ -304,22 +343,106 @@ def progress_compute(
 
     keys: set[SumsKey] = {spec.sums_key for spec in specs if spec.sums_key is not None}
     restrict = set().union(*(spec.purchasers for spec in specs)) if wanted is not None else None
-    sums, counts = _grouped_sums(keys, year, statuses, restrict)
-    results = compute_lines(specs, sums, counts, thresholds)
+    return _Prepared(plan, as_of, specs, meta, children, thresholds, keys, restrict)
+
+
+def _report(
+    prepared: _Prepared,
+    sums: dict[SumsKey, dict[int, int]],
+    counts: dict[SumsKey, dict[int, int]],
+    orgs: dict[int, Organisation] | None = None,
+) -> ProgressReport:
+    results = compute_lines(prepared.specs, sums, counts, prepared.thresholds)
     lines = [
-        ProgressLine(result, target, target.item, target.item.task, orgs, rule)
-        for result, (target, rule, orgs) in zip(results, meta, strict=True)
+        ProgressLine(result, target, target.item, target.item.task, line_orgs, rule)
+        for result, (target, rule, line_orgs) in zip(results, prepared.meta, strict=True)
     ]
-    report = ProgressReport(plan=plan, as_of=as_of, lines=lines)
-    _add_rollups(report, children)
+    report = ProgressReport(plan=prepared.plan, as_of=prepared.as_of, lines=lines)
+    _add_rollups(report, prepared.children, orgs)
     return report
 
 
-def _add_rollups(report: ProgressReport, children: dict[int | None, list[int]]) -> None:
+def progress_compute(
+    plan: Plan,
+    *,
+    as_of: dt.date,
+    org_ids: Iterable[int] | None = None,
+    target_ids: Iterable[int] | None = None,
+    approved_only: bool | None = None,
+) -> ProgressReport:
+    """Every line of the plan as of ``as_of`` (or only the lines of ``org_ids`` / ``target_ids``).
+
+    Rules must exist (``services.progress_rules_ensure``); a target without one is computed with the
+    default rule but not saved.
+    """
+    prepared = _prepare(plan, as_of, org_ids, target_ids)
+    sums, counts = _grouped_sums(prepared.keys, plan.year, _statuses(plan, approved_only), prepared.restrict)
+    return _report(prepared, sums, counts)
+
+
+@dataclass
+class OfficialProgress:
+    """The official figures (approved records only) and, line for line, the figures that would hold if
+    every record awaiting review (submitted) were approved. ``approved.lines[i]`` and
+    ``with_submitted.lines[i]`` are the same (target, unit) line."""
+
+    approved: ProgressReport
+    with_submitted: ProgressReport
+
+    def pairs(self) -> Iterator[tuple[ProgressLine, ProgressLine]]:
+        return zip(self.approved.lines, self.with_submitted.lines, strict=True)
+
+
+def progress_compute_official(
+    plan: Plan,
+    *,
+    as_of: dt.date,
+    org_ids: Iterable[int] | None = None,
+    target_ids: Iterable[int] | None = None,
+) -> OfficialProgress:
+    """Approved-only and approved-plus-submitted figures from one grouped scan (by purchaser and status)
+    instead of two full computations."""
+    prepared = _prepare(plan, as_of, org_ids, target_ids)
+    by_status = _grouped_sums_by_status(
+        prepared.keys, plan.year, [RecordStatus.SUBMITTED, RecordStatus.APPROVED], prepared.restrict
+    )
+    approved_sums, approved_counts = by_status[RecordStatus.APPROVED]
+    submitted_sums, submitted_counts = by_status[RecordStatus.SUBMITTED]
+    orgs = _org_index()
+    return OfficialProgress(
+        approved=_report(prepared, approved_sums, approved_counts, orgs),
+        with_submitted=_report(
+            prepared,
+            _merged(approved_sums, submitted_sums),
+            _merged(approved_counts, submitted_counts),
+            orgs,
+        ),
+    )
+
+
+def _merged(
+    a: dict[SumsKey, dict[int, int]], b: dict[SumsKey, dict[int, int]]
+) -> dict[SumsKey, dict[int, int]]:
+    merged: dict[SumsKey, dict[int, int]] = {}
+    for key in set(a) | set(b):
+        table = dict(a.get(key, {}))
+        for purchaser, value in b.get(key, {}).items():
+            table[purchaser] = table.get(purchaser, 0) + value
+        merged[key] = table
+    return merged
+
+
+def _org_index() -> dict[int, Organisation]:
+    return {o.pk: o for o in Organisation.objects.only("id", "name", "kind", "parent_id")}
+
+
+def _add_rollups(
+    report: ProgressReport, children: dict[int | None, list[int]], orgs: dict[int, Organisation] | None = None
+) -> None:
     by_line = {id(line.result): line for line in report.lines}
     results = [line.result for line in report.lines]
     parents = {child: parent for parent, kids in children.items() for child in kids}
-    orgs = {o.pk: o for o in Organisation.objects.only("id", "name", "kind", "parent_id")}
+    orgs = orgs if orgs is not None else _org_index()
     report.orgs = orgs
 
     def towns(result: LineResult) -> set[int]:
@@ -430,3 +553,268 @@ def reconciliation(*, year: int, as_of: dt.date | None = None) -> list[Reconcili
 def plan_for_progress(year: int | None) -> Plan | None:
     qs = Plan.objects.order_by("-year")
     return qs.filter(year=year).first() if year else qs.first()
+
+
+# --- monthly trend ----------------------------------------------------------------------------
+
+
+class Month(Func):
+    """The calendar month (1–12) of a date column. SQLite stores dates as ISO text; reading the month
+    from the text avoids Django's per-row Python date function there."""
+
+    template = "CAST(EXTRACT(MONTH FROM %(expressions)s) AS integer)"
+    output_field = IntegerField()
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:
+        return self.as_sql(
+            compiler, connection, template="CAST(substr(%(expressions)s, 6, 2) AS integer)", **extra_context
+        )
+
+
+MonthTable = dict[SumsKey, dict[int, dict[str, list[int]]]]
+
+
+def _monthly_table(lines: Sequence[ProgressLine], year: int, statuses: list[str]) -> MonthTable:
+    """{filter: {purchaser: {status: [fen in January … December]}}} for the purchasers of ``lines``:
+    one grouped query per distinct eligibility filter (the lines' own filters, so up to their as-of date)."""
+    purchasers: dict[SumsKey, set[int]] = defaultdict(set)
+    for line in lines:
+        if line.result.spec.sums_key is not None:
+            purchasers[line.result.spec.sums_key] |= line.result.spec.purchasers
+    table: MonthTable = {}
+    for key, ids in purchasers.items():
+        cells: dict[int, dict[str, list[int]]] = {}
+        rows = (
+            Purchase.objects.filter(_eligible(key, year, statuses), purchaser_id__in=sorted(ids))
+            .order_by()
+            .annotate(month=Month("date"))
+            .values_list("purchaser_id", "status", "month")
+            .annotate(total=Sum("amount_fen"))
+        )
+        for purchaser_id, status, month, total in rows:
+            months = cells.setdefault(purchaser_id, {}).setdefault(status, [0] * 12)
+            months[int(month) - 1] += int(total)
+        table[key] = cells
+    return table
+
+
+def _line_months(line: ProgressLine, table: MonthTable, statuses: Iterable[str]) -> list[int]:
+    spec = line.result.spec
+    cells = table.get(spec.sums_key, {}) if spec.sums_key is not None else {}
+    months = [0] * 12
+    for purchaser in spec.purchasers:
+        by_status = cells.get(purchaser)
+        if not by_status:
+            continue
+        for status in statuses:
+            for index, fen in enumerate(by_status.get(status, ())):
+                months[index] += fen
+    return months
+
+
+def month_end(year: int, month: int) -> dt.date:
+    return dt.date(year, month, calendar.monthrange(year, month)[1])
+
+
+@dataclass(frozen=True)
+class Trend:
+    """A set of lines month by month: eligible purchases per month, their running total (up to the as-of
+    month) and what the time progress expects by each month's end (Σ required × time progress)."""
+
+    year: int
+    as_of: dt.date
+    monthly_fen: tuple[int, ...]
+    expected_fen: tuple[int, ...]
+    required_fen: int
+    lines: int
+    pending_monthly_fen: tuple[int, ...] = ()
+    by_purchaser_fen: dict[int, int] = field(default_factory=dict, compare=False)
+
+    @property
+    def cumulative_fen(self) -> tuple[int | None, ...]:
+        last = (
+            self.as_of.month if self.as_of.year == self.year else (12 if self.as_of.year > self.year else 0)
+        )
+        running, values = 0, []
+        for index, fen in enumerate(self.monthly_fen):
+            running += fen
+            values.append(running if index < last else None)
+        return tuple(values)
+
+    @property
+    def achieved_fen(self) -> int:
+        return sum(self.monthly_fen)
+
+    @property
+    def rows(self) -> list[tuple[str, int, int | None, int | None, int]]:
+        """(month, that month's fen, awaiting review, running total, expected by the month's end)."""
+        pending = self.pending_monthly_fen or (None,) * 12
+        return [
+            (f"{index + 1}月", monthly, waiting, running, expected)
+            for index, (monthly, waiting, running, expected) in enumerate(
+                zip(self.monthly_fen, pending, self.cumulative_fen, self.expected_fen, strict=True)
+            )
+        ]
+
+    def chart(self) -> dict[str, Any]:
+        """The figures in 万元 for the chart (JSON numbers at the edge only)."""
+
+        def wan(fen: int | None) -> float | None:
+            return None if fen is None else float(round(Decimal(fen) / FEN_PER_WAN, 2))
+
+        return {
+            "labels": [f"{month}月" for month in range(1, 13)],
+            "monthly": [wan(fen) for fen in self.monthly_fen],
+            "pending": [wan(fen) for fen in self.pending_monthly_fen] if self.pending_monthly_fen else [],
+            "cumulative": [wan(fen) for fen in self.cumulative_fen],
+            "expected": [wan(fen) for fen in self.expected_fen],
+        }
+
+
+def _disjoint(lines: Sequence[ProgressLine]) -> bool:
+    """Whether no purchaser counts for two of ``lines`` under the same filter (towns' jurisdictions)."""
+    seen: dict[SumsKey, set[int]] = defaultdict(set)
+    for line in lines:
+        spec = line.result.spec
+        if spec.sums_key is None:
+            continue
+        if seen[spec.sums_key] & spec.purchasers:
+            return False
+        seen[spec.sums_key] |= spec.purchasers
+    return True
+
+
+def _monthly_totals(lines: Sequence[ProgressLine], year: int, statuses: list[str]) -> dict[str, list[int]]:
+    """{status: [fen in January … December]} over ``lines`` whose purchasers do not overlap: one small
+    query per filter and month (each reads only that month's part of the (purchaser, date …) index)."""
+    purchasers: dict[SumsKey, set[int]] = defaultdict(set)
+    for line in lines:
+        if line.result.spec.sums_key is not None:
+            purchasers[line.result.spec.sums_key] |= line.result.spec.purchasers
+    totals = {status: [0] * 12 for status in statuses}
+    aggregates = {status: Sum("amount_fen", filter=Q(status=status)) for status in statuses}
+    for key, ids in purchasers.items():
+        if not ids:
+            continue
+        for month in range(1, 13):
+            first = max(key.start, dt.date(year, month, 1))
+            last = min(key.last, month_end(year, month))
+            if first > last:
+                continue
+            window = key._replace(start=first, last=last)
+            found = Purchase.objects.filter(_eligible(window, year, statuses), purchaser_id__in=sorted(ids))
+            for status, fen in found.aggregate(**aggregates).items():
+                totals[status][month - 1] += int(fen or 0)
+    return totals
+
+
+def progress_trend(
+    lines: Sequence[ProgressLine],
+    *,
+    plan: Plan,
+    as_of: dt.date,
+    approved_only: bool = True,
+    by_purchaser: bool = False,
+) -> Trend:
+    """The monthly trend of ``lines`` (those with a required amount: amount targets, and ratio or
+    per-capita targets whose base is known). Each line counts its own purchases, as its figure does, so
+    the running total at the as-of month equals the sum of the lines' achieved amounts. Records awaiting
+    review are kept apart (``pending_monthly_fen``) unless ``approved_only`` is False and the plan's
+    settings count them. ``by_purchaser_fen`` (what each purchaser contributed, once per filter) is
+    filled when ``by_purchaser`` is asked for or the lines' purchasers overlap."""
+    measured = [line for line in lines if line.result.required_fen is not None and line.result.spec.sums_key]
+    counted = [RecordStatus.APPROVED] if approved_only else _statuses(plan, None)
+    statuses = sorted({*counted, RecordStatus.SUBMITTED})
+    monthly, pending, expected = [0] * 12, [0] * 12, [0] * 12
+    contributions: dict[int, int] = defaultdict(int)
+    if _disjoint(measured) and not by_purchaser:
+        totals = _monthly_totals(measured, plan.year, statuses)
+        for status, months in totals.items():
+            target = monthly if status in counted else pending
+            for index, fen in enumerate(months):
+                target[index] += fen
+    else:
+        table = _monthly_table(measured, plan.year, statuses)
+        for line in measured:
+            for index, fen in enumerate(_line_months(line, table, counted)):
+                monthly[index] += fen
+            if RecordStatus.SUBMITTED not in counted:
+                for index, fen in enumerate(_line_months(line, table, [RecordStatus.SUBMITTED])):
+                    pending[index] += fen
+        for cells in table.values():
+            for purchaser_id, by_status in cells.items():
+                contributions[purchaser_id] += sum(sum(by_status.get(status, ())) for status in counted)
+    for line in measured:
+        required = line.result.required_fen or 0
+        for month in range(1, 13):
+            share = _expected(line.rule, plan.year, month_end(plan.year, month))
+            expected[month - 1] += int((Decimal(required) * share).to_integral_value())
+    return Trend(
+        by_purchaser_fen=dict(contributions),
+        year=plan.year,
+        as_of=as_of,
+        monthly_fen=tuple(monthly),
+        expected_fen=tuple(expected),
+        required_fen=sum(line.result.required_fen or 0 for line in measured),
+        lines=len(measured),
+        pending_monthly_fen=tuple(pending) if any(pending) else (),
+    )
+
+
+# --- who has lines, who leads ----------------------------------------------------------------------
+
+
+def line_units(plan: Plan) -> dict[int, Organisation]:
+    """Every unit with a line in the plan (the units a target applies to, groups expanded)."""
+    units: dict[int, Organisation] = {}
+    for target in _targets(plan):
+        for org in _subjects(target, target.item):
+            units.setdefault(org.pk, org)
+    return units
+
+
+def plan_leads(plan: Plan) -> list[Organisation]:
+    """The lead units (牵头单位) of the plan's items, by name."""
+    ids = RoleAssignment.objects.filter(
+        item__task__plan=plan, role=Role.LEAD, organisation__isnull=False
+    ).values_list("organisation_id", flat=True)
+    return list(Organisation.objects.filter(pk__in=ids).order_by("name"))
+
+
+def led_item_ids(plan: Plan, lead_id: int) -> set[int]:
+    return set(
+        RoleAssignment.objects.filter(
+            item__task__plan=plan, role=Role.LEAD, organisation_id=lead_id
+        ).values_list("item_id", flat=True)
+    )
+
+
+def town_units() -> list[Organisation]:
+    """The town-level units (镇、街道、管委会), by name."""
+    return list(Organisation.objects.filter(kind__in=TOWN_LEVEL, active=True).order_by("name"))
+
+
+def bases_missing(plan: Plan, *, unit_ids: Iterable[int] | None = None) -> list[Organisation]:
+    """Units whose ratio or per-capita targets lack the base they are measured against (no members or
+    gift total for a union; no food budget for a canteen, unless it has none or shares one), by name."""
+    wanted = set(unit_ids) if unit_ids is not None else None
+    bases = {b.organisation_id: b for b in BaseValue.objects.filter(year=plan.year)}
+    missing: dict[int, Organisation] = {}
+    for target in _targets(plan):
+        if target.kind not in (TargetKind.RATIO, TargetKind.PER_CAPITA):
+            continue
+        for org in _subjects(target, target.item):
+            if wanted is not None and org.pk not in wanted:
+                continue
+            base = bases.get(org.pk)
+            if base is None:
+                missing[org.pk] = org
+            elif target.kind == TargetKind.PER_CAPITA or target.base_kind == BaseKind.MEMBER_COUNT:
+                if not base.member_count:
+                    missing[org.pk] = org
+            elif target.base_kind == BaseKind.HOLIDAY_GIFT_TOTAL:
+                if base.holiday_gift_fen is None:
+                    missing[org.pk] = org
+            elif base.food_budget_fen is None and not base.no_canteen and not base.canteen_representative_id:
+                missing[org.pk] = org
+    return sorted(missing.values(), key=lambda org: org.name)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -12,11 +13,12 @@ from django.db import transaction
 from bangfu.ledger.choices import Channel
 from bangfu.orgs.models import Organisation
 from bangfu.orgs.resolving import OrgResolver
+from bangfu.orgs.selectors import org_name_index
 from bangfu.plans.choices import BaseKind, TargetKind
 from bangfu.plans.models import Plan, Target
 
 from .choices import MeasureSource, OriginFilter, PurchaserScope
-from .models import BaseValue, ProgressSchedule, ProgressSettings, TargetRule
+from .models import BaseValue, ProgressSchedule, ProgressSettings, ReportingCalendar, TargetRule
 from .parsing import BaseFileError, read_base_rows
 
 UNION_SCHEDULE = "工会节日采购（春节、端午、中秋）"
@@ -106,23 +108,53 @@ class BaseImportResult:
     unassigned: list[str] = field(default_factory=list)
 
 
+class _KnownUnits:
+    """Resolves names to units already known, creating none (imports limited to a scope)."""
+
+    def __init__(self) -> None:
+        self.index = org_name_index()
+        self.created: list[str] = []
+        self.unassigned: list[str] = []
+
+    def resolve(self, name: str) -> int | None:
+        return self.index.resolve(name).key
+
+
 @transaction.atomic
-def bases_import(path: Path, *, year: int, default_parent: Organisation | None = None) -> BaseImportResult:
+def bases_import(
+    path: Path,
+    *,
+    year: int,
+    default_parent: Organisation | None = None,
+    within: Collection[int] | None = None,
+) -> BaseImportResult:
     """Import base values from a spreadsheet; rows that cannot be read are listed with their reason
-    (sheet, row, column) and nothing is saved from them. Units not yet known are created for review."""
+    (sheet, row, column) and nothing is saved from them. Units not yet known are created for review.
+
+    With ``within`` (a reporter's scope), only units already known and inside it are written: rows naming
+    other units are refused, nothing is created, and links to units outside it are not saved."""
     try:
         rows = list(read_base_rows(Path(path)))
     except BaseFileError as exc:
         raise BaseImportError(str(exc)) from exc
     result = BaseImportResult()
-    resolver = OrgResolver(default_parent=default_parent)
+    resolver: OrgResolver | _KnownUnits = (
+        OrgResolver(default_parent=default_parent) if within is None else _KnownUnits()
+    )
+    allowed = None if within is None else set(within)
     for row in rows:
         if row.error:
             result.rejected.append(row.error)
             continue
         org_id = resolver.resolve(row.unit)
         if org_id is None:
-            result.rejected.append(f"工作表“{row.sheet}”第{row.row}行：单位“{row.unit}”无法归属，未导入")
+            reason = "无法归属" if allowed is None else "未登记"
+            result.rejected.append(f"工作表“{row.sheet}”第{row.row}行：单位“{row.unit}”{reason}，未导入")
+            continue
+        if allowed is not None and org_id not in allowed:
+            result.rejected.append(
+                f"工作表“{row.sheet}”第{row.row}行：单位“{row.unit}”不在本单位管辖范围内，未导入"
+            )
             continue
         values: dict[str, object] = {"source": Path(path).name}
         for name in ("holiday_gift_fen", "member_count", "food_budget_fen", "no_canteen"):
@@ -132,7 +164,11 @@ def bases_import(path: Path, *, year: int, default_parent: Organisation | None =
         for name, written in (("canteen_representative", row.representative), ("counts_for", row.counts_for)):
             if written:
                 linked = resolver.resolve(written)
-                if linked is None:
+                if linked is not None and allowed is not None and linked not in allowed:
+                    result.rejected.append(
+                        f"工作表“{row.sheet}”第{row.row}行：单位“{written}”不在本单位管辖范围内，该项未导入"
+                    )
+                elif linked is None:
                     result.rejected.append(
                         f"工作表“{row.sheet}”第{row.row}行：单位“{written}”无法归属，该项未导入"
                     )
@@ -147,3 +183,10 @@ def bases_import(path: Path, *, year: int, default_parent: Organisation | None =
 
 def year_bounds(year: int) -> tuple[dt.date, dt.date]:
     return dt.date(year, 1, 1), dt.date(year, 12, 31)
+
+
+@transaction.atomic
+def reporting_calendar_set(*, plan: Plan, due_day: int) -> ReportingCalendar:
+    """Set the day of the month by which units report (the expected units are kept)."""
+    calendar, _created = ReportingCalendar.objects.update_or_create(plan=plan, defaults={"due_day": due_day})
+    return calendar

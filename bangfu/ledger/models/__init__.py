@@ -1,5 +1,14 @@
 from .batches import ImportBatch, RejectedRow
 from .catalog import Product, Supplier
 from .purchases import Purchase, PurchaseSighting
+from .workflow import ApprovalEvent
 
-__all__ = ["ImportBatch", "Product", "Purchase", "PurchaseSighting", "RejectedRow", "Supplier"]
+__all__ = [
+    "ApprovalEvent",
+    "ImportBatch",
+    "Product",
+    "Purchase",
+    "PurchaseSighting",
+    "RejectedRow",
+    "Supplier",
+]

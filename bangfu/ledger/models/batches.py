@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from bangfu.common.money import format_yuan
 from bangfu.orgs.models import Organisation
 
 from ..choices import BatchKind, RowOutcome
@@ -48,6 +49,10 @@ class ImportBatch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.file_name}（{self.created_at:%Y-%m-%d %H:%M}）" if self.created_at else self.file_name
+
+    @property
+    def total_yuan(self) -> str:
+        return format_yuan(self.total_fen)
 
     def headers_of(self, sheet: str) -> list[str]:
         for entry in self.sheets:

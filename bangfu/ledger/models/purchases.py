@@ -110,10 +110,35 @@ class Purchase(TimeStampedModel):
         ]
         indexes = [
             models.Index(fields=["purchaser", "date"], name="purchase_purchaser_date"),
+            # The ledger list's keyset pages: newest first (and oldest first) …
+            models.Index(fields=["date", "id"], name="purchase_date_id"),
+            # … and largest or smallest amount first.
+            models.Index(fields=["amount_fen", "id"], name="purchase_amount_id"),
+            # A scope is "bought by or reported by one of its units": both sides of the OR need an index.
+            models.Index(fields=["reporting_org", "date"], name="purchase_reporter_date"),
+            # Records not (yet) approved, for the status filters; few rows, so cheap to keep. Queries
+            # repeat the condition (NOT status = approved) so that SQLite can prove the index applies.
+            models.Index(
+                fields=["status", "date"],
+                name="purchase_open_status_date",
+                condition=~Q(status=RecordStatus.APPROVED),
+            ),
+            # The review queue: submitted records grouped by batch and reporting unit, read from the
+            # index alone (scope, dates and amounts included).
+            models.Index(
+                fields=["batch", "reporting_org", "purchaser", "date", "amount_fen"],
+                name="purchase_review_queue",
+                condition=Q(status=RecordStatus.SUBMITTED),
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.purchaser_name} {self.date} {format_yuan(self.amount_fen)}元"
+
+    @property
+    def amount_yuan(self) -> str:
+        """The amount for display: ``"1,234.56"`` (元)."""
+        return format_yuan(self.amount_fen)
 
 
 class PurchaseSighting(models.Model):

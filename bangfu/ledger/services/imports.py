@@ -14,6 +14,7 @@ import hashlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
+from itertools import chain, islice
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,8 @@ from ..resolving import (
 )
 
 FLUSH_EVERY = 5000
+#: Rows kept as read (the first of the file) for the import wizard's preview.
+SAMPLE_ROWS = 20
 SKIP_KINDS = {"blank", "total", "note", "cancelled"}
 
 
@@ -61,6 +64,14 @@ class ImportSummary:
     unassigned: list[str] = field(default_factory=list)
     created_orgs: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    #: A dry run: everything was computed as for the real import, then rolled back (no batch, no report).
+    dry_run: bool = False
+    #: Each sheet read: name, header_row, headers, columns ({field: 0-based column}), amount_unit.
+    sheets: list[dict[str, Any]] = field(default_factory=list)
+    #: The first rows of the file as read and classified (for a preview).
+    sample: list[LedgerRow] = field(default_factory=list)
+    #: Every rejected, duplicate and skipped (but blank) row with its reason, in file order of discovery.
+    problems: list[ProblemRow] = field(default_factory=list)
 
     @property
     def rows(self) -> int:
@@ -186,7 +197,10 @@ class _Importer:
 
     def run(self) -> ImportSummary:
         record = self._record
-        for row in self.ledger.rows():
+        rows = self.ledger.rows()
+        head = list(islice(rows, SAMPLE_ROWS))
+        self.summary.sample = head
+        for row in chain(head, rows):
             if row.kind == "record":
                 record(row)
                 if len(self.pending) >= FLUSH_EVERY:
@@ -376,7 +390,9 @@ def _resolve_reporting_org(ledger: LedgerFile, org: Organisation | None) -> Orga
 
 def _count_again(ledger: LedgerFile, summary: ImportSummary) -> ImportSummary:
     """The same file once more: every record is already stored, nothing changes."""
-    for row in ledger.rows():
+    rows = ledger.rows()
+    summary.sample = list(islice(rows, SAMPLE_ROWS))
+    for row in chain(summary.sample, rows):
         if row.kind == "record":
             summary.duplicates += 1
         elif row.kind == "rejected":
@@ -386,6 +402,19 @@ def _count_again(ledger: LedgerFile, summary: ImportSummary) -> ImportSummary:
     return summary
 
 
+def _sheets(ledger: LedgerFile) -> list[dict[str, Any]]:
+    return [
+        {
+            "name": s.name,
+            "header_row": s.header_row,
+            "headers": list(s.headers),
+            "columns": dict(s.columns),
+            "amount_unit": "万元" if s.amount_scale == 10000 else "元",
+        }
+        for s in ledger.sheets
+    ]
+
+
 def ledger_import(
     *,
     path: Path | str,
@@ -393,8 +422,14 @@ def ledger_import(
     org: Organisation | None = None,
     user: Any = None,
     status: str = RecordStatus.APPROVED,
+    dry_run: bool = False,
 ) -> ImportSummary:
-    """Import one ledger file. Atomic: stored whole or not at all. The same file twice changes nothing."""
+    """Import one ledger file. Atomic: stored whole or not at all. The same file twice changes nothing.
+
+    ``dry_run=True`` runs the very same import — reading, matching, de-duplication against the stored
+    records — and rolls it back: the summary tells what the import would do (with the sheets' layouts,
+    the first rows as read and every problem row), and nothing is stored or written.
+    """
     path = Path(path)
     try:
         ledger = open_ledger(path, default_purchaser=org.name if org else None)
@@ -403,7 +438,12 @@ def ledger_import(
     previous = ImportBatch.objects.filter(sha256=ledger.sha256).order_by("created_at").first()
     if previous is not None:
         summary = ImportSummary(
-            file=ledger.name, sha256=ledger.sha256, already_imported=True, batch_id=previous.pk
+            file=ledger.name,
+            sha256=ledger.sha256,
+            already_imported=True,
+            batch_id=previous.pk,
+            dry_run=dry_run,
+            sheets=_sheets(ledger),
         )
         summary.report = previous.report
         summary.warnings = [
@@ -425,20 +465,25 @@ def ledger_import(
                 encoding=ledger.encoding or "",
                 reporting_org=reporting_org,
                 year=year,
-                sheets=[
-                    {"name": s.name, "header_row": s.header_row, "headers": list(s.headers)}
-                    for s in ledger.sheets
-                ],
+                sheets=_sheets(ledger),
                 warnings=list(ledger.warnings),
                 created_by=user if getattr(user, "pk", None) else None,
             )
             importer = _Importer(ledger, batch=batch, year=year, reporting_org=reporting_org, status=status)
             summary = importer.run()
+            summary.dry_run = dry_run
+            summary.sheets = batch.sheets
+            summary.problems = importer.problems
             summary.batch_id = batch.pk
             summary.reporting_org = reporting_org.name if reporting_org else None
             summary.unassigned = importer.purchasers.unassigned
             summary.created_orgs = importer.purchasers.created
             summary.warnings = list(ledger.warnings)
+            if dry_run:
+                # Everything above ran for real inside the transaction; undo it all.
+                transaction.set_rollback(True)
+                summary.batch_id = None
+                return summary
             if importer.problems:
                 RejectedRow.objects.bulk_create(
                     [
@@ -478,3 +523,28 @@ def ledger_import(
             report_file.unlink(missing_ok=True)
         raise
     return summary
+
+
+def batch_report_file(batch: ImportBatch) -> Path | None:
+    """The batch's problem-row report, written again from the stored problem rows when the file is gone
+    (a moved data directory, a cleaned-up media folder). None when the batch had no problem rows."""
+    media = Path(settings.MEDIA_ROOT).resolve()
+    if batch.report:
+        path = Path(batch.report).resolve()
+        if path.is_relative_to(media) and path.is_file():
+            return path
+    rows = list(batch.problem_rows.order_by("id"))
+    if not rows:
+        return None
+    path = _report_path(batch)
+    write_problem_report(
+        path,
+        batch_name=batch.file_name,
+        sheets=batch.sheets,
+        problems=[
+            ProblemRow(outcome=r.outcome, sheet=r.sheet, row=r.row_number, raw=list(r.raw), reason=r.reason)
+            for r in rows
+        ],
+    )
+    ImportBatch.objects.filter(pk=batch.pk).update(report=str(path))
+    return path

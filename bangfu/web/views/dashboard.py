@@ -1,10 +1,33 @@
+"""The home page: the official progress of the user's units (approved records only), what still awaits
+review, the town ranking, lagging units and the monthly trend."""
+
 from __future__ import annotations
+
+from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import render
+
+from bangfu.accounts.access import require_role
+from bangfu.progress.access import overview_for_user
+from bangfu.web.views.progress import period
+
+LAGGING_SHOWN = 30
 
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    return redirect("plans:table")
+    scope = require_role(request)
+    form, plan, as_of = period(request)
+    context: dict[str, Any] = {"form": form, "plan": plan, "as_of": as_of, "scope": scope}
+    if plan is not None:
+        overview = overview_for_user(request.user, plan, as_of=as_of)
+        context.update(
+            overview=overview,
+            lagging=overview.lagging[:LAGGING_SHOWN],
+            town_chart=overview.town_chart(),
+            trend_chart=overview.trend.chart(),
+            period_query=f"year={plan.year}&as_of={as_of.isoformat()}",
+        )
+    return render(request, "web/dashboard/index.html", context)

@@ -1,19 +1,97 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from bangfu.plans.selectors import plan_get, plan_list, plan_tasks
+from bangfu.accounts.access import require_role
+from bangfu.plans.models import Item, Task
+from bangfu.plans.selectors import plan_list, plan_tasks
+from bangfu.progress.access import progress_for_user
+from bangfu.progress.calculation.engine import Rollup
+from bangfu.progress.overview import status_counts, year_progress
+from bangfu.progress.selectors import ProgressLine
+from bangfu.web.forms.progress import PeriodForm
+
+ITEM_LINES = 200  # an item's lines shown at once; "all" on request (?item=<id>)
+
+
+@dataclass
+class ItemRow:
+    item: Item
+    lines: list[ProgressLine]
+    rollup: Rollup | None
+    expanded: bool
+
+    @property
+    def shown(self) -> list[ProgressLine]:
+        return self.lines if self.expanded else self.lines[:ITEM_LINES]
+
+    @property
+    def hidden(self) -> int:
+        return len(self.lines) - len(self.shown)
+
+    @property
+    def statuses(self) -> list[tuple[str, str, int]]:
+        return status_counts(self.rollup.statuses) if self.rollup else []
+
+    @property
+    def qualitative(self) -> bool:
+        return not self.item.targets.all()
+
+
+@dataclass
+class TaskRow:
+    task: Task
+    items: list[ItemRow]
+
+    @property
+    def rowspan(self) -> int:
+        return sum(2 if entry.lines else 1 for entry in self.items)  # an item's row, its lines' row
 
 
 @login_required
 def plan_table(request: HttpRequest, year: int | None = None) -> HttpResponse:
-    """The task table as the office knows it, with each item's units and targets."""
-    plan = plan_get(year=year)
-    context = {
-        "plan": plan,
-        "plans": plan_list(),
-        "tasks": plan_tasks(plan) if plan else [],
-    }
+    """The task table as the office knows it — task, item, content, targets, 牵头·责任·配合 — with each
+    item's progress and each unit's line (the units the user may see)."""
+    require_role(request)
+    plans = list(plan_list())
+    query = request.GET.copy()
+    if year is not None:
+        query["year"] = str(year)
+    form = PeriodForm(query, plans=plans)
+    plan, as_of = form.resolve()
+    if year is not None and (plan is None or plan.year != year):
+        plan = None
+    context: dict[str, object] = {"plan": plan, "plans": plans, "form": form, "as_of": as_of}
+    if plan is not None:
+        approved_only = True if request.GET.get("approved") == "1" else None
+        report = progress_for_user(request.user, plan, as_of=as_of, approved_only=approved_only)
+        by_item: dict[int, list[ProgressLine]] = {}
+        for line in report.lines:
+            by_item.setdefault(line.item.pk, []).append(line)
+        wanted = request.GET.get("item", "")
+        rows = [
+            TaskRow(
+                task,
+                [
+                    ItemRow(
+                        item,
+                        by_item.get(item.pk, []),
+                        report.by_item.get(item.pk),
+                        expanded=wanted == str(item.pk),
+                    )
+                    for item in task.items.all()
+                ],
+            )
+            for task in plan_tasks(plan)
+        ]
+        context.update(
+            tasks=rows,
+            approved_only=bool(approved_only),
+            time_progress=year_progress(plan.year, as_of),
+            period_query=f"year={plan.year}&as_of={as_of.isoformat()}",
+        )
     return render(request, "web/plans/table.html", context)
