@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "bangfu.ledger",
     "bangfu.progress",
     "bangfu.activities",
+    "bangfu.assessment",
     "bangfu.web",
     "bangfu.api",
 ]
