@@ -147,6 +147,17 @@ def demo_bases_load(year: int) -> str:
     return f"演示基数 {saved} 个单位（工会慰问品总额和人数、食堂采购预算、无食堂和共用食堂各一例）"
 
 
+def demo_scheme_load() -> str:
+    from bangfu.assessment.models import Scheme
+    from bangfu.assessment.services import scheme_load_file
+
+    existing = Scheme.objects.filter(year=SEED_YEAR).first()
+    if existing is not None:
+        return f"考核办法已在库中：{existing.name}"
+    scheme = scheme_load_file(Path(settings.BASE_DIR) / "data" / "assessment_2022.json")
+    return f"已载入考核办法：{scheme.name}"
+
+
 def demo_ledgers_load() -> Iterator[str]:
     """The demo ledgers, written as files and imported through the real pipeline (idempotent)."""
     from bangfu.common.money import format_wan
@@ -175,6 +186,7 @@ def demo_load() -> Iterator[str]:
     demo_units_load()
     yield from demo_ledgers_load()
     yield demo_bases_load(SEED_YEAR)
+    yield demo_scheme_load()
     yield "演示账号（密码保存在 " + str(_credentials_file()) + "）："
     for label, username, password in demo_accounts_load():
         yield f"  {label:<16} 用户名 {username:<13} 密码 {password}"
