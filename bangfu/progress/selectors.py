@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from django.db.models import Count, Exists, Func, IntegerField, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, DateField, Exists, Func, IntegerField, OuterRef, Q, QuerySet, Sum
 
 from bangfu.common.money import FEN_PER_WAN
 from bangfu.ledger.choices import BatchKind, Channel, RecordStatus
@@ -140,8 +140,10 @@ def _sums_key(rule: TargetRule, year: int, as_of: dt.date) -> SumsKey:
     return SumsKey(rule.origin, rule.origin_region_id, rule.channel, rule.category, start, last)
 
 
-def _eligible(key: SumsKey, year: int, statuses: list[str]) -> Q:
-    condition = Q(date__gte=key.start, date__lte=key.last, status__in=statuses)
+def _eligible(key: SumsKey, year: int, statuses: list[str], *, dates: bool = True) -> Q:
+    condition = Q(status__in=statuses)
+    if dates:
+        condition &= Q(date__gte=key.start, date__lte=key.last)
     if key.origin == OriginFilter.PAIRED:
         condition &= Q(origin_region_id__in=sorted(paired_region_ids(year)))
     elif key.origin == OriginFilter.ANY_832:
@@ -155,6 +157,28 @@ def _eligible(key: SumsKey, year: int, statuses: list[str]) -> Q:
     return condition
 
 
+class _ScanDate(Func):
+    """``date`` that SQLite will not pick an index for (``+date``): the grouped sums must walk the
+    covering (purchaser, status, date, …) index rather than a date index plus a temporary sort —
+    without statistics SQLite prefers the latter and is ten times slower on a million rows."""
+
+    template = "%(expressions)s"
+    output_field = DateField()
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:
+        return self.as_sql(compiler, connection, template="+%(expressions)s", **extra_context)
+
+
+def _summable(key: SumsKey, year: int, statuses: list[str]) -> QuerySet[Purchase]:
+    """The purchases a filter admits, written for the grouped sums' index."""
+    return Purchase.objects.alias(scan_date=_ScanDate("date")).filter(
+        _eligible(key, year, statuses, dates=False),
+        scan_date__gte=key.start,
+        scan_date__lte=key.last,
+        purchaser_id__isnull=False,
+    )
+
+
 def _grouped_sums(
     keys: Iterable[SumsKey], year: int, statuses: list[str], purchasers: set[int] | None
 ) -> tuple[dict[SumsKey, dict[int, int]], dict[SumsKey, dict[int, int]]]:
@@ -162,7 +186,7 @@ def _grouped_sums(
     sums: dict[SumsKey, dict[int, int]] = {}
     counts: dict[SumsKey, dict[int, int]] = {}
     for key in set(keys):
-        qs = Purchase.objects.filter(_eligible(key, year, statuses), purchaser_id__isnull=False)
+        qs = _summable(key, year, statuses)
         if purchasers is not None:
             qs = qs.filter(purchaser_id__in=sorted(purchasers))
         rows = qs.order_by().values_list("purchaser_id").annotate(total=Sum("amount_fen"), n=Count("id"))
@@ -189,7 +213,7 @@ def _grouped_sums_by_status(
         for status in statuses:
             found[status][0][key] = {}
             found[status][1][key] = {}
-        qs = Purchase.objects.filter(_eligible(key, year, statuses), purchaser_id__isnull=False)
+        qs = _summable(key, year, statuses)
         if purchasers is not None:
             qs = qs.filter(purchaser_id__in=sorted(purchasers))
         for row in qs.order_by().values_list("purchaser_id").annotate(**aggregates):
@@ -269,6 +293,38 @@ def _targets(plan: Plan, target_ids: Iterable[int] | None = None) -> QuerySet[Ta
     return qs.filter(pk__in=list(target_ids)) if target_ids is not None else qs
 
 
+def _activities_by_item(plan: Plan, as_of: dt.date) -> dict[int, list[tuple[int, str, dict[str, Any]]]]:
+    """Activity records of the plan's items up to ``as_of`` (count targets are measured from them)."""
+    from bangfu.activities.selectors import item_counts
+
+    item_ids = Item.objects.filter(task__plan=plan, targets__kind=TargetKind.COUNT).values_list(
+        "pk", flat=True
+    )
+    return item_counts(set(item_ids), as_of=as_of)
+
+
+def _activity_count(
+    activities: dict[int, list[tuple[int, str, dict[str, Any]]]],
+    target: Target,
+    orgs: tuple[Organisation, ...],
+    children: dict[int | None, list[int]],
+    counts_for: dict[int, list[int]],
+) -> Decimal:
+    """What the line's units (and the units under them) recorded under the target's item, in its unit
+    (场, 人次, 个, 篇 …)."""
+    from bangfu.activities.kinds import KINDS
+
+    units = purchaser_set([o.pk for o in orgs], whole_subtree=True, children=children, counts_for=counts_for)
+    return sum(
+        (
+            KINDS[kind].measure(target.unit, details)
+            for org_id, kind, details in activities.get(target.item_id, [])
+            if org_id in units
+        ),
+        Decimal(0),
+    )
+
+
 @dataclass
 class _Prepared:
     """A plan's lines before any purchase is summed: what ``progress_compute`` builds once."""
@@ -308,6 +364,7 @@ def _prepare(
 
     specs: list[LineSpec] = []
     meta: list[tuple[Target, TargetRule, tuple[Organisation, ...]]] = []
+    activities = _activities_by_item(plan, as_of)
     for target in _targets(plan, target_ids):
         rule = getattr(target, "rule", None) or TargetRule(target=target, **default_rule(target))
         subjects = _subjects(target, target.item)
@@ -337,6 +394,9 @@ def _prepare(
                     base=_base(target, orgs, bases),
                     expected=_expected(rule, year, as_of),
                     override=_override(target, orgs, bases),
+                    count=None
+                    if measured_by_purchases or target.kind != TargetKind.COUNT
+                    else _activity_count(activities, target, orgs, children, counts_for),
                 )
             )
             meta.append((target, rule, orgs))
