@@ -32,7 +32,7 @@ def plan(cixi_orgs):
 
 def line(plan, seq):
     report = progress_compute(plan, as_of=dt.date(2022, 12, 31))
-    return next(l for l in report.lines if l.task.seq == seq)
+    return next(x for x in report.lines if x.task.seq == seq)
 
 
 def event(plan, n, unit="市商务局", day=dt.date(2022, 5, 1)):
