@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "bangfu.progress",
     "bangfu.activities",
     "bangfu.assessment",
+    "bangfu.notifications",
     "bangfu.web",
     "bangfu.api",
 ]
@@ -142,6 +143,10 @@ _AUDITED = (
     "progress.BaseValue",
     "progress.TargetRule",
     "progress.ProgressSettings",
+    "progress.ReportingCalendar",
+    "activities.Activity",
+    "assessment.Scheme",
+    "assessment.Indicator",
     "regions.Pairing",
 )
 AUDITLOG_INCLUDE_TRACKING_MODELS = (
@@ -237,6 +242,26 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Uploaded ledgers and tables: at most this size, and only these types.
 BANGFU_UPLOAD_MAX_BYTES = int(os.environ.get("BANGFU_UPLOAD_MAX_MB", "50")) * 1024 * 1024
 BANGFU_UPLOAD_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv", ".txt", ".docx")
+
+# Mail (SMTP) for reminders: the intranet's mail relay. EMAIL_USE_TLS and EMAIL_USE_SSL exclude each other.
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = _env_bool("EMAIL_USE_TLS")
+EMAIL_USE_SSL = _env_bool("EMAIL_USE_SSL")
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "bangfu@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# DingTalk/浙政钉 group robot for reminders (optional; a unit's own robot is set in 管理后台 → 单位联系方式).
+BANGFU_WEBHOOK_URL = os.environ.get("BANGFU_WEBHOOK_URL", "")
+BANGFU_WEBHOOK_SECRET = os.environ.get("BANGFU_WEBHOOK_SECRET", "")
+BANGFU_WEBHOOK_TIMEOUT = float(os.environ.get("BANGFU_WEBHOOK_TIMEOUT", "10"))
+# Who signs the reminder notices.
+BANGFU_REMINDER_SENDER = os.environ.get("BANGFU_REMINDER_SENDER", f"{BANGFU_CITY}对口支援办")
+# Progress figures are cached per process this many seconds (and recomputed at once when data change).
+BANGFU_PROGRESS_CACHE_SECONDS = int(os.environ.get("BANGFU_PROGRESS_CACHE_SECONDS", "300"))
 
 LOGGING = {
     "version": 1,
