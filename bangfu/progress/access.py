@@ -238,13 +238,20 @@ def calendar_for_user(user: Any, plan: Plan, *, today: dt.date, town_id: int | N
     scope = _scope(user)
     if scope.role not in ("coordinator", "lead", "leader"):
         raise PermissionDenied("当前账号无此权限。")
-    children = org_children_map()
-    wanted = _wanted(scope, subtree(town_id, children) if town_id is not None else None)
     calendar = reporting_calendar_get(plan)
-    units = expected_units(plan, calendar)
-    if wanted is not None:
-        units = {pk: unit for pk, unit in units.items() if pk in wanted}
-    return calendar_table(plan, today=today, units=units, children=children, calendar=calendar)
+    listed = tuple(calendar.units.values_list("pk", flat=True)) if calendar.pk else ()
+
+    def compute() -> CalendarTable:
+        children = org_children_map()
+        wanted = _wanted(scope, subtree(town_id, children) if town_id is not None else None)
+        units = expected_units(plan, calendar)
+        if wanted is not None:
+            units = {pk: unit for pk, unit in units.items() if pk in wanted}
+        return calendar_table(plan, today=today, units=units, children=children, calendar=calendar)
+
+    settings = (calendar.pk, calendar.due_day, calendar.updated_at, listed)
+    scope_key = None if scope.all_units else scope.unit_ids
+    return cached(("calendar", plan.pk, today, scope_key, town_id, settings), compute)
 
 
 def calendar_edit_for_user(user: Any, plan: Plan) -> ReportingCalendar:

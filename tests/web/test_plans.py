@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.urls import reverse
 
@@ -29,7 +31,7 @@ def test_anonymous_is_sent_to_login(client, seeded):
 def test_plan_table_shows_every_item_with_units_and_targets(
     user_client, seeded, django_assert_max_num_queries
 ):
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(40):
         response = user_client.get(reverse("plans:table-year", args=[2022]))
     assert response.status_code == 200
     html = response.content.decode()
@@ -53,3 +55,95 @@ def test_names_are_escaped(user_client, seeded):
     item.save()
     html = user_client.get(reverse("plans:table")).content.decode()
     assert "<script>alert(1)</script>" not in html and "&lt;script&gt;" in html
+
+
+# --- live progress --------------------------------------------------------------------------------
+
+
+def _item(response, code: str):
+    return next(
+        entry
+        for row in response.context["tasks"]
+        for entry in row.items
+        if f"{row.task.seq}.{entry.item.seq}" == code
+    )
+
+
+@pytest.fixture
+def bought(seeded):
+    from bangfu.ledger.choices import RecordStatus
+    from bangfu.progress.services import progress_rules_ensure
+    from bangfu.regions.services import regions_seed
+    from tests.web.test_progress_fixtures import buy, org
+
+    regions_seed()
+    progress_rules_ensure(seeded)
+    buy(org("周巷镇"), 150_000_000, day=dt.date(2022, 2, 1))
+    buy(org("横河镇"), 25_000_000, day=dt.date(2022, 2, 1), status=RecordStatus.SUBMITTED)
+    return seeded
+
+
+def test_each_item_shows_its_progress_and_each_units_line(
+    client, make_user, bought, django_assert_max_num_queries
+):
+    from bangfu.progress.selectors import progress_compute
+
+    client.force_login(make_user("coordinator"))
+    url = reverse("plans:table-year", args=[2022]) + "?as_of=2022-06-30"
+    with django_assert_max_num_queries(45):
+        response = client.get(url)
+    assert response.status_code == 200
+    towns = _item(response, "2.2")
+    lines = {line.org_label: line for line in towns.lines}
+    assert set(lines) == {"周巷镇", "观海卫镇", "龙山镇（滨海区管委会）"}
+    report = progress_compute(bought, as_of=dt.date(2022, 6, 30))
+    engine = next(line for line in report.lines if line.org_label == "周巷镇" and line.item_code == "2.2")
+    assert lines["周巷镇"].result == engine.result
+    assert towns.rollup.statuses == engine_statuses(report, "2.2")
+    html = response.content.decode()
+    assert "150.00万元" in html and "50%" in html and "1/3" in html  # achieved, rate, rank
+    assert 'class="status status-' in html and "<details" in html
+    # Items without a measurable target are qualitative work.
+    qualitative = [e for row in response.context["tasks"] for e in row.items if e.qualitative]
+    assert qualitative and all(not e.lines for e in qualitative)
+    assert html.count("定性工作") >= 2 * len(qualitative)
+    # Records awaiting review count unless only approved records are asked for.
+    hengche = {line.org_label: line for line in _item(response, "2.3").lines}["横河镇"]
+    assert hengche.result.achieved_fen == 25_000_000
+    approved = client.get(url + "&approved=1")
+    assert {line.org_label: line for line in _item(approved, "2.3").lines}["横河镇"].result.achieved_fen == 0
+
+
+def engine_statuses(report, code: str) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for line in report.lines:
+        if line.item_code == code:
+            counts[line.result.status] = counts.get(line.result.status, 0) + 1
+    return counts
+
+
+def test_a_reporter_sees_the_whole_table_but_only_its_lines(client, make_user, bought):
+    client.force_login(make_user("reporter", "周巷镇"))
+    response = client.get(reverse("plans:table") + "?as_of=2022-06-30")
+    assert response.status_code == 200
+    assert [line.org_label for line in _item(response, "2.2").lines] == ["周巷镇"]
+    assert _item(response, "2.3").lines == []
+    html = response.content.decode()
+    assert html.count('class="code"') >= 17 and "横河镇" in html  # the table itself names every unit
+    from tests.web.test_progress_fixtures import org
+
+    assert reverse("progress:unit", args=[org("横河镇").pk]) not in html  # no way into another town
+    assert "本单位范围内无此项目标" in html
+
+
+def test_a_long_list_of_units_is_cut_and_shown_whole_on_request(client, make_user, bought, monkeypatch):
+    from bangfu.web.views import plans as views
+
+    monkeypatch.setattr(views, "ITEM_LINES", 2)
+    client.force_login(make_user("leader"))
+    response = client.get(reverse("plans:table"))
+    towns = _item(response, "2.4")
+    assert len(towns.lines) == 11 and len(towns.shown) == 2 and towns.hidden == 9
+    assert "还有 9 个单位，显示全部" in response.content.decode()
+    whole = client.get(reverse("plans:table") + f"?item={towns.item.pk}")
+    assert len(_item(whole, "2.4").shown) == 11

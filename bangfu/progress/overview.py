@@ -1,0 +1,372 @@
+"""What the dashboard and the unit page show, built from computed progress (no queries of its own
+beyond what the selectors passed in): totals, shares by status, tasks, the town ranking, lagging units,
+and each line beside its approved-only figure."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Hashable, Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from bangfu.orgs.models import Organisation
+from bangfu.plans.choices import TargetKind
+from bangfu.plans.models import Task
+
+from .calculation import elapsed_share
+from .calculation.engine import DONE, LAGGING, NORMAL, SEVERE, Rollup
+from .selectors import TOWN_LEVEL, OfficialProgress, ProgressLine, ProgressReport, Trend
+
+BEHIND = (LAGGING, SEVERE)
+
+
+def year_progress(year: int, as_of: dt.date) -> Decimal:
+    """The plain time progress of the year (时序进度) as of a date."""
+    return elapsed_share(as_of, dt.date(year, 1, 1), dt.date(year, 12, 31))
+
+
+@dataclass(frozen=True)
+class AmountTotals:
+    """Σ of lines with a required amount: what was bought against what the targets ask for."""
+
+    lines: int = 0
+    achieved_fen: int = 0
+    required_fen: int = 0
+
+    @property
+    def rate(self) -> Decimal | None:
+        return Decimal(self.achieved_fen) / Decimal(self.required_fen) if self.required_fen else None
+
+    @classmethod
+    def of(cls, lines: Iterable[ProgressLine]) -> AmountTotals:
+        counted = [line.result for line in lines if line.result.rate is not None]
+        return cls(
+            lines=len(counted),
+            achieved_fen=sum(r.achieved_fen for r in counted if r.required_fen is not None),
+            required_fen=sum(r.required_fen or 0 for r in counted),
+        )
+
+
+@dataclass(frozen=True)
+class StatusShare:
+    """How many lines are done, on track, behind, and not measured (no base, exempt, no data …)."""
+
+    done: int = 0
+    normal: int = 0
+    lagging: int = 0
+    severe: int = 0
+    unmeasured: int = 0
+
+    @property
+    def behind(self) -> int:
+        return self.lagging + self.severe
+
+    @property
+    def measured(self) -> int:
+        return self.done + self.normal + self.behind
+
+    @property
+    def total(self) -> int:
+        return self.measured + self.unmeasured
+
+    def share(self, count: int) -> Decimal | None:
+        return Decimal(count) / self.measured if self.measured else None
+
+    @property
+    def done_share(self) -> Decimal | None:
+        return self.share(self.done)
+
+    @property
+    def normal_share(self) -> Decimal | None:
+        return self.share(self.normal)
+
+    @property
+    def behind_share(self) -> Decimal | None:
+        return self.share(self.behind)
+
+    @classmethod
+    def of(cls, lines: Iterable[ProgressLine]) -> StatusShare:
+        counts = {DONE: 0, NORMAL: 0, LAGGING: 0, SEVERE: 0}
+        unmeasured = 0
+        for line in lines:
+            if line.result.status in counts:
+                counts[line.result.status] += 1
+            else:
+                unmeasured += 1
+        return cls(counts[DONE], counts[NORMAL], counts[LAGGING], counts[SEVERE], unmeasured)
+
+
+@dataclass(frozen=True)
+class LinePair:
+    """A line's official (approved-only) figure beside the figure with records awaiting review."""
+
+    line: ProgressLine  # approved only
+    with_submitted: ProgressLine
+
+    @property
+    def pending_fen(self) -> int:
+        return self.with_submitted.result.achieved_fen - self.line.result.achieved_fen
+
+    @property
+    def pending_records(self) -> int:
+        return self.with_submitted.result.records - self.line.result.records
+
+
+@dataclass(frozen=True)
+class TaskRow:
+    task: Task
+    rollup: Rollup
+    with_submitted: Rollup
+    amounts: AmountTotals
+
+    @property
+    def unmeasured(self) -> int:
+        return self.rollup.lines - self.rollup.measured
+
+
+@dataclass(frozen=True)
+class TownRow:
+    org: Organisation
+    pair: LinePair
+
+    @property
+    def rate(self) -> Decimal | None:
+        return self.pair.line.result.rate
+
+    @property
+    def rate_with_submitted(self) -> Decimal | None:
+        return self.pair.with_submitted.result.rate
+
+
+@dataclass
+class LaggingUnit:
+    org: Organisation
+    lines: list[ProgressLine] = field(default_factory=list)
+
+    @property
+    def severe(self) -> bool:
+        return any(line.result.status == SEVERE for line in self.lines)
+
+    @property
+    def worst_rate(self) -> Decimal:
+        rates = [line.result.rate for line in self.lines if line.result.rate is not None]
+        return min(rates) if rates else Decimal(0)
+
+
+@dataclass(frozen=True)
+class Pending:
+    """Records awaiting review (submitted) behind the headline figure, and how many lines of any target
+    would change once they are approved."""
+
+    records: int = 0
+    amount_fen: int = 0
+    lines: int = 0
+
+
+@dataclass
+class Overview:
+    as_of: dt.date
+    time_progress: Decimal
+    lines: int
+    headline: str  # what ``amount`` sums: "金额目标", or one target's lines measured against bases
+    amount: AmountTotals
+    amount_with_submitted: AmountTotals
+    statuses: StatusShare
+    statuses_with_submitted: StatusShare
+    tasks: list[TaskRow]
+    towns: list[TownRow]
+    lagging: list[LaggingUnit]
+    trend: Trend
+    pending: Pending
+
+    def town_chart(self) -> dict[str, object]:
+        """The town ranking for the chart: rates in percent (JSON numbers at the edge only)."""
+
+        def pct(value: Decimal | None) -> float | None:
+            return None if value is None else float(round(value * 100, 1))
+
+        return {
+            "labels": [row.org.short_name or row.org.name for row in self.towns],
+            "rates": [pct(row.rate) for row in self.towns],
+            "pending": [
+                pct((row.rate_with_submitted or Decimal(0)) - (row.rate or Decimal(0))) for row in self.towns
+            ],
+            "statuses": [row.pair.line.result.status for row in self.towns],
+            "expected": pct(self.time_progress),
+        }
+
+
+def amount_lines(lines: Iterable[ProgressLine]) -> list[ProgressLine]:
+    return [line for line in lines if line.target.kind == TargetKind.AMOUNT]
+
+
+def headline_lines(report: ProgressReport) -> tuple[str, list[int]]:
+    """The lines the headline figure and the monthly trend follow (positions in ``report.lines``): the
+    amount targets (the towns' 万元 targets) when the report has any, else the lines of the first target
+    measured against known bases (a union's gift-total ratio …), converted to amounts."""
+    amounts = [i for i, line in enumerate(report.lines) if line.target.kind == TargetKind.AMOUNT]
+    if amounts:
+        return "金额目标", amounts
+    for line in report.lines:
+        if line.result.required_fen is not None:
+            target = line.target
+            picked = [
+                i
+                for i, other in enumerate(report.lines)
+                if other.target.pk == target.pk and other.result.required_fen is not None
+            ]
+            return f"事项{line.item_code}目标（{target.display_value}，按基数折算金额）", picked
+    return "", []
+
+
+def town_rows(pairs: Iterable[LinePair]) -> list[TownRow]:
+    """Town-level units' own amount lines (镇、街道、管委会), highest completion rate first."""
+    rows = [
+        TownRow(pair.line.orgs[0], pair)
+        for pair in pairs
+        if pair.line.target.kind == TargetKind.AMOUNT
+        and len(pair.line.orgs) == 1
+        and pair.line.orgs[0].kind in TOWN_LEVEL
+    ]
+    return sorted(rows, key=lambda row: (row.rate is None, -(row.rate or 0), row.org.name))
+
+
+def lagging_units(lines: Iterable[ProgressLine]) -> list[LaggingUnit]:
+    """Units with lines behind the time progress, the severely lagging and slowest first."""
+    units: dict[int, LaggingUnit] = {}
+    for line in lines:
+        if line.result.status not in BEHIND:
+            continue
+        for org in line.orgs:
+            units.setdefault(org.pk, LaggingUnit(org)).lines.append(line)
+    keyed = [(not unit.severe, unit.worst_rate, unit.org.name, unit) for unit in units.values()]
+    keyed.sort(key=lambda entry: entry[:3])
+    return [entry[3] for entry in keyed]
+
+
+def task_rows(official: OfficialProgress) -> list[TaskRow]:
+    tasks: dict[Hashable, Task] = {}
+    by_task: dict[Hashable, list[ProgressLine]] = {}
+    for line in official.approved.lines:
+        tasks.setdefault(line.task.pk, line.task)
+        by_task.setdefault(line.task.pk, []).append(line)
+    return [
+        TaskRow(
+            task=task,
+            rollup=official.approved.by_task[pk],
+            with_submitted=official.with_submitted.by_task[pk],
+            amounts=AmountTotals.of(by_task[pk]),
+        )
+        for pk, task in sorted(tasks.items(), key=lambda pair: pair[1].seq)
+    ]
+
+
+def overview_build(official: OfficialProgress, *, trend: Trend, headline: tuple[str, list[int]]) -> Overview:
+    approved, submitted = official.approved, official.with_submitted
+    pairs = [LinePair(a, b) for a, b in official.pairs()]
+    caption, picked = headline
+    chosen = [pairs[i] for i in picked]
+    return Overview(
+        as_of=approved.as_of,
+        time_progress=year_progress(approved.plan.year, approved.as_of),
+        lines=len(approved.lines),
+        headline=caption,
+        amount=AmountTotals.of(pair.line for pair in chosen),
+        amount_with_submitted=AmountTotals.of(pair.with_submitted for pair in chosen),
+        statuses=StatusShare.of(approved.lines),
+        statuses_with_submitted=StatusShare.of(submitted.lines),
+        tasks=task_rows(official),
+        towns=town_rows(pairs),
+        lagging=lagging_units(approved.lines),
+        trend=trend,
+        pending=Pending(
+            records=sum(pair.pending_records for pair in chosen),
+            amount_fen=sum(pair.pending_fen for pair in chosen),
+            lines=sum(1 for pair in pairs if pair.pending_records),
+        ),
+    )
+
+
+# --- a unit's page --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SubUnitRow:
+    """A unit directly under the page's unit: its share of the unit's amount and its own lines."""
+
+    org: Organisation
+    contributed_fen: int
+    lines: StatusShare
+    mean_rate: Decimal | None
+
+
+@dataclass
+class UnitProgress:
+    unit: Organisation
+    as_of: dt.date
+    time_progress: Decimal
+    pairs: list[LinePair]  # the unit's own lines
+    trend: Trend
+    sub_units: list[SubUnitRow]
+    sub_lines: int  # lines of units under it
+
+    @property
+    def statuses(self) -> StatusShare:
+        return StatusShare.of(pair.line for pair in self.pairs)
+
+    @property
+    def pending_records(self) -> int:
+        return sum(pair.pending_records for pair in self.pairs)
+
+
+def measured_mean(lines: Sequence[ProgressLine]) -> Decimal | None:
+    rates = [min(line.result.rate, Decimal(1)) for line in lines if line.result.rate is not None]
+    return sum(rates, Decimal(0)) / len(rates) if rates else None
+
+
+def unit_progress_build(
+    unit: Organisation,
+    official: OfficialProgress,
+    *,
+    trend: Trend,
+    children: dict[int | None, list[int]],
+    visible: Iterable[int] | None = None,
+) -> UnitProgress:
+    """The unit's own lines and the roll-up of the units directly under it (those the user may see)."""
+    from .calculation import subtree
+
+    pairs = [LinePair(a, b) for a, b in official.pairs()]
+    own = [pair for pair in pairs if unit.pk in pair.line.result.spec.org_ids]
+    others = [pair for pair in pairs if unit.pk not in pair.line.result.spec.org_ids]
+    allowed = set(visible) if visible is not None else None
+    orgs = official.approved.orgs
+    rows = []
+    for child_id in children.get(unit.pk, []):
+        if allowed is not None and child_id not in allowed:
+            continue
+        members = subtree(child_id, children)
+        lines = [pair.line for pair in others if set(pair.line.result.spec.org_ids) <= members]
+        contributed = sum(trend.by_purchaser_fen.get(pk, 0) for pk in members)
+        if not lines and not contributed:
+            continue
+        child = orgs.get(child_id)
+        if child is None:
+            continue
+        rows.append(SubUnitRow(child, contributed, StatusShare.of(lines), measured_mean(lines)))
+    rows.sort(key=lambda row: (-row.contributed_fen, row.org.name))
+    return UnitProgress(
+        unit=unit,
+        as_of=official.approved.as_of,
+        time_progress=year_progress(official.approved.plan.year, official.approved.as_of),
+        pairs=own,
+        trend=trend,
+        sub_units=rows,
+        sub_lines=len(others),
+    )
+
+
+def status_counts(statuses: dict[str, int]) -> list[tuple[str, str, int]]:
+    """(code, label, count) of each status present, in the order of :class:`Status`."""
+    from .choices import Status
+
+    return [(code, str(label), statuses[code]) for code, label in Status.choices if statuses.get(code)]

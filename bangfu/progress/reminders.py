@@ -1,0 +1,347 @@
+"""Reads for the reporting calendar (报送日历) and the reminders page (催报提醒): who reported when, who is
+behind, who is silent — and the notice each of them gets (text from :mod:`progress.notices`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Max, Min, Q
+from django.utils import timezone
+
+from bangfu.ledger.choices import BatchKind, RecordStatus
+from bangfu.ledger.models import ImportBatch, Purchase
+from bangfu.orgs.models import Organisation
+from bangfu.plans.choices import TargetKind
+
+from .calculation import subtree
+from .choices import Status
+from .export import achieved_text
+from .models import ReportingCalendar
+from .notices import Notice, NoticeLine, behind_notice, silent_notice
+from .overview import BEHIND
+from .reporting import Period, UnitReporting, current_period, periods, reported_since, unit_reporting
+from .selectors import Month, ProgressLine, ProgressReport, line_units
+
+DEFAULT_DUE_DAY = 5
+
+
+def reporting_calendar_get(plan) -> ReportingCalendar:
+    """The plan's calendar, or the default (the 5th, every unit with a line) when none is saved."""
+    found = ReportingCalendar.objects.filter(plan=plan).first()
+    return found if found is not None else ReportingCalendar(plan=plan, due_day=DEFAULT_DUE_DAY)
+
+
+def expected_units(plan, calendar: ReportingCalendar) -> dict[int, Organisation]:
+    """Units expected to report: those the calendar lists, else every unit with a line."""
+    if calendar.pk:
+        listed = {org.pk: org for org in calendar.units.order_by("name")}
+        if listed:
+            return listed
+    return line_units(plan)
+
+
+def _local_day(moment: dt.datetime) -> dt.date:
+    return timezone.localtime(moment).date() if timezone.is_aware(moment) else moment.date()
+
+
+def reporting_days(
+    unit_ids: Iterable[int],
+    *,
+    start: dt.date,
+    end: dt.date,
+    children: Mapping[int | None, Iterable[int]],
+) -> dict[int, list[dt.date]]:
+    """For each unit, the days (local time) in [start, end] on which it — or a unit under it — reported:
+    a ledger import batch created with it as the reporting unit (the 832 platform's export is the
+    office's cross-check, not a unit's report), or a record entered by hand (not a draft)."""
+    units = list(unit_ids)
+    reach = {unit: subtree(unit, children) for unit in units}
+    reporters = sorted(set().union(*reach.values())) if reach else []
+    low = timezone.make_aware(dt.datetime.combine(start, dt.time.min))
+    high = timezone.make_aware(dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min))
+    by_reporter: dict[int, set[dt.date]] = defaultdict(set)
+    batches = (
+        ImportBatch.objects.filter(created_at__gte=low, created_at__lt=high, reporting_org_id__in=reporters)
+        .exclude(kind=BatchKind.PLATFORM_832)
+        .values_list("reporting_org_id", "created_at")
+    )
+    records = (
+        Purchase.objects.filter(
+            Q(batch__isnull=True),
+            created_at__gte=low,
+            created_at__lt=high,
+            reporting_org_id__in=reporters,
+        )
+        .exclude(status=RecordStatus.DRAFT)
+        .order_by()
+        .values_list("reporting_org_id", "created_at")
+        .distinct()
+    )
+    for reporter, moment in [*batches, *records]:
+        by_reporter[reporter].add(_local_day(moment))
+    days: dict[int, list[dt.date]] = {}
+    for unit, members in reach.items():
+        found: set[dt.date] = set()
+        for member in members:
+            found |= by_reporter.get(member, set())
+        days[unit] = sorted(found)
+    return days
+
+
+# --- the calendar ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Activity:
+    """When a unit's data arrived: the first day a record dated in each month reached the system, the
+    days it imported files, and the last day anything arrived."""
+
+    first_records: dict[int, dt.date] = field(default_factory=dict)
+    batch_days: list[dt.date] = field(default_factory=list)
+    last_day: dt.date | None = None
+
+
+def reporting_activity(
+    unit_ids: Iterable[int], *, year: int, children: Mapping[int | None, Iterable[int]]
+) -> dict[int, Activity]:
+    """For each unit, what it — or a unit under it — reported for the plan year: records it entered or
+    imported (not drafts, not the 832 platform's export, which is the office's cross-check), by the month
+    they are dated in, and the ledger files it imported. One grouped query and one query of batches."""
+    units = list(unit_ids)
+    reach = {unit: subtree(unit, children) for unit in units}
+    reporters = sorted(set().union(*reach.values())) if reach else []
+    records = (
+        Purchase.objects.filter(
+            date__gte=dt.date(year, 1, 1), date__lte=dt.date(year, 12, 31), reporting_org_id__in=reporters
+        )
+        .exclude(status=RecordStatus.DRAFT)
+        .exclude(batch__kind=BatchKind.PLATFORM_832)
+        .order_by()
+        .annotate(month=Month("date"))
+        .values_list("reporting_org_id", "month")
+        .annotate(first=Min("created_at"), last=Max("created_at"))
+    )
+    firsts: dict[int, dict[int, dt.date]] = defaultdict(dict)
+    lasts: dict[int, dt.date] = {}
+    for reporter, month, first, last in records:
+        day = _local_day(first)
+        month = int(month)
+        if month not in firsts[reporter] or day < firsts[reporter][month]:
+            firsts[reporter][month] = day
+        lasts[reporter] = max(lasts.get(reporter, day), _local_day(last))
+    low = timezone.make_aware(dt.datetime(year, 1, 1))
+    high = timezone.make_aware(dt.datetime(year + 1, 3, 1))
+    batches: dict[int, set[dt.date]] = defaultdict(set)
+    for reporter, moment in (
+        ImportBatch.objects.filter(created_at__gte=low, created_at__lt=high, reporting_org_id__in=reporters)
+        .exclude(kind=BatchKind.PLATFORM_832)
+        .values_list("reporting_org_id", "created_at")
+    ):
+        batches[reporter].add(_local_day(moment))
+    found: dict[int, Activity] = {}
+    for unit, members in reach.items():
+        activity = Activity()
+        days: set[dt.date] = set()
+        for member in members:
+            for month, day in firsts.get(member, {}).items():
+                if month not in activity.first_records or day < activity.first_records[month]:
+                    activity.first_records[month] = day
+            days |= batches.get(member, set())
+            candidates = [d for d in (lasts.get(member), max(batches[member], default=None)) if d]
+            if candidates:
+                latest = max(candidates)
+                activity.last_day = latest if activity.last_day is None else max(activity.last_day, latest)
+        activity.batch_days = sorted(days)
+        found[unit] = activity
+    return found
+
+
+@dataclass
+class CalendarRow:
+    unit: Organisation
+    reporting: UnitReporting
+    periods: list[Period]
+
+    @property
+    def cells(self) -> list[tuple[Period, str]]:
+        return list(zip(self.periods, self.reporting.statuses, strict=True))
+
+
+@dataclass
+class CalendarTable:
+    calendar: ReportingCalendar
+    today: dt.date
+    periods: list[Period]
+    rows: list[CalendarRow] = field(default_factory=list)
+
+    @property
+    def due(self) -> int:
+        return sum(row.reporting.due for row in self.rows)
+
+    @property
+    def on_time(self) -> int:
+        return sum(row.reporting.on_time for row in self.rows)
+
+    @property
+    def late(self) -> int:
+        return sum(row.reporting.late for row in self.rows)
+
+    @property
+    def missing(self) -> int:
+        return sum(row.reporting.missing for row in self.rows)
+
+    @property
+    def completeness(self) -> Decimal | None:
+        return Decimal(self.on_time + self.late) / self.due if self.due else None
+
+    @property
+    def on_time_rate(self) -> Decimal | None:
+        return Decimal(self.on_time) / self.due if self.due else None
+
+
+def calendar_table(
+    plan,
+    *,
+    today: dt.date,
+    units: Mapping[int, Organisation],
+    children: Mapping[int | None, Iterable[int]],
+    calendar: ReportingCalendar | None = None,
+) -> CalendarTable:
+    """Each unit's status in each period of the plan year whose window has opened by ``today``."""
+    calendar = calendar or reporting_calendar_get(plan)
+    opened = periods(plan.year, calendar.due_day, today)
+    table = CalendarTable(calendar=calendar, today=today, periods=opened)
+    if not opened:
+        return table
+    activity = reporting_activity(units, year=plan.year, children=children)
+    for unit_id, unit in sorted(units.items(), key=lambda pair: pair[1].name):
+        seen = activity.get(unit_id, Activity())
+        reporting = unit_reporting(
+            unit_id,
+            opened,
+            today,
+            first_records=seen.first_records,
+            batch_days=seen.batch_days,
+            last_day=seen.last_day,
+        )
+        table.rows.append(CalendarRow(unit, reporting, opened))
+    return table
+
+
+# --- reminders ------------------------------------------------------------------------------------
+
+
+def notice_line(line: ProgressLine) -> NoticeLine:
+    result = line.result
+    target = line.target
+    written = target.display_value
+    if target.kind == TargetKind.RATIO and target.base_text:
+        written = f"{target.base_text}的{written}"
+    return NoticeLine(
+        item_code=line.item_code,
+        item_text=line.item.content,
+        target_text=written,
+        achieved_text=achieved_text(line),
+        rate=result.rate,
+        expected=result.expected,
+        status_label=str(Status(result.status).label),
+        achieved_fen=result.achieved_fen,
+        required_fen=result.required_fen,
+    )
+
+
+@dataclass
+class Reminder:
+    unit: Organisation
+    notice: Notice
+    lines: list[ProgressLine] = field(default_factory=list)
+    last_day: dt.date | None = None
+
+
+@dataclass
+class Reminders:
+    as_of: dt.date
+    period: Period | None
+    report_by: dt.date
+    behind: list[Reminder]
+    silent: list[Reminder]
+
+
+def report_by_date(period: Period | None, as_of: dt.date) -> dt.date:
+    """The date a notice asks for: the current period's due date, or a week ahead once it has passed."""
+    if period is not None and period.due >= as_of:
+        return period.due
+    return as_of + dt.timedelta(days=7)
+
+
+def reminders_build(
+    plan,
+    report: ProgressReport,
+    *,
+    as_of: dt.date,
+    candidates: Mapping[int, Organisation],
+    children: Mapping[int | None, Iterable[int]],
+    sender: str,
+    issued: dt.date,
+    calendar: ReportingCalendar | None = None,
+) -> Reminders:
+    """Units of ``report`` behind the time progress, and ``candidates`` (expected units in view) that
+    reported nothing since the current period's window opened, each with its notice."""
+    calendar = calendar or reporting_calendar_get(plan)
+    period = current_period(plan.year, calendar.due_day, as_of)
+    report_by = report_by_date(period, as_of)
+    by_unit: dict[int, list[ProgressLine]] = defaultdict(list)
+    for line in report.lines:
+        for org_id in line.result.spec.org_ids:
+            by_unit[org_id].append(line)
+
+    behind: list[Reminder] = []
+    for org_id, lines in by_unit.items():
+        lagging = [line for line in lines if line.result.status in BEHIND]
+        if not lagging:
+            continue
+        unit = lagging[0].orgs[[o.pk for o in lagging[0].orgs].index(org_id)]
+        notice = behind_notice(
+            unit=unit.name,
+            plan_title=plan.title,
+            as_of=as_of,
+            lines=[notice_line(line) for line in lagging],
+            report_by=report_by,
+            sender=sender,
+            issued=issued,
+        )
+        behind.append(Reminder(unit, notice, lagging))
+    behind.sort(key=lambda r: (min((ln.result.rate or Decimal(0)) for ln in r.lines), r.unit.name))
+
+    silent: list[Reminder] = []
+    if period is not None:
+        year_start = dt.date(plan.year, 1, 1)
+        days = reporting_days(candidates, start=year_start, end=as_of, children=children)
+        for org_id, unit in sorted(candidates.items(), key=lambda pair: pair[1].name):
+            unit_days = days.get(org_id, [])
+            if reported_since(unit_days, period.start, as_of):
+                continue
+            measured = [line for line in by_unit.get(org_id, []) if line.result.rate is not None]
+            notice = silent_notice(
+                unit=unit.name,
+                plan_title=plan.title,
+                as_of=as_of,
+                since=period.start,
+                period_label=f"{period.month}月份",
+                report_by=report_by,
+                lines=[notice_line(line) for line in measured],
+                sender=sender,
+                issued=issued,
+            )
+            silent.append(Reminder(unit, notice, measured, unit_days[-1] if unit_days else None))
+    return Reminders(as_of=as_of, period=period, report_by=report_by, behind=behind, silent=silent)
+
+
+def units_within(
+    unit_ids: Iterable[int], root: int, children: Mapping[int | None, Iterable[int]]
+) -> set[int]:
+    return set(unit_ids) & subtree(root, children)
