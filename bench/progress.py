@@ -11,7 +11,7 @@ Then measures:
 - recompute: ``progress_compute(plan, as_of=2022-10-31)`` over every target (best of 3 after a warm-up);
 - pages: the same for one town's jurisdiction (周巷镇's subtree) and for one union (best of 5);
 - the grouped sums alone: the engine's ``_grouped_sums`` through the ORM, and the engine's SQL on a raw
-  ``sqlite3`` connection, with ``EXPLAIN QUERY PLAN``;
+  ``sqlite3`` connection, with ``EXPLAIN QUERY PLAN`` after ``ANALYZE`` and without statistics;
 - baseline: the same grouped ``SUM``/``COUNT`` per distinct eligibility filter in an in-memory DuckDB
   table holding the same purchases (loading not timed; best of 5). Its results are checked against the
   engine's, figure for figure.
