@@ -28,6 +28,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "bangfu.assessment.commands",
     "bangfu.reports.commands",
     "bangfu.notifications.commands",
+    "bangfu.backups.commands",
 )
 
 
