@@ -14,4 +14,8 @@ urlpatterns = [
     path("ledger/", include("bangfu.web.urls.ledger")),
     path("progress/", include("bangfu.web.urls.progress")),
     path("audit/", include("bangfu.web.urls.audit")),
+    path("activities/", include("bangfu.web.urls.activities")),
+    path("assessment/", include("bangfu.web.urls.assessment")),
+    path("bulletins/", include("bangfu.web.urls.bulletins")),
+    path("reminders/history/", include("bangfu.web.urls.reminders")),
 ]
