@@ -2,10 +2,11 @@
 
 from django.urls import include, path
 
-from bangfu.web.views import accounts, dashboard
+from bangfu.web.views import accounts, assets, dashboard
 
 urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
+    path("fonts/noto-sans-sc.otf", assets.cjk_font, name="cjk-font"),
     path("login/", accounts.LoginView.as_view(), name="login"),
     path("logout/", accounts.LogoutView.as_view(), name="logout"),
     path("password/", accounts.PasswordChangeView.as_view(), name="password_change"),

@@ -82,6 +82,8 @@
 
   function drawCharts(root) {
     if (!window.Chart) { return; }
+    // Chinese labels: the page's font (a local one, or the one the site serves), not Chart.js's default.
+    window.Chart.defaults.font.family = "BangfuSans, sans-serif";
     root.querySelectorAll("canvas[data-chart]").forEach(function (canvas) {
       if (canvas.dataset.drawn) { return; }
       var build = BUILDERS[canvas.dataset.chart];
@@ -120,6 +122,10 @@
     });
   });
 
-  document.addEventListener("DOMContentLoaded", function () { drawCharts(document); });
+  document.addEventListener("DOMContentLoaded", function () {
+    // A canvas draws text once: wait until the page's font is ready, or the labels stay blank boxes.
+    var ready = document.fonts && document.fonts.load ? document.fonts.load("12px BangfuSans", "镇") : Promise.resolve();
+    ready.then(function () { drawCharts(document); }, function () { drawCharts(document); });
+  });
   document.addEventListener("htmx:afterSettle", function (event) { drawCharts(event.target); });
 })();
