@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import ImportBatch, Product, Purchase, PurchaseSighting, RejectedRow, Supplier
+from .models import ApprovalEvent, ImportBatch, Product, Purchase, PurchaseSighting, RejectedRow, Supplier
 
 
 @admin.register(Supplier)
@@ -63,6 +63,17 @@ class SightingInline(admin.TabularInline):
     max_num = 0
 
 
+class ApprovalEventInline(admin.TabularInline):
+    """The review history; written by the workflow services only."""
+
+    model = ApprovalEvent
+    fields = ("created_at", "actor", "action", "from_status", "to_status", "comment", "changes")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    max_num = 0
+
+
 @admin.register(Purchase)
 class PurchaseAdmin(admin.ModelAdmin):
     list_display = ["date", "purchaser_name", "product", "origin", "amount_fen", "channel", "status"]
@@ -70,7 +81,8 @@ class PurchaseAdmin(admin.ModelAdmin):
     search_fields = ["purchaser_name", "product", "order_no"]
     list_select_related = ["purchaser"]
     autocomplete_fields = ["purchaser", "reporting_org", "origin_region", "product_ref", "supplier_ref"]
-    readonly_fields = ["batch", "sheet", "row_number", "raw", "dedupe_key", "order_key"]
+    # The status moves through the review workflow (web pages), which records who did what and why.
+    readonly_fields = ["status", "batch", "sheet", "row_number", "raw", "dedupe_key", "order_key"]
     show_full_result_count = False
     ordering = ["-id"]  # the primary key: no sort over a million rows
-    inlines = [SightingInline]
+    inlines = [SightingInline, ApprovalEventInline]

@@ -140,6 +140,11 @@ class Purchase(TimeStampedModel):
         """The amount for display: ``"1,234.56"`` (元)."""
         return format_yuan(self.amount_fen)
 
+    @property
+    def quantity_text(self) -> str:
+        """The quantity without trailing zeros (``131.000`` → ``"131"``); "" when not given."""
+        return "" if self.quantity is None else format(self.quantity.normalize(), "f")
+
 
 class PurchaseSighting(models.Model):
     """Another place the same purchase was found (a duplicate row), kept for tracing and reconciliation."""

@@ -20,6 +20,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from bangfu.common.money import fen_to_yuan
@@ -192,6 +193,9 @@ class _Importer:
         self.stamp = connection.ops.adapt_datetimefield_value(timezone.now())
         self.sql = _insert_sql()
         self._dates: dict[dt.date, Any] = {}
+        # Records with a higher id are this file's own (for telling "already stored" from "repeats an
+        # earlier row of this file" — the latter's id means nothing in a dry run).
+        self.stored_up_to = Purchase.objects.aggregate(last=Max("pk"))["last"] or 0
 
     # -- classification -------------------------------------------------------------------------
 
@@ -320,7 +324,11 @@ class _Importer:
                     raw=list(row.raw),
                 )
             )
-            self._problem(row, RowOutcome.DUPLICATE, f"与已有采购记录（编号 {ids[key]}）重复")
+            if ids[key] > self.stored_up_to:
+                reason = "与本文件中前面的一行重复（订单号和金额相同，或内容完全相同），只导入一次"
+            else:
+                reason = f"与已有采购记录（编号 {ids[key]}）重复"
+            self._problem(row, RowOutcome.DUPLICATE, reason)
         PurchaseSighting.objects.bulk_create(sightings, batch_size=2000)
 
 

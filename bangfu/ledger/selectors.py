@@ -1,0 +1,639 @@
+"""Reads of the ledger for the web and the API: filtered lists with keyset pagination, bounded counts,
+the review queue, a record's provenance and history.
+
+Every function takes an already scoped queryset (``ledger.access``); nothing here decides who sees what.
+
+Pages are **keyset** pages: a cursor is the sort value and id of the last (or first) row shown, and the
+next page is "rows after that", read from an index — page 10,000 costs what page 1 costs, and nothing
+counts a million rows. The number of matching rows is counted up to :data:`COUNT_LIMIT` only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import FieldDoesNotExist
+from django.db import connection
+from django.db.models import (
+    BigIntegerField,
+    Count,
+    ExpressionWrapper,
+    F,
+    Max,
+    Min,
+    Prefetch,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+)
+from django.utils.translation import gettext_lazy as _
+
+from bangfu.common.money import format_yuan
+from bangfu.orgs.models import Organisation
+from bangfu.orgs.selectors import org_children_map, org_subtree_ids
+from bangfu.regions.models import Pairing, Region
+
+from .choices import ApprovalAction, Category, Channel, RecordStatus
+from .models import ApprovalEvent, ImportBatch, Purchase, PurchaseSighting
+
+PAGE_SIZE = 50
+#: Rows counted at most for "N 条"; beyond it the page says "more than N".
+COUNT_LIMIT = 10_000
+
+#: sort key → (field, descending)
+SORTS: dict[str, tuple[str, bool]] = {
+    "-date": ("date", True),
+    "date": ("date", False),
+    "-amount": ("amount_fen", True),
+    "amount": ("amount_fen", False),
+    "id": ("id", False),
+    "-id": ("id", True),
+}
+DEFAULT_SORT = "-date"
+
+
+# --- filters -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PurchaseFilters:
+    """What the ledger list can be narrowed by. Empty values filter nothing."""
+
+    unit: int | None = None  # purchaser: this unit and its whole jurisdiction
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    status: str = ""
+    channel: str = ""
+    eligible: bool | None = None  # origin is a paired area (yes) / is not or unknown (no)
+    batch: int | None = None
+    q: str = ""  # purchaser name or product contains
+    order_no: str = ""  # order number starts with
+
+    @property
+    def countable(self) -> bool:
+        """Whether counting the matching rows (up to :data:`COUNT_LIMIT`) is cheap: every filter is read
+        from an index. Channel, origin and text filters are checked row by row — over a million rows a
+        rare channel or a word that is nowhere would make the count read the whole table."""
+        return self.eligible is None and not self.channel and not self.q
+
+
+def paired_region_ids() -> set[int]:
+    """Areas the city is or was paired with (the "eligible origin" of a town's target)."""
+    return set(Pairing.objects.values_list("region_id", flat=True))
+
+
+def _binary_text_order() -> bool:
+    """Whether the database compares text byte by byte (SQLite; PostgreSQL under a C collation), so
+    that "starts with P" is the key range [P, P + U+10FFFF) and an ordinary index serves it."""
+    if connection.vendor == "sqlite":
+        return True
+    if connection.vendor != "postgresql":
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT datcollate FROM pg_database WHERE datname = current_database()")
+        row = cursor.fetchone()
+    return bool(row) and str(row[0]).split(".")[0].upper() in ("C", "POSIX")
+
+
+def _order_prefix(order_no: str) -> Q | None:
+    """Records whose order number starts with ``order_no``, found through the de-duplication key's
+    unique index (``n:<order key>:<fen>``): a key range where text sorts byte by byte, else a
+    ``LIKE 'n:…%'`` (which PostgreSQL reads from that index only under the C collation)."""
+    from .parsing import normalise_order_key
+
+    key = normalise_order_key(order_no)
+    if not key:
+        return None
+    start = f"n:{key}"
+    if _binary_text_order():
+        return Q(dedupe_key__gte=start, dedupe_key__lt=start + "\U0010ffff")
+    return Q(dedupe_key__startswith=start)
+
+
+#: A jurisdiction with at least this many records is filtered while reading the date (or amount) index.
+LARGE_UNIT_ROWS = 5_000
+
+
+def _purchaser_in(qs: QuerySet[Purchase], units: list[int]) -> QuerySet[Purchase]:
+    """Records bought by ``units``.
+
+    SQLite reads ``purchaser_id IN (…)`` through the (purchaser, date) index and then sorts *every*
+    matching row for the page (0.6 s for a town with 250,000 records); reading the date index in order
+    and skipping other units' rows takes 1 ms. For a small jurisdiction it is the other way round. So on
+    SQLite a large jurisdiction (counted up to :data:`LARGE_UNIT_ROWS` from the index) is matched on
+    ``purchaser_id + 0``, which no index serves and the planner therefore leaves to the ordered scan.
+    PostgreSQL's planner makes this choice itself from its statistics.
+    """
+    if connection.vendor != "sqlite":
+        return qs.filter(purchaser_id__in=units)
+    large = Purchase.objects.filter(purchaser_id__in=units).order_by()[:LARGE_UNIT_ROWS].count()
+    if large < LARGE_UNIT_ROWS:
+        return qs.filter(purchaser_id__in=units)
+    unindexed = ExpressionWrapper(F("purchaser_id") + Value(0), output_field=BigIntegerField())
+    return qs.alias(purchaser_unindexed=unindexed).filter(purchaser_unindexed__in=units)
+
+
+def _batch_is(qs: QuerySet[Purchase], batch_id: int) -> QuerySet[Purchase]:
+    """Records of one batch; a large batch (a platform's yearly export) is read in page order and
+    filtered, as for a large jurisdiction (see :func:`_purchaser_in`), its size known from the batch."""
+    if connection.vendor == "sqlite":
+        accepted = ImportBatch.objects.filter(pk=batch_id).values_list("accepted", flat=True).first() or 0
+        if accepted >= LARGE_UNIT_ROWS:
+            unindexed = ExpressionWrapper(F("batch_id") + Value(0), output_field=BigIntegerField())
+            return qs.alias(batch_unindexed=unindexed).filter(batch_unindexed=batch_id)
+    return qs.filter(batch_id=batch_id)
+
+
+def purchase_filter(qs: QuerySet[Purchase], filters: PurchaseFilters) -> QuerySet[Purchase]:
+    if filters.unit is not None:
+        units = org_subtree_ids(filters.unit, children=org_children_map())
+        qs = _purchaser_in(qs, sorted(units))
+    if filters.date_from:
+        qs = qs.filter(date__gte=filters.date_from)
+    if filters.date_to:
+        qs = qs.filter(date__lte=filters.date_to)
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+        if filters.status in (RecordStatus.DRAFT, RecordStatus.RETURNED):
+            # Repeats the condition of the index of records not yet approved, so that SQLite can use it
+            # (submitted records have their own index, the review queue's, whose condition is this one).
+            qs = qs.filter(~Q(status=RecordStatus.APPROVED))
+    if filters.channel:
+        qs = qs.filter(channel=filters.channel)
+    if filters.eligible is not None:
+        paired = sorted(paired_region_ids())
+        if filters.eligible:
+            qs = qs.filter(origin_region_id__in=paired)
+        else:
+            qs = qs.filter(Q(origin_region_id__isnull=True) | ~Q(origin_region_id__in=paired))
+    if filters.batch is not None:
+        qs = _batch_is(qs, filters.batch)
+    if filters.q:
+        qs = qs.filter(Q(purchaser_name__contains=filters.q) | Q(product__contains=filters.q))
+    if filters.order_no:
+        prefix = _order_prefix(filters.order_no)
+        qs = qs.filter(prefix) if prefix is not None else qs.none()
+    return qs
+
+
+# --- keyset pages --------------------------------------------------------------------------------
+
+
+@dataclass
+class Page:
+    items: list[Purchase]
+    sort: str
+    next_cursor: str | None = None
+    prev_cursor: str | None = None
+
+    @property
+    def has_next(self) -> bool:
+        return self.next_cursor is not None
+
+    @property
+    def has_prev(self) -> bool:
+        return self.prev_cursor is not None
+
+
+def _cursor_of(purchase: Purchase, field_name: str) -> str:
+    value = getattr(purchase, field_name)
+    text = value.isoformat() if isinstance(value, dt.date) else str(value)
+    return f"{text}~{purchase.pk}"
+
+
+def _parse_cursor(cursor: str, field_name: str) -> tuple[Any, int] | None:
+    """A cursor from the query string; None when it is not one of ours (then page 1 is shown)."""
+    value, sep, pk = (cursor or "").partition("~")
+    if not sep:
+        return None
+    try:
+        parsed_pk = int(pk)
+        parsed: Any = dt.date.fromisoformat(value) if field_name == "date" else int(value)
+    except ValueError:
+        return None
+    return parsed, parsed_pk
+
+
+def _beyond(field_name: str, value: Any, pk: int, *, descending: bool) -> Q:
+    """Rows after (value, pk) in the order: written ``field <= v AND (field < v OR id < pk)`` so that
+    the first term is an index range on every database."""
+    if field_name == "id":
+        return Q(pk__lt=pk) if descending else Q(pk__gt=pk)
+    if descending:
+        return Q(**{f"{field_name}__lte": value}) & (Q(**{f"{field_name}__lt": value}) | Q(pk__lt=pk))
+    return Q(**{f"{field_name}__gte": value}) & (Q(**{f"{field_name}__gt": value}) | Q(pk__gt=pk))
+
+
+def _ordering(field_name: str, descending: bool) -> list[str]:
+    sign = "-" if descending else ""
+    if field_name == "id":
+        return [f"{sign}id"]
+    return [f"{sign}{field_name}", f"{sign}id"]
+
+
+def purchase_page(
+    qs: QuerySet[Purchase],
+    *,
+    sort: str = DEFAULT_SORT,
+    after: str = "",
+    before: str = "",
+    size: int = PAGE_SIZE,
+) -> Page:
+    """One page of ``qs`` in ``sort`` order: the first, the one after cursor ``after`` or the one before
+    cursor ``before``."""
+    if sort not in SORTS:
+        sort = DEFAULT_SORT
+    field_name, descending = SORTS[sort]
+    after_key = _parse_cursor(after, field_name) if after else None
+    before_key = _parse_cursor(before, field_name) if before else None
+    if before_key is not None:
+        rows = list(
+            qs.filter(_beyond(field_name, *before_key, descending=not descending)).order_by(
+                *_ordering(field_name, not descending)
+            )[: size + 1]
+        )
+        has_prev = len(rows) > size
+        items = list(reversed(rows[:size]))
+        page = Page(items=items, sort=sort)
+        if items:
+            page.next_cursor = _cursor_of(items[-1], field_name)
+            page.prev_cursor = _cursor_of(items[0], field_name) if has_prev else None
+        return page
+    if after_key is not None:
+        qs = qs.filter(_beyond(field_name, *after_key, descending=descending))
+    rows = list(qs.order_by(*_ordering(field_name, descending))[: size + 1])
+    items = rows[:size]
+    page = Page(items=items, sort=sort)
+    if items:
+        page.next_cursor = _cursor_of(items[-1], field_name) if len(rows) > size else None
+        page.prev_cursor = _cursor_of(items[0], field_name) if after_key is not None else None
+    return page
+
+
+def purchase_count(qs: QuerySet[Purchase], limit: int | None = None) -> tuple[int, bool]:
+    """(number of rows, exact?) — counted up to ``limit`` (:data:`COUNT_LIMIT`) rows, never more."""
+    limit = COUNT_LIMIT if limit is None else limit
+    counted = qs.order_by()[: limit + 1].count()
+    return (limit, False) if counted > limit else (counted, True)
+
+
+def purchase_total_fen(qs: QuerySet[Purchase]) -> int:
+    return qs.order_by().aggregate(total=Sum("amount_fen"))["total"] or 0
+
+
+@dataclass
+class Listing:
+    """A page of a filtered list with what is known cheaply about the whole set: its size (exact up to
+    :data:`COUNT_LIMIT`, else "more than") and, when exact, its total amount."""
+
+    page: Page
+    count: int | None
+    exact: bool
+    total_fen: int | None
+
+
+def _key_text(value: Any) -> str:
+    return value.isoformat() if isinstance(value, dt.date) else str(value)
+
+
+def _page_in_memory(
+    qs: QuerySet[Purchase], *, sort: str, after: str, before: str, size: int
+) -> tuple[Page, int]:
+    """A page of a set known to be small: its sort keys are read without ORDER BY (so the database
+    uses whichever index its filters need — for a small jurisdiction, both sides of the scope's OR),
+    sorted here, and the page's rows fetched by id. Returns the page and the set's total amount."""
+    field_name, descending = SORTS[sort]
+    keys = sorted(qs.order_by().values_list(field_name, "id", "amount_fen"), reverse=descending)
+    total = sum(amount for _value, _pk, amount in keys)
+
+    def precedes(key: tuple[Any, int], cursor: tuple[Any, int]) -> bool:
+        return key > cursor if descending else key < cursor
+
+    after_key = _parse_cursor(after, field_name) if after else None
+    before_key = _parse_cursor(before, field_name) if before else None
+    if before_key is not None:
+        end = sum(1 for value, pk, _a in keys if precedes((value, pk), before_key))
+        start = max(0, end - size)
+    elif after_key is not None:
+        start = sum(
+            1 for value, pk, _a in keys if precedes((value, pk), after_key) or (value, pk) == after_key
+        )
+        end = start + size
+    else:
+        start, end = 0, size
+    chosen = keys[start:end]
+    ids = [pk for _value, pk, _a in chosen]
+    by_id = {p.pk: p for p in for_list(Purchase.objects.filter(pk__in=ids))}
+    page = Page(items=[by_id[pk] for pk in ids if pk in by_id], sort=sort)
+    if chosen:
+        first, last = chosen[0], chosen[-1]
+        page.prev_cursor = f"{_key_text(first[0])}~{first[1]}" if start > 0 else None
+        page.next_cursor = f"{_key_text(last[0])}~{last[1]}" if start + len(chosen) < len(keys) else None
+    return page, total
+
+
+def purchase_listing(
+    qs: QuerySet[Purchase],
+    *,
+    countable: bool = True,
+    sort: str = DEFAULT_SORT,
+    after: str = "",
+    before: str = "",
+    size: int = PAGE_SIZE,
+) -> Listing:
+    """The ledger list: a keyset page of ``qs`` plus its count and total when they are cheap.
+
+    - ``countable`` (every filter served by an index): the rows are counted up to :data:`COUNT_LIMIT`.
+      A set that small is paged in memory (:func:`_page_in_memory`) and summed on the way; a larger one
+      is read in index order, ``LIMIT size + 1`` — with thousands of matches the ordered scan meets them
+      early.
+    - otherwise the ordered scan only; the count is known when everything fits on one page.
+    """
+    if sort not in SORTS:
+        sort = DEFAULT_SORT
+    if countable:
+        count, exact = purchase_count(qs)
+        if exact:
+            page, total = _page_in_memory(qs, sort=sort, after=after, before=before, size=size)
+            return Listing(page=page, count=count, exact=True, total_fen=total)
+        page = purchase_page(for_list(qs), sort=sort, after=after, before=before, size=size)
+        return Listing(page=page, count=count, exact=False, total_fen=None)
+    page = purchase_page(for_list(qs), sort=sort, after=after, before=before, size=size)
+    if not page.has_next and not page.has_prev:
+        return Listing(page, len(page.items), True, sum(p.amount_fen for p in page.items))
+    return Listing(page=page, count=None, exact=False, total_fen=None)
+
+
+def for_list(qs: QuerySet[Purchase]) -> QuerySet[Purchase]:
+    """The columns a list shows (no original cells), with the purchaser's and origin county's names.
+
+    The names are fetched for the page's rows afterwards, not joined: a filter on the origin turns a
+    join into an inner join, and SQLite then starts from the region table and sorts every matching row.
+    """
+    return qs.prefetch_related(
+        Prefetch("purchaser", queryset=Organisation.objects.only("id", "name", "active")),
+        Prefetch("origin_region", queryset=Region.objects.only("id", "county")),
+    ).only(
+        "id",
+        "date",
+        "amount_fen",
+        "purchaser_id",
+        "purchaser_name",
+        "product",
+        "origin",
+        "origin_region_id",
+        "channel",
+        "category",
+        "status",
+        "order_no",
+        "batch_id",
+        "row_number",
+    )
+
+
+# --- the review queue ----------------------------------------------------------------------------
+
+
+@dataclass
+class QueueGroup:
+    """Submitted records of one import batch, or those entered by hand for one reporting unit."""
+
+    batch: ImportBatch | None
+    unit: Organisation | None
+    count: int
+    total_fen: int
+    first: dt.date
+    last: dt.date
+
+    @property
+    def key(self) -> str:
+        return f"batch={self.batch.pk}" if self.batch else f"unit={self.unit.pk if self.unit else 0}"
+
+    @property
+    def total_yuan(self) -> str:
+        return format_yuan(self.total_fen)
+
+
+def approval_groups(queue: QuerySet[Purchase]) -> list[QueueGroup]:
+    """The review queue grouped by batch (imports) and by reporting unit (hand entry), largest first."""
+    rows = list(
+        queue.order_by()
+        .values("batch_id", "reporting_org_id")
+        .annotate(n=Count("id"), total=Sum("amount_fen"), first=Min("date"), last=Max("date"))
+    )
+    merged: dict[tuple[int | None, int | None], dict[str, Any]] = {}
+    for row in rows:
+        key = (row["batch_id"], None if row["batch_id"] else row["reporting_org_id"])
+        entry = merged.setdefault(key, {"n": 0, "total": 0, "first": row["first"], "last": row["last"]})
+        entry["n"] += row["n"]
+        entry["total"] += row["total"] or 0
+        entry["first"] = min(entry["first"], row["first"])
+        entry["last"] = max(entry["last"], row["last"])
+    batches = ImportBatch.objects.select_related("reporting_org").in_bulk(
+        [b for b, _u in merged if b is not None]
+    )
+    units = Organisation.objects.in_bulk([u for _b, u in merged if u is not None])
+    groups = [
+        QueueGroup(
+            batch=batches.get(b) if b is not None else None,
+            unit=units.get(u) if u is not None else None,
+            count=entry["n"],
+            total_fen=entry["total"],
+            first=entry["first"],
+            last=entry["last"],
+        )
+        for (b, u), entry in merged.items()
+    ]
+    groups.sort(key=lambda g: (-g.count, g.batch.pk if g.batch else 0))
+    return groups
+
+
+# --- history and provenance ----------------------------------------------------------------------
+
+FIELD_LABELS: dict[str, Any] = {
+    "purchaser": _("采购单位"),
+    "date": _("采购日期"),
+    "amount_fen": _("金额（元）"),
+    "product": _("产品"),
+    "supplier": _("供应商"),
+    "origin": _("产地"),
+    "channel": _("采购渠道"),
+    "category": _("采购类别"),
+    "quantity": _("数量"),
+    "quantity_unit": _("计量单位"),
+    "order_no": _("订单号/发票号"),
+    "remarks": _("备注"),
+}
+_LABELS_OF = {"channel": dict(Channel.choices), "category": dict(Category.choices)}
+
+
+def _shown(name: str, value: Any) -> str:
+    if value is None or value == "":
+        return str(_("（空）"))
+    if name == "amount_fen":
+        return format_yuan(int(value))
+    if name in _LABELS_OF:
+        return str(_LABELS_OF[name].get(value, value))
+    return str(value)
+
+
+@dataclass(frozen=True)
+class ChangeLine:
+    field: str
+    label: str
+    before: str
+    after: str
+
+
+def describe_changes(changes: dict[str, Any]) -> list[ChangeLine]:
+    """An event's ``changes`` as lines a reviewer reads: 金额（元） 1,000.00 → 1,200.00."""
+    lines = []
+    for name, pair in changes.items():
+        before, after = [*pair, None, None][:2] if isinstance(pair, list) else (None, pair)
+        lines.append(
+            ChangeLine(name, FIELD_LABELS.get(name, name), _shown(name, before), _shown(name, after))
+        )
+    return lines
+
+
+def purchase_events(purchase: Purchase) -> list[ApprovalEvent]:
+    return list(purchase.events.select_related("actor").order_by("id"))
+
+
+def pending_changes(purchase_ids: Sequence[int]) -> dict[int, list[ApprovalEvent]]:
+    """For records back in review because approved data changed: the change events since the approval
+    (in order), by record id. Records not in that situation are absent."""
+    pending: dict[int, list[ApprovalEvent]] = defaultdict(list)
+    if not purchase_ids:
+        return {}
+    events = (
+        ApprovalEvent.objects.filter(purchase_id__in=list(purchase_ids))
+        .select_related("actor")
+        .order_by("purchase_id", "id")
+    )
+    for event in events:
+        current = pending[event.purchase_id]
+        if event.action in (ApprovalAction.APPROVE, ApprovalAction.RETURN):
+            current.clear()
+        elif event.action == ApprovalAction.CHANGE and (
+            event.from_status == RecordStatus.APPROVED or current
+        ):
+            current.append(event)
+    return {pk: events for pk, events in pending.items() if events}
+
+
+@dataclass
+class Provenance:
+    """Where a record came from: its file, sheet and row, the original cells under their headers, and
+    every other place the same purchase was seen."""
+
+    batch: ImportBatch | None
+    sheet: str
+    row: int | None
+    cells: list[tuple[str, str]]
+    sightings: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _zip_cells(headers: Sequence[str], raw: Iterable[Any]) -> list[tuple[str, str]]:
+    values = [str(v) if v is not None else "" for v in raw]
+    width = max(len(headers), len(values))
+    return [
+        (
+            headers[i] if i < len(headers) and headers[i] else f"第{i + 1}列",
+            values[i] if i < len(values) else "",
+        )
+        for i in range(width)
+    ]
+
+
+def purchase_provenance(purchase: Purchase) -> Provenance:
+    batch = purchase.batch
+    headers = batch.headers_of(purchase.sheet) if batch else []
+    sightings = [
+        {
+            "batch": s.batch,
+            "sheet": s.sheet,
+            "row": s.row_number,
+            "purchaser_name": s.purchaser_name,
+            "cells": _zip_cells(s.batch.headers_of(s.sheet), s.raw),
+        }
+        for s in PurchaseSighting.objects.filter(purchase=purchase).select_related("batch").order_by("id")
+    ]
+    return Provenance(
+        batch=batch,
+        sheet=purchase.sheet,
+        row=purchase.row_number,
+        cells=_zip_cells(headers, purchase.raw or []),
+        sightings=sightings,
+    )
+
+
+#: Derived keys the audit trail records but a person need not read.
+_AUDIT_HIDDEN = {"id", "dedupe_key", "order_key", "updated_at", "created_at", "raw"}
+_AUDIT_ACTIONS = {0: _("新增"), 1: _("修改"), 2: _("删除"), 3: _("查看")}
+
+
+def _audit_value(name: str, value: Any) -> str:
+    if value in (None, "None", ""):
+        return str(_("（空）"))
+    if name == "amount_fen":
+        try:
+            return format_yuan(int(value))
+        except (TypeError, ValueError):
+            return str(value)
+    if name == "status":
+        return str(dict(RecordStatus.choices).get(value, value))
+    return _shown(name, value)
+
+
+def purchase_audit_entries(purchase: Purchase) -> list[dict[str, Any]]:
+    """The audit trail (django-auditlog) of one record: who changed which fields when, before → after."""
+    from auditlog.models import LogEntry
+
+    entries = []
+    for entry in LogEntry.objects.get_for_object(purchase).select_related("actor").order_by("timestamp"):
+        changes = []
+        for name, values in (entry.changes_dict or {}).items():
+            if name in _AUDIT_HIDDEN or not isinstance(values, list | tuple):
+                continue
+            try:
+                model_field = Purchase._meta.get_field(name)
+            except FieldDoesNotExist:  # a field that no longer exists
+                label = name
+            else:
+                if not getattr(model_field, "concrete", False):
+                    continue  # a reverse relation (the record's events, sightings …), not a value
+                label = str(FIELD_LABELS.get(name) or getattr(model_field, "verbose_name", name))
+            before = values[0] if len(values) > 0 else None
+            after = values[1] if len(values) > 1 else None
+            changes.append((label, _audit_value(name, before), _audit_value(name, after)))
+        entries.append(
+            {
+                "timestamp": entry.timestamp,
+                "actor": entry.actor,
+                "action": str(_AUDIT_ACTIONS.get(entry.action, entry.get_action_display())),
+                "changes": changes,
+            }
+        )
+    return entries
+
+
+def batch_problem_rows(batch: ImportBatch, limit: int = 500) -> list[dict[str, Any]]:
+    rows = []
+    for row in batch.problem_rows.order_by("id")[:limit]:
+        rows.append(
+            {
+                "outcome": row.get_outcome_display(),
+                "outcome_code": row.outcome,
+                "sheet": row.sheet,
+                "row": row.row_number,
+                "reason": row.reason,
+                "cells": _zip_cells(batch.headers_of(row.sheet), row.raw),
+            }
+        )
+    return rows

@@ -1,0 +1,623 @@
+"""The ledger pages: list (filters, keyset pages, export), record detail, entry and edit, the import
+wizard (upload → preview → confirm → summary), batches and the review queue.
+
+Each view: the role check (``require_role``) → a scoped fetch (``ledger.access``) → a service or selector
+→ render. A record outside the user's scope is a 404; an action the role may not take is a 403.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    QueryDict,
+    StreamingHttpResponse,
+)
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from bangfu.accounts.access import Scope, require_role
+from bangfu.accounts.choices import Role
+from bangfu.common.money import format_wan, format_yuan
+from bangfu.ledger import access, exports, selectors
+from bangfu.ledger.choices import RecordStatus
+from bangfu.ledger.models import ImportBatch
+from bangfu.ledger.services import (
+    LedgerImportError,
+    ledger_import,
+    purchase_approve,
+    purchase_delete,
+    purchase_enter,
+    purchase_reopen,
+    purchase_return,
+    purchase_submit,
+    purchase_update,
+)
+from bangfu.ledger.services.imports import batch_report_file
+from bangfu.ledger.services.uploads import (
+    ledger_upload_discard,
+    ledger_upload_store,
+    upload_path,
+)
+from bangfu.orgs.models import Organisation
+from bangfu.web.forms.ledger import (
+    BatchReviewForm,
+    ImportUploadForm,
+    PurchaseFilterForm,
+    PurchaseForm,
+    ReviewForm,
+    SubmitForm,
+)
+
+LIST = "web/ledger/list.html"
+UPLOADS_KEY = "ledger_uploads"
+RESULTS_KEY = "ledger_import_results"
+PREVIEW_PROBLEMS = 200
+FIELD_NAMES = {
+    "purchaser": gettext_lazy("采购单位"),
+    "date": gettext_lazy("采购日期"),
+    "amount": gettext_lazy("金额"),
+    "product": gettext_lazy("产品"),
+    "supplier": gettext_lazy("供应商"),
+    "origin": gettext_lazy("产地"),
+    "channel": gettext_lazy("采购渠道"),
+    "category": gettext_lazy("采购类别"),
+    "quantity": gettext_lazy("数量"),
+    "quantity_unit": gettext_lazy("计量单位"),
+    "order_no": gettext_lazy("订单号"),
+    "remarks": gettext_lazy("备注"),
+    "status": gettext_lazy("订单状态"),
+}
+
+
+def _next_url(request: HttpRequest, default: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
+
+
+def _query_without(request: HttpRequest, *names: str) -> str:
+    query: QueryDict = request.GET.copy()
+    for name in names:
+        query.pop(name, None)
+    return query.urlencode()
+
+
+def _error_text(exc: ValidationError) -> str:
+    return "；".join(str(m) for m in exc.messages)
+
+
+# --- the list ------------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def purchase_list(request: HttpRequest) -> HttpResponse:
+    scope = require_role(request)
+    form = PurchaseFilterForm(request.GET or None, user=request.user)
+    filters = form.filters() if form.is_bound and form.is_valid() else selectors.PurchaseFilters()
+    qs = selectors.purchase_filter(access.purchase_list_for_user(request.user), filters)
+    listing = selectors.purchase_listing(
+        qs,
+        countable=filters.countable,
+        sort=form.sort_key,
+        after=request.GET.get("after", ""),
+        before=request.GET.get("before", ""),
+    )
+    total = listing.total_fen
+    context = {
+        "form": form,
+        "page": listing.page,
+        "count": listing.count,
+        "exact": listing.exact,
+        "total_yuan": format_yuan(total) if total is not None else None,
+        "total_wan": format_wan(total) if total is not None else None,
+        "query": _query_without(request, "after", "before"),
+        "export_query": _query_without(request, "after", "before", "sort"),
+        "can_submit": scope.can_write,
+        "submittable": scope.can_write
+        and any(p.status in (RecordStatus.DRAFT, RecordStatus.RETURNED) for p in listing.page.items),
+        "batch": filters.batch,
+    }
+    template = f"{LIST}#results" if getattr(request, "htmx", False) else LIST
+    return render(request, template, context)
+
+
+@login_required
+@require_GET
+def purchase_export(request: HttpRequest) -> HttpResponseBase:
+    require_role(request)
+    form = PurchaseFilterForm(request.GET or None, user=request.user)
+    filters = form.filters() if form.is_bound and form.is_valid() else selectors.PurchaseFilters()
+    qs = selectors.purchase_filter(access.purchase_list_for_user(request.user), filters)
+    field_name, descending = selectors.SORTS[form.sort_key]
+    qs = qs.order_by(*(f"{'-' if descending else ''}{name}" for name in (field_name, "id")))
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    if request.GET.get("format") == "xlsx":
+        _count, exact = selectors.purchase_count(qs, limit=exports.XLSX_MAX_ROWS)
+        if not exact:
+            messages.error(
+                request,
+                _("筛选结果超过 %(n)s 条，无法导出为 Excel；请缩小筛选范围，或导出为 CSV。")
+                % {"n": f"{exports.XLSX_MAX_ROWS:,}"},
+            )
+            return redirect(f"{reverse('ledger:list')}?{_query_without(request, 'format')}")
+        target = tempfile.TemporaryFile()  # noqa: SIM115 (FileResponse closes it)
+        exports.write_xlsx(qs, target)
+        target.seek(0)
+        return FileResponse(target, as_attachment=True, filename=f"采购台账-{stamp}.xlsx")
+    response = StreamingHttpResponse(exports.csv_chunks(qs), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = content_disposition_header(True, f"采购台账-{stamp}.csv") or ""
+    return response
+
+
+@login_required
+@require_POST
+def purchase_submit_view(request: HttpRequest) -> HttpResponse:
+    require_role(request, write=True)
+    form = SubmitForm(request.POST)
+    back = _next_url(request, reverse("ledger:list"))
+    if not form.is_valid():
+        messages.error(request, _error_text(ValidationError(list(form.errors.values()))))
+        return redirect(back)
+    purchases = access.purchases_get_for_user(request.user, form.cleaned_data["ids"])
+    try:
+        n = purchase_submit(purchases, user=request.user)
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, _("已提交 %(n)s 条记录，等待审核。") % {"n": n})
+    return redirect(back)
+
+
+# --- one record ----------------------------------------------------------------------------------
+
+
+def _record_actions(scope: Scope, status: str) -> dict[str, bool]:
+    return {
+        "can_edit": scope.can_write,
+        "can_submit": scope.can_write and status in (RecordStatus.DRAFT, RecordStatus.RETURNED),
+        "can_delete": scope.can_write and status in (RecordStatus.DRAFT, RecordStatus.RETURNED),
+        "can_review": scope.can_review and status == RecordStatus.SUBMITTED,
+        "can_reopen": scope.can_review and status == RecordStatus.APPROVED,
+    }
+
+
+@login_required
+@require_GET
+def purchase_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    scope = require_role(request)
+    purchase = access.purchase_get_for_user(request.user, pk)
+    events = selectors.purchase_events(purchase)
+    context = {
+        "purchase": purchase,
+        "amount_yuan": format_yuan(purchase.amount_fen),
+        "provenance": selectors.purchase_provenance(purchase),
+        "batch_visible": purchase.batch_id is not None
+        and access.batch_list_for_user(request.user).filter(pk=purchase.batch_id).exists(),
+        "events": [(event, selectors.describe_changes(event.changes)) for event in events],
+        "audit": selectors.purchase_audit_entries(purchase) if scope.can_write or scope.can_review else [],
+        "review_form": ReviewForm(initial={"ids": [purchase.pk]}),
+        **_record_actions(scope, purchase.status),
+    }
+    return render(request, "web/ledger/detail.html", context)
+
+
+def _home_unit(scope: Scope) -> Organisation | None:
+    if scope.home_unit_id is None:
+        return None
+    return Organisation.objects.filter(pk=scope.home_unit_id).first()
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def purchase_create_view(request: HttpRequest) -> HttpResponse:
+    scope = require_role(request, write=True)
+    form = PurchaseForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            purchase = purchase_enter(
+                user=request.user,
+                submit="submit" in request.POST,
+                reporting_org=_home_unit(scope),
+                **form.service_fields(),
+            )
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        else:
+            if purchase.status == RecordStatus.SUBMITTED:
+                messages.success(request, _("记录已保存并提交审核。"))
+            else:
+                messages.success(request, _("记录已保存为草稿，确认无误后请提交审核。"))
+            return redirect("ledger:detail", pk=purchase.pk)
+    return render(request, "web/ledger/form.html", {"form": form, "purchase": None})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def purchase_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    require_role(request, write=True)
+    purchase = access.purchase_get_for_user(request.user, pk)
+    form = PurchaseForm(request.POST or None, user=request.user, purchase=purchase)
+    if request.method == "POST" and form.is_valid():
+        was_approved = purchase.status == RecordStatus.APPROVED
+        try:
+            updated = purchase_update(
+                purchase,
+                user=request.user,
+                comment=form.cleaned_data.get("comment") or "",
+                submit="submit" in request.POST,
+                **form.service_fields(),
+            )
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        else:
+            if was_approved and updated.status == RecordStatus.SUBMITTED:
+                messages.warning(request, _("记录已修改。它原已审核通过，现已退回审核流程，等待重新审核。"))
+            else:
+                messages.success(request, _("记录已保存。"))
+            return redirect("ledger:detail", pk=purchase.pk)
+    return render(request, "web/ledger/form.html", {"form": form, "purchase": purchase})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def purchase_delete_view(request: HttpRequest, pk: int) -> HttpResponse:
+    require_role(request, write=True)
+    purchase = access.purchase_get_for_user(request.user, pk)
+    if request.method == "POST":
+        try:
+            purchase_delete(purchase, user=request.user)
+        except ValidationError as exc:
+            messages.error(request, _error_text(exc))
+            return redirect("ledger:detail", pk=pk)
+        messages.success(request, _("记录 %(pk)s 已删除。") % {"pk": pk})
+        return redirect("ledger:list")
+    return render(
+        request,
+        "web/ledger/delete.html",
+        {"purchase": purchase, "amount_yuan": format_yuan(purchase.amount_fen)},
+    )
+
+
+# --- review --------------------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def review(request: HttpRequest) -> HttpResponse:
+    """Approve, return or reopen the ticked records (or one record from its page)."""
+    require_role(request, review=True)
+    form = ReviewForm(request.POST)
+    back = _next_url(request, reverse("ledger:approvals"))
+    if not form.is_valid():
+        messages.error(request, _error_text(ValidationError(list(form.errors.values()))))
+        return redirect(back)
+    purchases = access.purchases_get_for_user(request.user, form.cleaned_data["ids"])
+    action, comment = form.cleaned_data["action"], form.cleaned_data["comment"]
+    try:
+        if action == "approve":
+            n = purchase_approve(purchases, user=request.user, comment=comment)
+            messages.success(request, _("已审核通过 %(n)s 条记录。") % {"n": n})
+        elif action == "return":
+            n = purchase_return(purchases, user=request.user, comment=comment)
+            messages.success(request, _("已退回 %(n)s 条记录。") % {"n": n})
+        else:
+            n = purchase_reopen(purchases, user=request.user, comment=comment)
+            messages.success(request, _("已撤销 %(n)s 条记录的审核，记录回到待审核状态。") % {"n": n})
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    return redirect(back)
+
+
+@login_required
+@require_POST
+def batch_review(request: HttpRequest, pk: int) -> HttpResponse:
+    """Approve or return every submitted record of an import batch that the reviewer's scope covers."""
+    require_role(request, review=True)
+    queue = access.review_queue_for_user(request.user).filter(batch_id=pk)
+    if not queue.exists():
+        raise Http404(_("该批次没有待您审核的记录。"))
+    form = BatchReviewForm(request.POST)
+    back = _next_url(request, reverse("ledger:approvals"))
+    if not form.is_valid():
+        messages.error(request, _error_text(ValidationError(list(form.errors.values()))))
+        return redirect(back)
+    comment = form.cleaned_data["comment"]
+    try:
+        if form.cleaned_data["action"] == "approve":
+            n = purchase_approve(queue, user=request.user, comment=comment)
+            messages.success(request, _("批次 %(b)s：已审核通过 %(n)s 条记录。") % {"b": pk, "n": n})
+        else:
+            n = purchase_return(queue, user=request.user, comment=comment)
+            messages.success(request, _("批次 %(b)s：已退回 %(n)s 条记录。") % {"b": pk, "n": n})
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    return redirect(back)
+
+
+def _group_from(request: HttpRequest, groups: list[selectors.QueueGroup]) -> selectors.QueueGroup | None:
+    batch, unit = request.GET.get("batch"), request.GET.get("unit")
+    for group in groups:
+        if batch and group.batch and str(group.batch.pk) == batch:
+            return group
+        if unit and not group.batch and str(group.unit.pk if group.unit else 0) == unit:
+            return group
+    return groups[0] if groups and not (batch or unit) else None
+
+
+@login_required
+@require_GET
+def approvals(request: HttpRequest) -> HttpResponse:
+    require_role(request, review=True)
+    queue = access.review_queue_for_user(request.user)
+    groups = selectors.approval_groups(queue)
+    group = _group_from(request, groups)
+    page = None
+    pending: dict[int, list[Any]] = {}
+    if group is not None:
+        records = queue.filter(batch=group.batch) if group.batch else queue.filter(batch__isnull=True)
+        if not group.batch:
+            records = records.filter(reporting_org=group.unit)
+        page = selectors.purchase_page(
+            selectors.for_list(records),
+            sort="id",
+            after=request.GET.get("after", ""),
+            before=request.GET.get("before", ""),
+        )
+        pending = selectors.pending_changes([p.pk for p in page.items])
+    rows = [
+        (p, [(e, selectors.describe_changes(e.changes)) for e in pending.get(p.pk, [])])
+        for p in (page.items if page else [])
+    ]
+    context = {
+        "groups": groups,
+        "group": group,
+        "page": page,
+        "rows": rows,
+        "query": _query_without(request, "after", "before"),
+        "review_form": ReviewForm(),
+        "batch_form": BatchReviewForm(),
+    }
+    return render(request, "web/ledger/approvals.html", context)
+
+
+# --- the import wizard ---------------------------------------------------------------------------
+
+
+def _uploads(request: HttpRequest) -> dict[str, dict[str, Any]]:
+    return dict(request.session.get(UPLOADS_KEY, {}))
+
+
+def _upload_entry(request: HttpRequest, token: str) -> dict[str, Any]:
+    entry = _uploads(request).get(token)
+    if entry is None:
+        raise Http404(_("上传的文件已失效，请重新上传。"))
+    return entry
+
+
+def _forget_upload(request: HttpRequest, token: str) -> None:
+    uploads = _uploads(request)
+    uploads.pop(token, None)
+    request.session[UPLOADS_KEY] = uploads
+    ledger_upload_discard(token)
+
+
+def _import_org(scope: Scope, entry: dict[str, Any]) -> Organisation | None:
+    """Reporters and lead reviewers import for their own unit; the office may name the reporting unit."""
+    org_id = entry.get("org") if scope.role == Role.COORDINATOR else scope.home_unit_id
+    return Organisation.objects.filter(pk=org_id).first() if org_id else None
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def import_upload(request: HttpRequest) -> HttpResponse:
+    scope = require_role(request, write=True)
+    choose_unit = scope.role == Role.COORDINATOR
+    form = ImportUploadForm(
+        request.POST or None, request.FILES or None, user=request.user, choose_unit=choose_unit
+    )
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            stored = ledger_upload_store(chunks=upload.chunks(), name=upload.name, size=upload.size)
+        except LedgerImportError as exc:
+            form.add_error("file", str(exc))
+        else:
+            uploads = _uploads(request)
+            org = form.cleaned_data.get("reporting_org")
+            uploads[stored.token] = {
+                "name": stored.name,
+                "size": stored.size,
+                "org": org.pk if org else None,
+                "year": form.cleaned_data.get("year"),
+            }
+            request.session[UPLOADS_KEY] = uploads
+            return redirect("ledger:import-preview", token=stored.token)
+    home = _home_unit(scope)
+    return render(request, "web/ledger/import_upload.html", {"form": form, "home_unit": home})
+
+
+def _mapping(sheet: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each header of a sheet and the field it was recognised as (or none)."""
+    by_column = {col: name for name, col in sheet.get("columns", {}).items()}
+    return [
+        {"column": i + 1, "header": header, "field": str(FIELD_NAMES.get(by_column.get(i, ""), ""))}
+        for i, header in enumerate(sheet.get("headers", []))
+    ]
+
+
+def _sample_rows(summary: Any) -> list[dict[str, Any]]:
+    kinds = {
+        "record": _("记录"),
+        "rejected": _("拒绝"),
+        "blank": _("空行"),
+        "total": _("合计行"),
+        "note": _("说明行"),
+        "cancelled": _("已取消"),
+    }
+    return [
+        {"sheet": r.sheet, "row": r.row, "raw": list(r.raw), "kind": r.kind, "kind_label": kinds.get(r.kind, r.kind),
+         "reason": r.reason}
+        for r in summary.sample
+    ]  # fmt: skip
+
+
+@login_required
+@require_GET
+def import_preview(request: HttpRequest, token: str) -> HttpResponse:
+    scope = require_role(request, write=True)
+    entry = _upload_entry(request, token)
+    org = _import_org(scope, entry)
+    error = None
+    summary = None
+    try:
+        summary = ledger_import(
+            path=upload_path(token, entry["name"]),
+            year=entry.get("year"),
+            org=org,
+            user=request.user,
+            status=RecordStatus.SUBMITTED,
+            dry_run=True,
+        )
+    except LedgerImportError as exc:
+        error = str(exc)
+        _forget_upload(request, token)
+    earlier = None
+    if summary is not None and summary.already_imported and summary.batch_id:
+        earlier = access.batch_list_for_user(request.user).filter(pk=summary.batch_id).first()
+    context = {
+        "token": token,
+        "entry": entry,
+        "org": org,
+        "error": error,
+        "summary": summary,
+        "earlier": earlier,
+        "sheets": [{**s, "mapping": _mapping(s)} for s in (summary.sheets if summary else [])],
+        "sample": _sample_rows(summary) if summary else [],
+        "problems": summary.problems[:PREVIEW_PROBLEMS] if summary else [],
+        "problem_limit": PREVIEW_PROBLEMS,
+        "total_yuan": format_yuan(summary.total_fen) if summary else "",
+    }
+    return render(request, "web/ledger/import_preview.html", context)
+
+
+@login_required
+@require_POST
+def import_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    scope = require_role(request, write=True)
+    entry = _upload_entry(request, token)
+    try:
+        summary = ledger_import(
+            path=upload_path(token, entry["name"]),
+            year=entry.get("year"),
+            org=_import_org(scope, entry),
+            user=request.user,
+            status=RecordStatus.SUBMITTED,
+        )
+    except LedgerImportError as exc:
+        _forget_upload(request, token)
+        messages.error(request, str(exc))
+        return redirect("ledger:import")
+    _forget_upload(request, token)
+    results = dict(request.session.get(RESULTS_KEY, {}))
+    result = summary.to_dict()
+    result["total_fen"] = summary.total_fen
+    results[token] = result
+    # Keep the last few summaries only.
+    request.session[RESULTS_KEY] = dict(list(results.items())[-5:])
+    return redirect("ledger:import-done", token=token)
+
+
+@login_required
+@require_POST
+def import_cancel(request: HttpRequest, token: str) -> HttpResponse:
+    require_role(request, write=True)
+    _forget_upload(request, token)
+    messages.info(request, _("已取消导入，上传的文件已删除。"))
+    return redirect("ledger:import")
+
+
+@login_required
+@require_GET
+def import_done(request: HttpRequest, token: str) -> HttpResponse:
+    require_role(request, write=True)
+    result = request.session.get(RESULTS_KEY, {}).get(token)
+    if result is None:
+        raise Http404(_("没有这次导入的结果。"))
+    batch = None
+    if result.get("batch"):
+        batch = access.batch_list_for_user(request.user).filter(pk=result["batch"]).first()
+    context = {"result": result, "batch": batch, "total_yuan": format_yuan(result["total_fen"])}
+    return render(request, "web/ledger/import_done.html", context)
+
+
+# --- batches -------------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def batch_list(request: HttpRequest) -> HttpResponse:
+    require_role(request)
+    batches = list(
+        access.batch_list_for_user(request.user)
+        .select_related("reporting_org", "created_by")
+        .order_by("-created_at", "-id")[:200]
+    )
+    return render(request, "web/ledger/batches.html", {"batches": batches})
+
+
+@login_required
+@require_GET
+def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    scope = require_role(request)
+    batch = access.batch_get_for_user(request.user, pk)
+    records = selectors.for_list(access.batch_purchases_for_user(request.user, batch))
+    page = selectors.purchase_page(
+        records, sort="id", after=request.GET.get("after", ""), before=request.GET.get("before", "")
+    )
+    submitted = (
+        access.review_queue_for_user(request.user).filter(batch=batch).count() if scope.can_review else 0
+    )
+    context = {
+        "batch": batch,
+        "total_yuan": format_yuan(batch.total_fen),
+        "sheets": [{**s, "mapping": _mapping(s)} for s in batch.sheets],
+        "problems": selectors.batch_problem_rows(batch, limit=PREVIEW_PROBLEMS),
+        "problem_count": batch.rejected + batch.duplicates,
+        "problem_limit": PREVIEW_PROBLEMS,
+        "page": page,
+        "query": _query_without(request, "after", "before"),
+        "submitted": submitted,
+        "batch_form": BatchReviewForm(),
+        "has_report": bool(batch.report) or batch.problem_rows.exists(),
+    }
+    return render(request, "web/ledger/batch.html", context)
+
+
+@login_required
+@require_GET
+def batch_report(request: HttpRequest, pk: int) -> HttpResponseBase:
+    require_role(request)
+    batch: ImportBatch = access.batch_get_for_user(request.user, pk)
+    path = batch_report_file(batch)
+    if path is None:
+        raise Http404(_("该批次没有问题行。"))
+    return FileResponse(path.open("rb"), as_attachment=True, filename=path.name)
