@@ -20,7 +20,7 @@ def _json_method_not_allowed(view: Callable[..., HttpResponse]) -> Callable[...,
         if response.status_code == 405 and not response.get("Content-Type", "").startswith(
             "application/json"
         ):
-            allowed = response.get("Allow", "")
+            allowed = ", ".join(sorted(m.strip() for m in response.get("Allow", "").split(",") if m.strip()))
             answer = JsonResponse(
                 {"detail": f"该接口不支持 {request.method} 请求；可用的方法：{allowed}。"},
                 status=405,
