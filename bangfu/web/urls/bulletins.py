@@ -1,4 +1,8 @@
-from django.urls import path  # noqa: F401
+"""The monthly bulletin, mounted at /bulletins/ (namespace ``bulletins``)."""
+
+from django.urls import path
+
+from bangfu.web.views import bulletins
 
 app_name = "bulletins"
-urlpatterns: list = []
+urlpatterns = [path("", bulletins.index, name="index")]

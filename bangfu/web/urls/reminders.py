@@ -1,4 +1,14 @@
-from django.urls import path  # noqa: F401
+"""The reminder history, mounted at /reminders/history/ (namespace ``reminders``)."""
+
+from django.urls import path
+
+from bangfu.web.views import reminders
 
 app_name = "reminders"
-urlpatterns: list = []
+urlpatterns = [
+    path("", reminders.history, name="history"),
+    path("<int:pk>/", reminders.detail, name="detail"),
+    path("prepare/", reminders.prepare, name="prepare"),
+    path("send/", reminders.send, name="send"),
+    path("retry/", reminders.retry, name="retry"),
+]
