@@ -233,16 +233,26 @@ def _named_in_item(item: Item) -> set[int]:
     return {a.organisation_id for a in item.roles.all() if a.organisation_id}
 
 
-def _subjects(target: Target, item: Item) -> list[Organisation]:
+_UNIT_FIELDS = ("id", "name", "short_name", "kind", "parent_id", "active")
+
+
+def _subjects(target: Target, item: Item, within: set[int] | None = None) -> list[Organisation]:
     """The units a target applies to: its units in the order the table names them, then the members of
-    its groups."""
+    its groups. ``within`` keeps only those units (a per-unit page needs no other lines of an "each"
+    target — a group of thousands of units is then not loaded at all)."""
     written = {name: index for index, name in enumerate(target.subjects_as_written)}
     explicit = sorted(target.orgs.all(), key=lambda o: (written.get(o.name, len(written)), o.name))
     subjects: dict[int, Organisation] = {org.pk: org for org in explicit}
     named = _named_in_item(item) | set(subjects)
+    narrow = within is not None and target.scope != TargetScope.TOTAL
     for group in target.groups.all():
-        for org in group_members(group, exclude_ids=named):
+        members = group_members(group, exclude_ids=named).only(*_UNIT_FIELDS)
+        if narrow:
+            members = members.filter(pk__in=sorted(within or ()))
+        for org in members:
             subjects.setdefault(org.pk, org)
+    if narrow:
+        return [org for org in subjects.values() if org.pk in (within or ())]
     return list(subjects.values())
 
 
@@ -353,53 +363,75 @@ def _prepare(
         Thresholds(settings.lagging_below, settings.severe_below) if settings is not None else Thresholds()
     )
     children = org_children_map()
-    bases = {b.organisation_id: b for b in BaseValue.objects.filter(year=year)}
-    counts_for: dict[int, list[int]] = defaultdict(list)
-    for base in bases.values():
-        if base.counts_for_id:
-            counts_for[base.counts_for_id].append(base.organisation_id)
-        if base.canteen_representative_id:
-            counts_for[base.canteen_representative_id].append(base.organisation_id)
     wanted = set(org_ids) if org_ids is not None else None
+    # Whose purchases count for whom (an outsourced canteen, a shared canteen): always the full map.
+    counts_for: dict[int, list[int]] = defaultdict(list)
+    links = BaseValue.objects.filter(year=year).filter(
+        Q(counts_for__isnull=False) | Q(canteen_representative__isnull=False)
+    )
+    for unit_id, for_id, representative_id in links.values_list(
+        "organisation_id", "counts_for_id", "canteen_representative_id"
+    ):
+        if for_id:
+            counts_for[for_id].append(unit_id)
+        if representative_id:
+            counts_for[representative_id].append(unit_id)
 
-    specs: list[LineSpec] = []
-    meta: list[tuple[Target, TargetRule, tuple[Organisation, ...]]] = []
-    activities = _activities_by_item(plan, as_of)
+    planned: list[tuple[Target, TargetRule, tuple[Organisation, ...]]] = []
     for target in _targets(plan, target_ids):
         rule = getattr(target, "rule", None) or TargetRule(target=target, **default_rule(target))
-        subjects = _subjects(target, target.item)
+        subjects = _subjects(target, target.item, wanted)
         if target.scope == TargetScope.TOTAL and subjects:
             groups: list[tuple[Organisation, ...]] = [tuple(subjects)]
         else:
             groups = [(org,) for org in subjects]
-        for orgs in groups:
-            if wanted is not None and not wanted & {o.pk for o in orgs}:
-                continue
-            measured_by_purchases = rule.source == MeasureSource.PURCHASES
-            specs.append(
-                LineSpec(
-                    target_id=target.pk,
-                    kind=target.kind,
-                    value=target.value,
-                    org_ids=tuple(o.pk for o in orgs),
-                    purchasers=purchaser_set(
-                        [o.pk for o in orgs],
-                        whole_subtree=rule.purchaser_scope == PurchaserScope.SUBTREE,
-                        children=children,
-                        counts_for=counts_for,
-                    )
-                    if measured_by_purchases
-                    else frozenset(),
-                    sums_key=_sums_key(rule, year, as_of) if measured_by_purchases else None,
-                    base=_base(target, orgs, bases),
-                    expected=_expected(rule, year, as_of),
-                    override=_override(target, orgs, bases),
-                    count=None
-                    if measured_by_purchases or target.kind != TargetKind.COUNT
-                    else _activity_count(activities, target, orgs, children, counts_for),
+        planned.extend(
+            (target, rule, orgs) for orgs in groups if wanted is None or wanted & {o.pk for o in orgs}
+        )
+    # Base values of the lines' units only (a page of one town does not load every union's).
+    bases_qs = BaseValue.objects.filter(year=year).only(
+        "organisation_id", "holiday_gift_fen", "member_count", "food_budget_fen", "no_canteen",
+        "canteen_representative_id", "counts_for_id",
+    )  # fmt: skip
+    if wanted is not None:
+        bases_qs = bases_qs.filter(
+            organisation_id__in=sorted({o.pk for _t, _r, orgs in planned for o in orgs})
+        )
+    bases = {b.organisation_id: b for b in bases_qs}
+
+    specs: list[LineSpec] = []
+    meta: list[tuple[Target, TargetRule, tuple[Organisation, ...]]] = []
+    activities = _activities_by_item(plan, as_of)
+    rule_figures: dict[int, tuple[SumsKey, Decimal]] = {}
+    for target, rule, orgs in planned:
+        if target.pk not in rule_figures:
+            rule_figures[target.pk] = (_sums_key(rule, year, as_of), _expected(rule, year, as_of))
+        sums_key, expected = rule_figures[target.pk]
+        measured_by_purchases = rule.source == MeasureSource.PURCHASES
+        specs.append(
+            LineSpec(
+                target_id=target.pk,
+                kind=target.kind,
+                value=target.value,
+                org_ids=tuple(o.pk for o in orgs),
+                purchasers=purchaser_set(
+                    [o.pk for o in orgs],
+                    whole_subtree=rule.purchaser_scope == PurchaserScope.SUBTREE,
+                    children=children,
+                    counts_for=counts_for,
                 )
+                if measured_by_purchases
+                else frozenset(),
+                sums_key=sums_key if measured_by_purchases else None,
+                base=_base(target, orgs, bases),
+                expected=expected,
+                override=_override(target, orgs, bases),
+                count=None
+                if measured_by_purchases or target.kind != TargetKind.COUNT
+                else _activity_count(activities, target, orgs, children, counts_for),
             )
-            meta.append((target, rule, orgs))
+        )
+        meta.append((target, rule, orgs))
 
     keys: set[SumsKey] = {spec.sums_key for spec in specs if spec.sums_key is not None}
     restrict = set().union(*(spec.purchasers for spec in specs)) if wanted is not None else None
@@ -418,7 +450,7 @@ def _report(
         for result, (target, rule, line_orgs) in zip(results, prepared.meta, strict=True)
     ]
     report = ProgressReport(plan=prepared.plan, as_of=prepared.as_of, lines=lines)
-    _add_rollups(report, prepared.children, orgs)
+    _add_rollups(report, prepared.children, orgs if orgs is not None else _org_index(prepared))
     return report
 
 
@@ -468,7 +500,7 @@ def progress_compute_official(
     )
     approved_sums, approved_counts = by_status[RecordStatus.APPROVED]
     submitted_sums, submitted_counts = by_status[RecordStatus.SUBMITTED]
-    orgs = _org_index()
+    orgs = _org_index(prepared)
     return OfficialProgress(
         approved=_report(prepared, approved_sums, approved_counts, orgs),
         with_submitted=_report(
@@ -492,8 +524,23 @@ def _merged(
     return merged
 
 
-def _org_index() -> dict[int, Organisation]:
-    return {o.pk: o for o in Organisation.objects.only("id", "name", "kind", "parent_id")}
+def _org_index(prepared: _Prepared | None = None) -> dict[int, Organisation]:
+    """The units a report's roll-ups and pages need: every unit for the whole plan; for a per-unit
+    report only the units of its lines, their jurisdictions and their ancestors (a page of one town
+    need not load five thousand units)."""
+    qs = Organisation.objects.only(*_UNIT_FIELDS)
+    if prepared is None or prepared.restrict is None:
+        return {o.pk: o for o in qs}
+    parents = {child: parent for parent, kids in prepared.children.items() for child in kids}
+    ids: set[int] = set(prepared.restrict)
+    for spec in prepared.specs:
+        ids.update(spec.org_ids)
+    for pk in list(ids):
+        node = parents.get(pk)
+        while node is not None and node not in ids:
+            ids.add(node)
+            node = parents.get(node)
+    return {o.pk: o for o in qs.filter(pk__in=sorted(ids))}
 
 
 def _add_rollups(
