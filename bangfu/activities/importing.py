@@ -4,6 +4,9 @@ again."""
 
 from __future__ import annotations
 
+import json
+from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,9 +20,11 @@ from bangfu.common.text import name_key
 from bangfu.ledger.reporting import ProblemRow, write_problem_report
 from bangfu.orgs.models import Organisation
 from bangfu.orgs.resolving import OrgResolver
+from bangfu.orgs.selectors import org_name_index
 from bangfu.plans.models import Item
 
-from .kinds import KINDS
+from .kinds import KINDS, DetailsError, clean_details
+from .models import Activity
 from .services import ActivityError, activity_create
 
 COMMON = {
@@ -39,6 +44,7 @@ class ActivityImportError(Exception):
 class ActivityImportResult:
     saved: int = 0
     rejected: int = 0
+    duplicates: int = 0
     skipped: int = 0
     report: str = ""
     problems: list[ProblemRow] = field(default_factory=list)
@@ -61,6 +67,45 @@ def _item_by_code(plan_items: dict[str, Item], text: str) -> Item | None:
     return plan_items.get(text.strip().replace("．", "."))
 
 
+class _KnownUnits:
+    """Resolves names to units already known, creating none (imports limited to a scope)."""
+
+    def __init__(self) -> None:
+        self.index = org_name_index()
+
+    def resolve(self, name: str) -> int | None:
+        return self.index.resolve(name).key
+
+
+def _fingerprint(item: Item | None, title: str, date: Any, details: dict[str, Any]) -> tuple[Any, ...]:
+    """What makes two records of one kind and unit the same record (for importing a file twice)."""
+    return (
+        item.pk if item is not None else None,
+        title.strip()[:200],
+        date.isoformat(),
+        json.dumps(details, sort_keys=True, ensure_ascii=False, default=str),
+    )
+
+
+class _Existing:
+    """Records already stored, per unit, counted by fingerprint (loaded once per unit)."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        self._by_org: dict[int, Counter[tuple[Any, ...]]] = {}
+
+    def count(self, org_id: int, key: tuple[Any, ...]) -> int:
+        if org_id not in self._by_org:
+            rows = Activity.objects.filter(kind=self.kind, organisation_id=org_id).values_list(
+                "item_id", "title", "date", "details"
+            )
+            self._by_org[org_id] = Counter(
+                (item_id, title, date.isoformat(), json.dumps(details, sort_keys=True, ensure_ascii=False))
+                for item_id, title, date, details in rows
+            )
+        return self._by_org[org_id][key]
+
+
 @transaction.atomic
 def activities_import(
     path: Path,
@@ -69,7 +114,16 @@ def activities_import(
     user: Any = None,
     default_org: Organisation | None = None,
     plan_items: dict[str, Item] | None = None,
+    default_item: Item | None = None,
+    within: Collection[int] | None = None,
+    report_path: Path | None = None,
 ) -> ActivityImportResult:
+    """Import the rows of one kind. Rows without a unit column go to ``default_org``, rows without an item
+    column to ``default_item``. With ``within`` (a reporter's or lead reviewer's scope) only units already
+    known and inside it are written; rows naming others are refused and no unit is created. A row equal
+    to a stored record (same unit, item, name, date and details) is a duplicate and is not stored again,
+    so importing the same file twice changes nothing. The problem-row report goes to ``report_path``
+    (default: under ``MEDIA_ROOT/import-reports``)."""
     if kind not in KINDS:
         raise ActivityImportError(f"未知的工作记录类型：{kind}")
     try:
@@ -77,7 +131,12 @@ def activities_import(
     except TableReadError as exc:
         raise ActivityImportError(str(exc)) from exc
     result = ActivityImportResult()
-    resolver = OrgResolver(default_parent=default_org)
+    resolver: OrgResolver | _KnownUnits = (
+        OrgResolver(default_parent=default_org) if within is None else _KnownUnits()
+    )
+    allowed = None if within is None else set(within)
+    existing = _Existing(kind)
+    seen: Counter[tuple[int, tuple[Any, ...]]] = Counter()
     columns: dict[str, dict[str, int]] = {}
     headers: dict[str, list[str]] = {}
     for sheet, number, cells in rows:
@@ -101,41 +160,68 @@ def activities_import(
 
         where = f"工作表“{sheet}”第{number}行"
         reason = ""
+        outcome = "rejected"
         date = parse_date(cell("date"))
         unit_name = cell("unit")
         org_id = resolver.resolve(unit_name) if unit_name else (default_org.pk if default_org else None)
+        item_code = cell("item")
+        item = _item_by_code(plan_items or {}, item_code) if item_code else default_item
         if date is None:
             reason = f"{where}“{headers[sheet][col['date']]}”列：“{cell('date')}”不是有效日期"
         elif org_id is None:
-            reason = f"{where}：单位“{unit_name}”无法归属" if unit_name else f"{where}：缺少填报单位"
+            if not unit_name:
+                reason = f"{where}：缺少填报单位"
+            elif allowed is not None:
+                reason = f"{where}：单位“{unit_name}”未登记"
+            else:
+                reason = f"{where}：单位“{unit_name}”无法归属"
+        elif allowed is not None and org_id not in allowed:
+            reason = f"{where}：单位“{unit_name}”不在本单位管辖范围内"
+        elif item_code and item is None:
+            reason = f"{where}：事项“{item_code}”不在当前任务分解表中"
         else:
+            raw = {spec.name: cell(spec.name) for spec in KINDS[kind].fields}
             try:
-                activity_create(
-                    kind=kind,
-                    organisation=Organisation.objects.get(pk=org_id),
-                    item=_item_by_code(plan_items or {}, cell("item")),
-                    title=cell("title"),
-                    date=date,
-                    details={spec.name: cell(spec.name) for spec in KINDS[kind].fields},
-                    description=cell("description"),
-                    source=f"{Path(path).name} {where}",
-                    user=user,
-                )
-                result.saved += 1
-                continue
-            except ActivityError as exc:
-                reason = f"{where}：" + "；".join(
-                    m for messages in exc.message_dict.values() for m in messages
-                )
-        result.rejected += 1
+                key = _fingerprint(item, cell("title"), date, clean_details(KINDS[kind], raw))
+            except DetailsError:
+                key = None  # refused below, with the reasons
+            if key is not None:
+                seen[(org_id, key)] += 1
+            if key is not None and seen[(org_id, key)] <= existing.count(org_id, key):
+                outcome = "duplicate"
+                reason = f"{where}：与已有记录相同，未重复导入"
+            else:
+                try:
+                    activity_create(
+                        kind=kind,
+                        organisation=Organisation.objects.get(pk=org_id),
+                        item=item,
+                        title=cell("title"),
+                        date=date,
+                        details=raw,
+                        description=cell("description"),
+                        source=f"{Path(path).name} {where}",
+                        user=user,
+                    )
+                    result.saved += 1
+                    continue
+                except ActivityError as exc:
+                    reason = f"{where}：" + "；".join(
+                        m for messages in exc.message_dict.values() for m in messages
+                    )
+        if outcome == "duplicate":
+            result.duplicates += 1
+        else:
+            result.rejected += 1
         result.problems.append(
-            ProblemRow(outcome="rejected", sheet=sheet, row=number, raw=tuple(cells), reason=reason)
+            ProblemRow(outcome=outcome, sheet=sheet, row=number, raw=tuple(cells), reason=reason)
         )
     if not columns:
         raise ActivityImportError(f"文件“{Path(path).name}”中未找到表头（需要“名称”“日期”等列）。")
     if result.problems:
-        folder = Path(settings.MEDIA_ROOT) / "import-reports"
-        report = folder / f"工作记录-{Path(path).stem}-问题行.xlsx"
+        report = report_path or (
+            Path(settings.MEDIA_ROOT) / "import-reports" / f"工作记录-{Path(path).stem}-问题行.xlsx"
+        )
         write_problem_report(
             report,
             batch_name=Path(path).name,
@@ -144,3 +230,32 @@ def activities_import(
         )
         result.report = str(report)
     return result
+
+
+def import_template(kind: str) -> list[str]:
+    """The header row of an import file for ``kind`` (the columns the importer recognises)."""
+    if kind not in KINDS:
+        raise ActivityImportError(f"未知的工作记录类型：{kind}")
+    return ["单位", "事项编号", "名称", "日期", *(spec.label for spec in KINDS[kind].fields), "说明"]
+
+
+def import_template_xlsx(kind: str) -> bytes:
+    """An empty import file for ``kind``: its header row, and the allowed values of choice columns."""
+    from io import BytesIO
+
+    from openpyxl import Workbook
+
+    header = import_template(kind)
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = KINDS[kind].label[:31]
+    sheet.append(header)
+    notes = [f"{spec.label}：{'、'.join(spec.choices)}" for spec in KINDS[kind].fields if spec.choices]
+    if notes:
+        sheet.append([])
+        for note in notes:
+            sheet.append([f"备注：{note}"])
+    out = BytesIO()
+    workbook.save(out)
+    return out.getvalue()

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, Prefetch, QuerySet
 
 from bangfu.ledger.choices import RecordStatus
+from bangfu.ledger.models import Purchase
+from bangfu.plans.models import Item, Plan, RoleAssignment, Target
 
 from .kinds import KINDS
-from .models import Activity
+from .models import Activity, Evidence
 
 COUNTED = (RecordStatus.SUBMITTED, RecordStatus.APPROVED)
 
@@ -91,3 +94,111 @@ def outlet_directory(
             }
         )
     return outlets
+
+
+# --- lists and pages --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ActivityFilters:
+    kind: str = ""
+    unit: int | None = None  # the unit and its whole jurisdiction
+    item: int | None = None
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    status: str = ""
+    q: str = ""
+
+
+def activity_filter(qs: QuerySet[Activity], filters: ActivityFilters) -> QuerySet[Activity]:
+    from bangfu.orgs.selectors import org_subtree_ids
+
+    if filters.kind:
+        qs = qs.filter(kind=filters.kind)
+    if filters.unit is not None:
+        qs = qs.filter(organisation_id__in=sorted(org_subtree_ids(filters.unit)))
+    if filters.item is not None:
+        qs = qs.filter(item_id=filters.item)
+    if filters.date_from is not None:
+        qs = qs.filter(date__gte=filters.date_from)
+    if filters.date_to is not None:
+        qs = qs.filter(date__lte=filters.date_to)
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    if filters.q:
+        qs = qs.filter(title__icontains=filters.q[:50])
+    return qs
+
+
+def activity_for_list(qs: QuerySet[Activity]) -> QuerySet[Activity]:
+    """A list's rows: unit, item and purchase joined, evidence counted — a fixed number of queries."""
+    return (
+        qs.select_related("organisation", "item__task", "purchase")
+        .annotate(evidence_count=Count("evidence"))
+        .order_by("-date", "-id")
+    )
+
+
+def activity_kind_counts(qs: QuerySet[Activity]) -> dict[str, int]:
+    """How many records of each kind ``qs`` holds (one grouped query)."""
+    rows = qs.order_by().values_list("kind").annotate(n=Count("id"))
+    return dict(rows)
+
+
+def item_choices(plan: Plan | None) -> QuerySet[Item]:
+    """The items a record can be filed under: the plan's, in table order."""
+    if plan is None:
+        return Item.objects.none()
+    return Item.objects.filter(task__plan=plan).select_related("task").order_by("task__seq", "seq")
+
+
+def item_get(item_id: int) -> Item | None:
+    """An item with its task, plan, roles and targets (for the item page)."""
+    return (
+        Item.objects.select_related("task__plan")
+        .prefetch_related(
+            Prefetch(
+                "roles",
+                queryset=RoleAssignment.objects.select_related("organisation", "group").order_by(
+                    "role", "position"
+                ),
+            ),
+            Prefetch(
+                "targets", queryset=Target.objects.prefetch_related("orgs", "groups").order_by("position")
+            ),
+        )
+        .filter(pk=item_id)
+        .first()
+    )
+
+
+def purchase_evidence(purchase: Purchase) -> QuerySet[Evidence]:
+    return purchase.evidence.select_related("uploaded_by").order_by("-uploaded_at", "-id")
+
+
+def activity_evidence(activity: Activity) -> QuerySet[Evidence]:
+    return activity.evidence.select_related("uploaded_by").order_by("-uploaded_at", "-id")
+
+
+@dataclass(frozen=True)
+class OutletFilters:
+    place_type: str = ""
+    town: int | None = None
+    status: str = ""  # the outlet's own status: 营业中, 暂停, 已关闭
+    q: str = ""
+
+
+def outlet_filter(qs: QuerySet[Activity], filters: OutletFilters) -> QuerySet[Activity]:
+    """Outlets by place type, town (its whole jurisdiction), operating status and name."""
+    from bangfu.orgs.selectors import org_subtree_ids
+
+    qs = qs.filter(kind="outlet")
+    if filters.place_type:
+        qs = qs.filter(details__place_type=filters.place_type)
+    if filters.status:
+        qs = qs.filter(details__status=filters.status)
+    if filters.town is not None:
+        qs = qs.filter(organisation_id__in=sorted(org_subtree_ids(filters.town)))
+    if filters.q:
+        qs = qs.filter(title__icontains=filters.q[:50])
+    return qs.select_related("organisation", "item__task").order_by("title", "id")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from typing import Any
 
 from django.conf import settings
@@ -40,6 +41,9 @@ _OFFICE_TYPES = {
     ".xls": "application/vnd.ms-excel",
     ".ppt": "application/vnd.ms-powerpoint",
 }
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 class ActivityError(ValidationError):
@@ -119,7 +123,13 @@ def activity_create(
 
 
 @transaction.atomic
-def activity_update(activity: Activity, *, user: Any = None, **fields: Any) -> Activity:
+def activity_update(
+    activity: Activity, *, user: Any = None, resubmit: bool = False, **fields: Any
+) -> Activity:
+    """Change an activity. With ``resubmit`` (an edit from the web), an approved or returned record goes
+    back to review (submitted)."""
+    if resubmit and activity.status in (RecordStatus.APPROVED, RecordStatus.RETURNED):
+        fields["status"] = RecordStatus.SUBMITTED
     if "details" in fields:
         fields["details"] = _details(fields.get("kind", activity.kind), fields["details"])
     for name, value in fields.items():
@@ -131,11 +141,40 @@ def activity_update(activity: Activity, *, user: Any = None, **fields: Any) -> A
 
 
 @transaction.atomic
+def activity_review(activity: Activity, *, approve: bool, user: Any = None) -> Activity:
+    """Approve a submitted activity, or return it to its unit. Only approved outlets appear in the public
+    directory. An enterprise purchase's own record is reviewed in the ledger, not here."""
+    if activity.status not in (RecordStatus.SUBMITTED, RecordStatus.APPROVED, RecordStatus.RETURNED):
+        raise ActivityError({"status": "草稿不能审核，请先提交。"})
+    activity.status = RecordStatus.APPROVED if approve else RecordStatus.RETURNED
+    activity.save(update_fields=["status", "updated_at"])
+    return activity
+
+
+@transaction.atomic
 def activity_delete(activity: Activity) -> None:
+    """Delete an activity with its evidence (stored files removed once the deletion is committed) and the
+    purchase record it created."""
     purchase = activity.purchase
+    files = [(e.file.storage, e.file.name) for e in activity.evidence.all() if e.file.name]
     activity.delete()
+
+    def remove_files() -> None:
+        for storage, name in files:
+            storage.delete(name)
+
+    transaction.on_commit(remove_files)
     if purchase is not None:
         purchase.delete()
+
+
+@transaction.atomic
+def evidence_delete(evidence: Evidence) -> None:
+    """Remove an evidence file: its record now, the stored file once the deletion is committed."""
+    storage, name = evidence.file.storage, evidence.file.name
+    evidence.delete()
+    if name:
+        transaction.on_commit(lambda: storage.delete(name))
 
 
 def _sniff(head: bytes, name: str) -> str | None:
@@ -168,6 +207,7 @@ def evidence_add(
             {"file": "只接受 PDF、图片（PNG、JPG、GIF）和 Office 文件（Word、Excel、PowerPoint）。"}
         )
     digest = hashlib.sha256(content).hexdigest()
+    name = _CONTROL.sub("", name.replace("\\", "/").rsplit("/", 1)[-1]).strip() or "file"
     evidence = Evidence(
         activity=activity,
         purchase=purchase,
