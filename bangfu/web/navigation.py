@@ -34,6 +34,7 @@ MENU = (
     NavItem(_("导入台账"), "ledger:import", WRITERS),
     NavItem(_("审核"), "ledger:approvals", REVIEWERS),
     NavItem(_("工作记录"), "activities:list", ALL),
+    NavItem(_("专柜名录"), "activities:outlets", ALL),
     NavItem(_("报送日历"), "progress:calendar", (Role.COORDINATOR, Role.LEAD, Role.LEADER)),
     NavItem(_("提醒"), "progress:reminders", (Role.COORDINATOR, Role.LEAD)),
     NavItem(_("提醒记录"), "reminders:history", (Role.COORDINATOR, Role.LEAD)),
