@@ -120,7 +120,14 @@ def record_import(
                 out.write(chunk)
         try:
             with audited(request):
-                summary = ledger_import(path=path, year=year, org=unit, user=request.user, status=status)
+                summary = ledger_import(
+                    path=path,
+                    year=year,
+                    org=unit,
+                    user=request.user,
+                    status=status,
+                    within=None if scope.all_units else scope.unit_ids,
+                )
         except LedgerImportError as exc:
             raise HttpError(422, str(exc)) from exc
     body = {

@@ -21,9 +21,15 @@ from .services import OrgError, org_create
 TOWN_LEVEL = (OrgKind.TOWN, OrgKind.STREET, OrgKind.COMMITTEE)
 
 
+OUTSIDE = -1  # resolve(): the name is a unit (or names a town) outside the resolver's ``within``
+
+
 @dataclass
 class OrgResolver:
     default_parent: Organisation | None = None
+    # Units a user may report for: a name matching a unit outside them, or naming a town outside them,
+    # resolves to OUTSIDE (and nothing is created); None = no limit (the coordinator, the command line).
+    within: frozenset[int] | None = None
     index: NameIndex[int] = field(default_factory=org_name_index)
     created: list[str] = field(default_factory=list)
     unassigned: list[str] = field(default_factory=list)
@@ -55,8 +61,13 @@ class OrgResolver:
         org_id: int | None
         if match.found:
             org_id = match.key
+            if self.within is not None and org_id not in self.within:
+                org_id = OUTSIDE
         else:
             town_id = self._town_in(name)
+            if town_id is not None and self.within is not None and town_id not in self.within:
+                self._cache[name] = OUTSIDE
+                return OUTSIDE
             parent_id = town_id or (self.default_parent.pk if self.default_parent else None)
             if parent_id is None or match.ambiguous:
                 org_id = None

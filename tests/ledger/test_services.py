@@ -300,3 +300,26 @@ def test_rows_without_numbers_are_duplicates_only_within_a_file(setup, tmp_path)
     # Another file saying the same is not assumed to repeat it (no number to prove it).
     second = ledger_import(path=write_csv(tmp_path / "二.csv", rows[:2]))
     assert (second.accepted, second.duplicates) == (1, 0)
+
+
+def test_a_reporters_file_cannot_report_for_other_units(setup, tmp_path):
+    from bangfu.orgs.selectors import org_subtree_ids
+
+    zhouxiang = org("周巷镇")
+    rows = [
+        ["采购单位", "日期", "金额", "产地"],
+        ["周巷镇", "2022-03-01", "100", "布拖"],  # its own unit
+        ["周巷镇中心小学", "2022-03-02", "200", "布拖"],  # new, in its jurisdiction: created under it
+        ["横河镇", "2022-03-03", "300", "布拖"],  # another town: refused
+        ["横河镇中心小学", "2022-03-04", "400", "布拖"],  # names another town: refused, nothing created there
+    ]
+    summary = ledger_import(
+        path=write_csv(tmp_path / "周巷镇.csv", rows),
+        org=zhouxiang,
+        within=frozenset(org_subtree_ids(zhouxiang.pk)),
+    )
+    assert (summary.accepted, summary.rejected) == (2, 2)
+    reasons = list(RejectedRow.objects.values_list("reason", flat=True))
+    assert all("不在本单位范围内" in reason for reason in reasons)
+    assert not Organisation.objects.filter(name="横河镇中心小学").exists()
+    assert Organisation.objects.get(name="周巷镇中心小学").parent == zhouxiang

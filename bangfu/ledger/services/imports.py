@@ -26,7 +26,7 @@ from django.utils import timezone
 from bangfu.common.money import fen_to_yuan
 from bangfu.common.text import text_array_json
 from bangfu.orgs.models import Organisation
-from bangfu.orgs.resolving import OrgResolver
+from bangfu.orgs.resolving import OUTSIDE, OrgResolver
 
 from ..choices import BatchKind, Channel, RecordStatus, RowOutcome
 from ..models import ImportBatch, Purchase, PurchaseSighting, RejectedRow
@@ -174,6 +174,7 @@ class _Importer:
         year: int | None,
         reporting_org: Organisation | None,
         status: str,
+        within: frozenset[int] | None = None,
     ) -> None:
         self.ledger = ledger
         self.batch = batch
@@ -181,7 +182,7 @@ class _Importer:
         self.year = year
         self.status = status
         self.reporting_org_id = reporting_org.pk if reporting_org else None
-        self.purchasers = OrgResolver(default_parent=reporting_org)
+        self.purchasers = OrgResolver(default_parent=reporting_org, within=within)
         self.regions = RegionResolver()
         self.catalog = CatalogResolver()
         self.default_channel = Channel.PLATFORM_832 if ledger.looks_like_832_export else Channel.OTHER
@@ -244,6 +245,12 @@ class _Importer:
             return
         pending_keys[key] = row
         purchaser_id = self.purchasers.resolve(record.purchaser)
+        if purchaser_id == OUTSIDE:
+            del pending_keys[key]
+            reason = f"工作表“{row.sheet}”第{row.row}行：采购单位“{record.purchaser}”不在本单位范围内，不能由本单位报送"
+            self._problem(row, RowOutcome.REJECTED, reason)
+            self.summary.rejected += 1
+            return
         if self.catalog.empty:
             supplier_id = product_id = product_region = None
         else:
@@ -431,8 +438,13 @@ def ledger_import(
     user: Any = None,
     status: str = RecordStatus.APPROVED,
     dry_run: bool = False,
+    within: frozenset[int] | None = None,
 ) -> ImportSummary:
     """Import one ledger file. Atomic: stored whole or not at all. The same file twice changes nothing.
+
+    ``within``: the units the importing user may report for (a reporter's jurisdiction). A row whose
+    purchaser is another unit — or names a town outside them — is rejected with its reason; no unit is
+    created outside them.
 
     ``dry_run=True`` runs the very same import — reading, matching, de-duplication against the stored
     records — and rolls it back: the summary tells what the import would do (with the sheets' layouts,
@@ -477,7 +489,9 @@ def ledger_import(
                 warnings=list(ledger.warnings),
                 created_by=user if getattr(user, "pk", None) else None,
             )
-            importer = _Importer(ledger, batch=batch, year=year, reporting_org=reporting_org, status=status)
+            importer = _Importer(
+                ledger, batch=batch, year=year, reporting_org=reporting_org, status=status, within=within
+            )
             summary = importer.run()
             summary.dry_run = dry_run
             summary.sheets = batch.sheets

@@ -496,6 +496,7 @@ def import_preview(request: HttpRequest, token: str) -> HttpResponse:
             user=request.user,
             status=RecordStatus.SUBMITTED,
             dry_run=True,
+            within=None if scope.all_units else scope.unit_ids,
         )
     except LedgerImportError as exc:
         error = str(exc)
@@ -531,6 +532,7 @@ def import_confirm(request: HttpRequest, token: str) -> HttpResponse:
             org=_import_org(scope, entry),
             user=request.user,
             status=RecordStatus.SUBMITTED,
+            within=None if scope.all_units else scope.unit_ids,
         )
     except LedgerImportError as exc:
         _forget_upload(request, token)
