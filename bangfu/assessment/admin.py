@@ -36,7 +36,7 @@ class VetoRecordAdmin(admin.ModelAdmin):
 
 class IndicatorScoreInline(admin.TabularInline):
     model = IndicatorScore
-    fields = ["code", "name", "weight", "points", "explanation"]
+    fields = ("code", "name", "weight", "points", "explanation")
     readonly_fields = fields
     extra = 0
     can_delete = False

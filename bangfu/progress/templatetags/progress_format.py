@@ -21,18 +21,18 @@ DASH = "—"
 @register.filter
 def wan(fen: int | None, places: int = 2) -> str:
     """Fen as 万元: ``300000000`` → ``"300.00"``."""
-    return DASH if fen in (None, "") else format_wan(int(fen), places)
+    return DASH if fen is None or fen == "" else format_wan(int(fen), places)
 
 
 @register.filter
 def yuan(fen: int | None) -> str:
-    return DASH if fen in (None, "") else format_yuan(int(fen))
+    return DASH if fen is None or fen == "" else format_yuan(int(fen))
 
 
 @register.filter
 def pct(fraction: Decimal | None, places: int = 1) -> str:
     """A fraction as a percentage: ``Decimal("0.556")`` → ``"55.6%"``."""
-    return DASH if fraction in (None, "") else format_percent(Decimal(fraction), places)
+    return DASH if fraction is None or fraction == "" else format_percent(Decimal(fraction), places)
 
 
 @register.filter

@@ -62,7 +62,7 @@ class TargetReviewForm(forms.Form):
     delete = forms.BooleanField(label=_("删除"), required=False)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if (
             data.get("kind") == TargetKind.RATIO
             and data.get("value") is not None
@@ -79,10 +79,12 @@ class NewTargetForm(TargetReviewForm):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             field.required = False
-        self.fields["kind"].choices = [("", "—"), *TargetKind.choices]
+        kind = self.fields["kind"]
+        assert isinstance(kind, forms.ChoiceField)
+        kind.choices = [("", "—"), *TargetKind.choices]
 
     def clean(self) -> dict[str, Any]:
-        data = forms.Form.clean(self)
+        data = forms.Form.clean(self) or {}
         if data.get("kind") and data.get("value") is None:
             self.add_error("value", _("请填写数值。"))
         return data

@@ -53,5 +53,5 @@ def audit_list(request: HttpRequest) -> HttpResponse:
         "actions": LogEntry.Action.choices,
         "filters": request.GET,
     }
-    template = "web/audit/list.html#entries" if request.htmx else "web/audit/list.html"
+    template = "web/audit/list.html#entries" if getattr(request, "htmx", False) else "web/audit/list.html"
     return render(request, template, context)
