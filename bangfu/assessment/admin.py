@@ -18,7 +18,11 @@ class SchemeAdmin(admin.ModelAdmin):
 
 class IndicatorInline(admin.StackedInline):
     model = Indicator
-    fields = [("code", "name", "weight", "position"), ("source", "source_params"), ("method", "method_params")]
+    fields = [
+        ("code", "name", "weight", "position"),
+        ("source", "source_params"),
+        ("method", "method_params"),
+    ]
     extra = 0
 
 
