@@ -78,6 +78,11 @@ def cmd_init(args: argparse.Namespace) -> int:
     call_command("migrate", interactive=False, verbosity=0)
     result = orgs_load_file(settings.BASE_DIR / "data" / "cixi_orgs.json")
     regions_seed()
+    from django.db import connection
+
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:  # statistics for the query planner (PostgreSQL: autovacuum)
+            cursor.execute("ANALYZE")
     db = settings.DATABASES["default"]
     print(f"数据库已就绪：{db['ENGINE'].rsplit('.', 1)[-1]} {db.get('NAME')}")
     if result.created or result.groups_created:
