@@ -13,10 +13,15 @@ po = polib.pofile(str(po_path))
 missing = []
 for entry in po:
     if entry.msgid in terms:
-        entry.msgstr = terms[entry.msgid]
+        value = terms[entry.msgid]
+        if entry.msgid_plural:
+            forms = value if isinstance(value, list) else [value, value]
+            entry.msgstr_plural = dict(enumerate(forms))
+        else:
+            entry.msgstr = value
         if "fuzzy" in entry.flags:
             entry.flags.remove("fuzzy")
-    elif not entry.msgstr:
+    elif not entry.translated():  # untranslated, or a fuzzy guess makemessages copied from a similar string
         missing.append(entry.msgid)
 po.save(str(po_path))
 po.save_as_mofile(str(po_path.with_suffix(".mo")))
