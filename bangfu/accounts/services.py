@@ -24,7 +24,9 @@ def account_create(
 ):
     """A user with a role. Coordinators get the admin site (staff); reporters and lead reviewers need a unit."""
     user_model = get_user_model()
-    user = user_model(username=username, first_name=full_name, is_staff=role == Role.COORDINATOR)
+    # The coordinating office maintains all data, the admin site included.
+    office = role == Role.COORDINATOR
+    user = user_model(username=username, first_name=full_name, is_staff=office, is_superuser=office)
     if validate:
         validate_password(password, user)
     user.set_password(password)

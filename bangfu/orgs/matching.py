@@ -135,16 +135,18 @@ class NameIndex(Generic[K]):
 
 # Suffixes that tell what kind of unit an unknown name is (values of orgs.choices.OrgKind).
 _KIND_SUFFIXES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    # A town's government or a street's office is part of it, not another town (its purchases still
+    # roll up to the town through the jurisdiction tree).
+    ("other", ("居委会", "村委会", "居民委员会", "村民委员会", "社区", "村", "人民政府", "政府", "办事处")),
     ("union", ("工会",)),
     ("canteen", ("食堂", "餐厅")),
     ("hospital", ("医院", "卫生院", "卫生服务中心")),
     ("school", ("学校", "中学", "小学", "幼儿园", "学院", "大学", "职高", "中专")),
     ("committee", ("管委会", "管理委员会")),
     ("street", ("街道", "街道办事处")),
-    ("town", ("镇", "乡", "镇人民政府")),
+    ("town", ("镇", "乡")),
     ("work_team", ("工作组", "工作队", "工作专班")),
     ("enterprise", ("公司", "集团", "厂", "合作社", "超市", "商场", "酒店", "宾馆", "银行")),
-    ("other", ("居委会", "村委会", "居民委员会", "村民委员会", "社区", "村")),
     ("social_org", ("协会", "商会", "联合会", "基金会", "慈善总会", "促进会", "研究会", "学会", "工商联")),
     (
         "department",

@@ -161,7 +161,7 @@ def plan_import(*, parsed: ParsedPlan, year: int | None = None, replace: bool = 
         if not replace:
             raise PlanImportError(
                 f"{year}年已有任务分解表“{existing.title}”（来源：{existing.source_name or '未知'}）。"
-                "如需用新表替换，请加 --replace。"
+                "如需用新表替换，请选择“替换该年度已有的任务分解表”（命令行加 --replace）。"
             )
         existing.tasks.all().delete()
         plan = existing
@@ -199,8 +199,10 @@ def plan_draft_create(*, parsed: ParsedPlan, user: Any = None) -> PlanDraft:
 
 def plan_draft_update(draft: PlanDraft, *, data: dict) -> PlanDraft:
     """Store the coordinator's corrections (the whole structure, as `ParsedPlan.to_dict()` shapes it)."""
-    ParsedPlan.from_dict(data)  # refuses a structure that cannot be read back
-    draft.data, draft.edited = data, draft.edited or data != draft.data
+    corrected = ParsedPlan.from_dict(data)  # refuses a structure that cannot be read back
+    # Edited only when the table itself differs: a form posted back unchanged (numbers as text) is not.
+    changed = corrected.to_dict() != ParsedPlan.from_dict(draft.data).to_dict()
+    draft.data, draft.edited = corrected.to_dict(), draft.edited or changed
     draft.save(update_fields=["data", "edited"])
     return draft
 

@@ -123,3 +123,12 @@ def test_discard(coordinator):
     token = PlanDraft.objects.get().token
     assert coordinator.post(reverse("plans:discard", args=[token])).status_code == 302
     assert not PlanDraft.objects.exists() and coordinator.get(url).status_code == 404
+
+
+def test_confirming_the_same_table_again_changes_nothing(coordinator):
+    for _attempt in range(2):
+        url = upload(coordinator)["Location"]
+        page = coordinator.get(url)
+        response = coordinator.post(url, form_data(page.context) | {"confirm": "1"})
+        assert response.status_code == 302
+    assert Plan.objects.count() == 1 and not PlanDraft.objects.exists()
