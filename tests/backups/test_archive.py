@@ -152,7 +152,8 @@ def test_damaged_and_foreign_files_are_refused(tmp_path, archive):
     flipped = tmp_path / "flipped.tar.gz"
     flipped.write_bytes(data[:200] + bytes([data[200] ^ 0xFF]) + data[201:])
     for path in (truncated, flipped):  # caught by gzip or, first, by a member's checksum
-        with pytest.raises(ArchiveError, match="已损坏|不完整"):  # a corrupt tar header can also end the listing early
+        # A corrupt tar header can also end the listing early ("不完整").
+        with pytest.raises(ArchiveError, match=r"已损坏|不完整"):
             archive_extract(path, staged(tmp_path / path.stem))
 
     text = tmp_path / "notes.tar.gz"
