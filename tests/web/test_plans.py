@@ -147,3 +147,46 @@ def test_a_long_list_of_units_is_cut_and_shown_whole_on_request(client, make_use
     assert "还有 9 个单位，显示全部" in response.content.decode()
     whole = client.get(reverse("plans:table") + f"?item={towns.item.pk}")
     assert len(_item(whole, "2.4").shown) == 11
+
+
+def test_every_seed_item_receives_its_kind_of_record_and_the_table_shows_it(client, seeded, make_user):
+    """Issue 6: each item of the seed table can take an activity of the kind its text calls for, and the
+    task table shows, for every item, its progress or its activity timeline."""
+    import datetime as dt
+
+    from bangfu.activities.kinds import KINDS, guess_kinds
+    from bangfu.activities.services import activity_create
+    from bangfu.orgs.models import Organisation
+    from bangfu.plans.models import Item
+
+    commerce = Organisation.objects.get(name="市商务局")
+    sample = {
+        "event": {"event_type": "展销会", "place": "慈溪"},
+        "outlet": {"place_type": "超市", "address": "某路1号", "operator": "某超市", "status": "营业中"},
+        "media": {"media_type": "报纸", "outlet": "慈溪日报"},
+        "training": {"sessions": 1, "trainees": 30},
+        "enterprise": {"enterprise": "某公司"},
+        "claim": {"claim_type": "土地", "claimant": "某企业"},
+        "contract": {"parties": "某企业与某合作社"},
+        "fund": {"recipient": "某合作社", "purpose": "订单农业", "amount": "10万"},
+        "inspection": {"entities": 5},
+        "milestone": {"done": True},
+    }
+    items = list(Item.objects.filter(task__plan=seeded))
+    assert len(items) == 17
+    for item in items:
+        kind = (guess_kinds(item.content) or ["milestone"])[0]
+        assert kind in KINDS
+        activity_create(
+            kind=kind,
+            organisation=commerce,
+            item=item,
+            title=f"{item.code} 工作",
+            date=dt.date(2022, 5, 1),
+            details=sample[kind],
+        )
+    client.force_login(make_user("coordinator"))
+    html = client.get(reverse("plans:table-year", args=[2022]), {"as_of": "2022-12-31"}).content.decode()
+    for item in items:
+        assert reverse("activities:item", args=[item.pk]) in html
+    assert html.count("工作记录 1 条 ›") + html.count("已有 1 条工作记录") == 17

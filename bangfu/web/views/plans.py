@@ -3,10 +3,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib.auth.decorators import login_required
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from bangfu.accounts.access import require_role
+from bangfu.activities.access import activity_list_for_user
 from bangfu.plans.models import Item, Task
 from bangfu.plans.selectors import plan_list, plan_tasks
 from bangfu.progress.access import progress_for_user
@@ -24,6 +26,7 @@ class ItemRow:
     lines: list[ProgressLine]
     rollup: Rollup | None
     expanded: bool
+    activities: int = 0  # activity records under the item that the user may see
 
     @property
     def shown(self) -> list[ProgressLine]:
@@ -73,6 +76,13 @@ def plan_table(request: HttpRequest, year: int | None = None) -> HttpResponse:
         for line in report.lines:
             by_item.setdefault(line.item.pk, []).append(line)
         wanted = request.GET.get("item", "")
+        recorded = dict(
+            activity_list_for_user(request.user)
+            .filter(item__task__plan=plan, date__lte=as_of)
+            .order_by()
+            .values_list("item")
+            .annotate(n=Count("id"))
+        )
         rows = [
             TaskRow(
                 task,
@@ -82,6 +92,7 @@ def plan_table(request: HttpRequest, year: int | None = None) -> HttpResponse:
                         by_item.get(item.pk, []),
                         report.by_item.get(item.pk),
                         expanded=wanted == str(item.pk),
+                        activities=recorded.get(item.pk, 0),
                     )
                     for item in task.items.all()
                 ],
