@@ -182,16 +182,36 @@ def _summable(key: SumsKey, year: int, statuses: list[str]) -> QuerySet[Purchase
 def _grouped_sums(
     keys: Iterable[SumsKey], year: int, statuses: list[str], purchasers: set[int] | None
 ) -> tuple[dict[SumsKey, dict[int, int]], dict[SumsKey, dict[int, int]]]:
-    """One grouped SUM per distinct filter: {key: {purchaser id: fen}}, and the record counts."""
+    """The sums of every eligibility filter per purchaser: {key: {purchaser id: fen}}, and the record
+    counts. Filters that share a period are computed in one pass over the covering index, each as a
+    filtered aggregate (``SUM(…) FILTER (WHERE …)``) — one scan of a million rows instead of one per
+    filter."""
     sums: dict[SumsKey, dict[int, int]] = {}
     counts: dict[SumsKey, dict[int, int]] = {}
+    by_period: dict[tuple[dt.date, dt.date], list[SumsKey]] = defaultdict(list)
     for key in set(keys):
-        qs = _summable(key, year, statuses)
+        by_period[(key.start, key.last)].append(key)
+    for (start, last), group in by_period.items():
+        conditions = [_eligible(key, year, statuses, dates=False) for key in group]
+        aggregates: dict[str, Any] = {}
+        either = Q()
+        for index, (key, condition) in enumerate(zip(group, conditions, strict=True)):
+            aggregates[f"fen_{index}"] = Sum("amount_fen", filter=condition)
+            aggregates[f"n_{index}"] = Count("id", filter=condition)
+            sums[key], counts[key] = {}, {}
+            either |= condition
+        qs = Purchase.objects.alias(scan_date=_ScanDate("date")).filter(
+            either, scan_date__gte=start, scan_date__lte=last, purchaser_id__isnull=False
+        )
         if purchasers is not None:
             qs = qs.filter(purchaser_id__in=sorted(purchasers))
-        rows = qs.order_by().values_list("purchaser_id").annotate(total=Sum("amount_fen"), n=Count("id"))
-        sums[key] = {pid: int(total) for pid, total, _n in rows}
-        counts[key] = {pid: n for pid, _total, n in rows}
+        for row in qs.order_by().values_list("purchaser_id").annotate(**aggregates):
+            pid = row[0]
+            for index, key in enumerate(group):
+                fen, n = row[1 + 2 * index], row[2 + 2 * index]
+                if n:
+                    sums[key][pid] = int(fen)
+                    counts[key][pid] = n
     return sums, counts
 
 
