@@ -115,18 +115,22 @@ def main() -> int:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--requests", type=int, default=60, help="requests per page")
     parser.add_argument("--clients", type=int, default=4, help="concurrent clients")
+    parser.add_argument(
+        "--home", metavar="DIR", help="keep the database in DIR and reuse it when it is already built"
+    )
     parser.add_argument("--build-only", metavar="HOME", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.build_only:
         build(Path(args.build_only), args.rows)
         return 0
     with tempfile.TemporaryDirectory(prefix="bangfu-web-bench-") as folder:
-        home = Path(folder)
-        started = time.perf_counter()
-        subprocess.run(
-            [sys.executable, __file__, "--rows", str(args.rows), "--build-only", str(home)], check=True
-        )
-        print(f"built {args.rows:,} records in {time.perf_counter() - started:.0f} s")
+        home = Path(args.home or folder)
+        if not (home / "bangfu.sqlite3").exists():
+            started = time.perf_counter()
+            subprocess.run(
+                [sys.executable, __file__, "--rows", str(args.rows), "--build-only", str(home)], check=True
+            )
+            print(f"built {args.rows:,} records in {time.perf_counter() - started:.0f} s")
         port = free_port()
         env = {**os.environ, "BANGFU_HOME": str(home), "DEBUG": "0", "AXES_FAILURE_LIMIT": "1000"}
         env.pop("DATABASE_URL", None)

@@ -175,3 +175,25 @@ def test_reporter_imports_and_coordinator_approves(browser, live_server, world):
     office.goto(f"{base}/plans/")
     shot(office, "09-task-table")
     office_context.close()
+
+
+def test_the_office_finds_a_unit_among_thousands_by_typing(browser, live_server, world, monkeypatch):
+    """Above a few hundred units the unit filter is a search box whose suggestions arrive as one types."""
+    from bangfu.web.forms import units as picker
+
+    monkeypatch.setattr(picker, "SELECT_MAX", 5)  # the live server runs in this process
+    base = live_server.url
+    context, page = log_in(browser, base, "office")
+    page.goto(f"{base}/ledger/")
+    box = page.locator("input[name=unit]")
+    assert box.get_attribute("type") == "search"
+    box.press_sequentially("周巷", delay=30)
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('#id_unit-units option')].some(o => o.value === '周巷镇')"
+    )
+    box.fill("周巷镇")
+    with page.expect_response(lambda r: "/ledger/" in r.url and "unit=" in r.url):
+        box.press("Enter")
+    page.wait_for_function("() => location.search.includes('unit=')")
+    assert "errorlist" not in page.content()
+    context.close()

@@ -57,6 +57,7 @@ POLICY: dict[str, Rule] = {
     "logout": R(EVERYONE, method="post", expect_login=True),
     "password_change": R(SIGNED_IN),
     "password_change_done": R(SIGNED_IN),
+    "unit-suggest": R(SIGNED_IN),
     "set_language": R(EVERYONE, method="post"),
     # plans
     "plans:table": R(SIGNED_IN),

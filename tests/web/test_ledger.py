@@ -257,6 +257,65 @@ def test_the_unit_picker_offers_only_the_scope_and_a_guessed_unit_is_refused(wor
     assert ids_on(response) == {world.pk(n) for n in VISIBLE["reporter"]}
 
 
+def test_a_large_scope_gets_a_search_box_and_a_small_one_a_drop_down(world, monkeypatch):
+    from bangfu.web.forms import units as picker
+
+    reporter, office = world.client("reporter"), world.client("coordinator")
+    html = reporter.get(reverse("ledger:list")).content.decode()
+    assert '<select name="unit"' in html and f'<option value="{world.units["union"].pk}">' in html
+    monkeypatch.setattr(picker, "SELECT_MAX", 3)  # the office's thousands of units, in miniature
+    html = office.get(reverse("ledger:list"), {"unit": world.units["zhouxiang"].pk}).content.decode()
+    assert '<select name="unit"' not in html
+    assert 'type="search"' in html and 'list="id_unit-units"' in html and 'value="周巷镇"' in html
+    assert reverse("unit-suggest") + "?field=unit" in html
+    assert "<option" not in html.split('id="id_unit-units"')[1].split("</datalist>")[0]
+
+
+def test_the_unit_filter_takes_a_name_as_offices_write_it_within_the_scope(world):
+    reporter = world.client("reporter")
+    for typed in ("周巷镇", "慈溪市周巷镇", " 周巷镇 "):
+        response = reporter.get(reverse("ledger:list"), {"unit": typed})
+        assert not response.context["form"].errors, typed
+        assert ids_on(response) == {world.pk(n) for n in ("town", "union", "draft", "approved")}
+    response = reporter.get(reverse("ledger:list"), {"unit": "观海卫镇"})
+    assert "unit" in response.context["form"].errors
+    assert ids_on(response) == {world.pk(n) for n in VISIBLE["reporter"]}
+    response = reporter.get(reverse("ledger:list"), {"unit": "没有这个单位"})
+    assert "没有找到该单位" in response.content.decode()
+
+
+def test_unit_suggestions_are_scoped_and_match_aliases(world):
+    url = reverse("unit-suggest")
+    reporter, office = world.client("reporter"), world.client("coordinator")
+
+    def suggested(client, **params):
+        response = client.get(url, {"field": "unit", **params})
+        assert response.status_code == 200
+        return [o.split('"')[1] for o in response.content.decode().split("<option value=")[1:]]
+
+    assert "周巷镇甲公司工会" in suggested(office, unit="工会")
+    assert "观海卫镇乙公司工会" in suggested(office, unit="工会")
+    assert "观海卫镇乙公司工会" not in suggested(reporter, unit="工会")
+    assert "周巷镇甲公司工会" in suggested(reporter, unit="甲公司")
+    assert suggested(reporter, unit="观海卫") == []
+    assert suggested(office, unit="") == []
+    # Names that start with the text come first.
+    assert suggested(office, unit="周巷镇")[0] == "周巷镇"
+    # Closed units are left out where only active units may be chosen.
+    from bangfu.orgs.models import Organisation
+
+    Organisation.objects.filter(pk=world.units["union"].pk).update(active=False)
+    assert "周巷镇甲公司工会" in suggested(office, unit="甲公司")
+    assert "周巷镇甲公司工会" not in suggested(office, unit="甲公司", active="1")
+    # A name the unit is also known by finds it.
+    org_create(name="周巷镇中心学校", aliases=["周巷中学食堂"], parent=world.units["zhouxiang"])
+    assert suggested(reporter, unit="中学食堂") == ["周巷镇中心学校"]
+    # Escaped like every name on the site.
+    org_create(name="<b>周巷镇丙厂</b>", parent=world.units["zhouxiang"])
+    body = office.get(url, {"field": "unit", "unit": "丙厂"}).content.decode()
+    assert "<b>" not in body and "&lt;b&gt;" in body
+
+
 def test_count_and_total_of_the_filtered_set(world):
     response = world.client("reporter").get(reverse("ledger:list"), {"status": "submitted"})
     assert response.context["count"] == 2 and response.context["exact"]

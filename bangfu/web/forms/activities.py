@@ -39,6 +39,7 @@ from bangfu.common.money import fen_to_yuan
 from bangfu.ledger.choices import RecordStatus
 from bangfu.orgs.models import Organisation
 from bangfu.plans.models import Item
+from bangfu.web.forms.units import UnitChoiceField
 
 OUTLET_STATUSES = KINDS["outlet"].field("status").choices
 KIND_CHOICES = [(kind.code, kind.label) for kind in KINDS.values()]
@@ -51,11 +52,6 @@ class DateInput(forms.DateInput):
 
     def __init__(self, attrs: dict[str, Any] | None = None) -> None:
         super().__init__(attrs, format="%Y-%m-%d")
-
-
-class UnitChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Any) -> str:
-        return obj.name if obj.active else f"{obj.name}（已撤销）"
 
 
 class ItemChoiceField(forms.ModelChoiceField):
@@ -367,6 +363,7 @@ class ActivityImportForm(forms.Form):
         queryset=None,
         required=False,
         empty_label=_("（按文件中的“单位”列）"),
+        active_only=True,
         help_text=_("文件中没有“单位”列或该列为空时，记入此单位。"),
     )
     item = ItemChoiceField(

@@ -22,6 +22,7 @@ from bangfu.ledger.selectors import DEFAULT_SORT, PurchaseFilters
 from bangfu.ledger.services.imports import LedgerImportError
 from bangfu.ledger.services.uploads import ledger_suffixes, upload_check
 from bangfu.orgs.models import Organisation
+from bangfu.web.forms.units import UnitChoiceField
 
 SORT_CHOICES = [
     ("-date", _("日期（新→旧）")),
@@ -30,11 +31,6 @@ SORT_CHOICES = [
     ("amount", _("金额（小→大）")),
 ]
 ELIGIBLE_CHOICES = [("", _("全部")), ("yes", _("是对口地区")), ("no", _("非对口地区或未识别"))]
-
-
-class UnitChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Any) -> str:
-        return obj.name if obj.active else f"{obj.name}（已撤销）"
 
 
 class PurchaseFilterForm(forms.Form):
@@ -112,7 +108,7 @@ class YuanField(forms.DecimalField):
 
 
 class PurchaseForm(forms.Form):
-    purchaser = UnitChoiceField(label=_("采购单位"), queryset=None, empty_label=_("请选择"))
+    purchaser = UnitChoiceField(label=_("采购单位"), queryset=None, empty_label=_("请选择"), active_only=True)
     date = forms.DateField(
         label=_("采购日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
@@ -210,6 +206,7 @@ class ImportUploadForm(forms.Form):
         queryset=None,
         required=False,
         empty_label=_("按文件中的“填报单位”识别"),
+        active_only=True,
         help_text=_("文件中没有采购单位的行记在该单位名下；新出现的单位归入其属地。"),
     )
     year = forms.IntegerField(

@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from bangfu.web.views import accounts, assets, dashboard
+from bangfu.web.views import accounts, assets, dashboard, units
 
 urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
@@ -11,6 +11,7 @@ urlpatterns = [
     path("logout/", accounts.LogoutView.as_view(), name="logout"),
     path("password/", accounts.PasswordChangeView.as_view(), name="password_change"),
     path("password/done/", accounts.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    path("units/suggest/", units.unit_suggest, name="unit-suggest"),
     path("plans/", include("bangfu.web.urls.plans")),
     path("ledger/", include("bangfu.web.urls.ledger")),
     path("progress/", include("bangfu.web.urls.progress")),
