@@ -21,8 +21,10 @@ from django.db import connection
 from django.db.models import (
     BigIntegerField,
     Count,
+    DateField,
     ExpressionWrapper,
     F,
+    Func,
     Max,
     Min,
     Prefetch,
@@ -80,6 +82,33 @@ class PurchaseFilters:
         from an index. Channel, origin and text filters are checked row by row — over a million rows a
         rare channel or a word that is nowhere would make the count read the whole table."""
         return self.eligible is None and not self.channel and not self.q
+
+
+@dataclass(frozen=True)
+class ScopeParts:
+    """A unit's visible purchases as two disjoint sets, each read from one index: bought by its units
+    (the (purchaser, status, date …) index) and reported by its units but bought elsewhere (the
+    (reporting unit, date) index). Counting ``bought OR reported`` as one query makes SQLite scan the
+    date index or the table — 0.4 s for two months of a town with a million records — where the two
+    parts take 6 ms."""
+
+    bought: QuerySet[Purchase]
+    reported_elsewhere: QuerySet[Purchase]
+
+
+class Unindexed(Func):
+    """A column that SQLite will not pick an index for (``+column``), so that a condition on it is
+    checked inside the index the rest of the query is read from. Elsewhere the plain column."""
+
+    template = "%(expressions)s"
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:
+        return self.as_sql(compiler, connection, template="+%(expressions)s", **extra_context)
+
+
+def ScanDate(name: str) -> Unindexed:
+    """``date`` that SQLite will not read from the date index (see :class:`Unindexed`)."""
+    return Unindexed(name, output_field=DateField())
 
 
 def paired_region_ids() -> set[int]:
@@ -149,19 +178,31 @@ def _batch_is(qs: QuerySet[Purchase], batch_id: int) -> QuerySet[Purchase]:
     return qs.filter(batch_id=batch_id)
 
 
-def purchase_filter(qs: QuerySet[Purchase], filters: PurchaseFilters) -> QuerySet[Purchase]:
+def purchase_filter(qs: QuerySet[Purchase], filters: PurchaseFilters, *, via: str = "") -> QuerySet[Purchase]:
+    """``qs`` narrowed by ``filters``.
+
+    ``via="purchaser"``: ``qs`` is a scope's :attr:`ScopeParts.bought`; on SQLite its date range is
+    checked inside the (purchaser, status, date …) index instead of read from the date index.
+    """
     if filters.unit is not None:
         units = org_subtree_ids(filters.unit, children=org_children_map())
         qs = _purchaser_in(qs, sorted(units))
+    date_field = "date"
+    if via == "purchaser" and connection.vendor == "sqlite" and (filters.date_from or filters.date_to):
+        # (purchaser IN …, status IN every status, +date range): seeks in the covering index.
+        qs = qs.alias(scan_date=Unindexed("date", output_field=DateField()))
+        date_field = "scan_date"
+        if not filters.status:
+            qs = qs.filter(status__in=RecordStatus.values)
     if filters.date_from:
-        qs = qs.filter(date__gte=filters.date_from)
+        qs = qs.filter(**{f"{date_field}__gte": filters.date_from})
     if filters.date_to:
-        qs = qs.filter(date__lte=filters.date_to)
+        qs = qs.filter(**{f"{date_field}__lte": filters.date_to})
     if filters.status:
         qs = qs.filter(status=filters.status)
-        if filters.status in (RecordStatus.DRAFT, RecordStatus.RETURNED):
-            # Repeats the condition of the index of records not yet approved, so that SQLite can use it
-            # (submitted records have their own index, the review queue's, whose condition is this one).
+        if filters.status != RecordStatus.APPROVED:
+            # Repeats the condition of the (status, date) index of records not yet approved, so that
+            # SQLite can use it: it serves newest-first pages of one status without sorting.
             qs = qs.filter(~Q(status=RecordStatus.APPROVED))
     if filters.channel:
         qs = qs.filter(channel=filters.channel)
@@ -236,6 +277,30 @@ def _ordering(field_name: str, descending: bool) -> list[str]:
     return [f"{sign}{field_name}", f"{sign}id"]
 
 
+#: The index each sort order is read from.
+SORT_INDEXES = {"date": "purchase_date_id", "amount_fen": "purchase_amount_id"}
+
+
+def _rows_in_index_order(qs: QuerySet[Purchase], field_name: str) -> list[Purchase]:
+    """The rows of ``qs`` (ordered and sliced) read by walking the sort's index on SQLite.
+
+    For a large filtered set SQLite's planner prefers the filter's index and then sorts every match —
+    0.3–0.6 s for a status or a date range sorted by amount over a million records — where walking the
+    amount (or date) index and skipping non-matches meets a page of them in a few hundred rows. The
+    ids are read with ``INDEXED BY`` and the rows fetched by id (with :func:`for_list`'s columns).
+    """
+    index = SORT_INDEXES.get(field_name)
+    table = f'FROM "{Purchase._meta.db_table}"'
+    sql, params = qs.values_list("id").query.sql_with_params()
+    if connection.vendor != "sqlite" or index is None or table not in sql:
+        return list(qs)
+    with connection.cursor() as cursor:
+        cursor.execute(sql.replace(table, f'{table} INDEXED BY "{index}"', 1), params)
+        ids = [row[0] for row in cursor.fetchall()]
+    by_id = {p.pk: p for p in for_list(Purchase.objects.filter(pk__in=ids))}
+    return [by_id[pk] for pk in ids if pk in by_id]
+
+
 def purchase_page(
     qs: QuerySet[Purchase],
     *,
@@ -243,16 +308,22 @@ def purchase_page(
     after: str = "",
     before: str = "",
     size: int = PAGE_SIZE,
+    large: bool = False,
 ) -> Page:
     """One page of ``qs`` in ``sort`` order: the first, the one after cursor ``after`` or the one before
-    cursor ``before``."""
+    cursor ``before``. ``large``: ``qs`` is known to hold many rows, so they are met early in the sort's
+    index (see :func:`_rows_in_index_order`)."""
     if sort not in SORTS:
         sort = DEFAULT_SORT
     field_name, descending = SORTS[sort]
     after_key = _parse_cursor(after, field_name) if after else None
     before_key = _parse_cursor(before, field_name) if before else None
+
+    def fetch(ordered: QuerySet[Purchase]) -> list[Purchase]:
+        return _rows_in_index_order(ordered, field_name) if large else list(ordered)
+
     if before_key is not None:
-        rows = list(
+        rows = fetch(
             qs.filter(_beyond(field_name, *before_key, descending=not descending)).order_by(
                 *_ordering(field_name, not descending)
             )[: size + 1]
@@ -266,7 +337,7 @@ def purchase_page(
         return page
     if after_key is not None:
         qs = qs.filter(_beyond(field_name, *after_key, descending=descending))
-    rows = list(qs.order_by(*_ordering(field_name, descending))[: size + 1])
+    rows = fetch(qs.order_by(*_ordering(field_name, descending))[: size + 1])
     items = rows[:size]
     page = Page(items=items, sort=sort)
     if items:
@@ -275,11 +346,26 @@ def purchase_page(
     return page
 
 
-def purchase_count(qs: QuerySet[Purchase], limit: int | None = None) -> tuple[int, bool]:
-    """(number of rows, exact?) — counted up to ``limit`` (:data:`COUNT_LIMIT`) rows, never more."""
+def purchase_filter_parts(parts: ScopeParts, filters: PurchaseFilters) -> list[QuerySet[Purchase]]:
+    """Both parts of a scope narrowed by ``filters`` (see :class:`ScopeParts`)."""
+    return [
+        purchase_filter(parts.bought, filters, via="purchaser"),
+        purchase_filter(parts.reported_elsewhere, filters),
+    ]
+
+
+def purchase_count(
+    qs: QuerySet[Purchase], limit: int | None = None, *, parts: Sequence[QuerySet[Purchase]] = ()
+) -> tuple[int, bool]:
+    """(number of rows, exact?) — counted up to ``limit`` (:data:`COUNT_LIMIT`) rows, never more.
+    ``parts``: disjoint querysets whose union is ``qs``, counted one after the other instead."""
     limit = COUNT_LIMIT if limit is None else limit
-    counted = qs.order_by()[: limit + 1].count()
-    return (limit, False) if counted > limit else (counted, True)
+    counted = 0
+    for part in parts or (qs,):
+        counted += part.order_by()[: limit - counted + 1].count()
+        if counted > limit:
+            return limit, False
+    return counted, True
 
 
 def purchase_total_fen(qs: QuerySet[Purchase]) -> int:
@@ -302,13 +388,26 @@ def _key_text(value: Any) -> str:
 
 
 def _page_in_memory(
-    qs: QuerySet[Purchase], *, sort: str, after: str, before: str, size: int
+    qs: QuerySet[Purchase],
+    *,
+    sort: str,
+    after: str,
+    before: str,
+    size: int,
+    parts: Sequence[QuerySet[Purchase]] = (),
 ) -> tuple[Page, int]:
     """A page of a set known to be small: its sort keys are read without ORDER BY (so the database
     uses whichever index its filters need — for a small jurisdiction, both sides of the scope's OR),
     sorted here, and the page's rows fetched by id. Returns the page and the set's total amount."""
     field_name, descending = SORTS[sort]
-    keys = sorted(qs.order_by().values_list(field_name, "id", "amount_fen"), reverse=descending)
+    keys = sorted(
+        (
+            key
+            for part in parts or (qs,)
+            for key in part.order_by().values_list(field_name, "id", "amount_fen")
+        ),
+        reverse=descending,
+    )
     total = sum(amount for _value, _pk, amount in keys)
 
     def precedes(key: tuple[Any, int], cursor: tuple[Any, int]) -> bool:
@@ -345,6 +444,7 @@ def purchase_listing(
     after: str = "",
     before: str = "",
     size: int = PAGE_SIZE,
+    parts: Sequence[QuerySet[Purchase]] = (),
 ) -> Listing:
     """The ledger list: a keyset page of ``qs`` plus its count and total when they are cheap.
 
@@ -353,15 +453,18 @@ def purchase_listing(
       is read in index order, ``LIMIT size + 1`` — with thousands of matches the ordered scan meets them
       early.
     - otherwise the ordered scan only; the count is known when everything fits on one page.
+
+    ``parts`` (:func:`purchase_filter_parts`): disjoint pieces of ``qs`` to count and to read the keys
+    of a small set from, each through its own index.
     """
     if sort not in SORTS:
         sort = DEFAULT_SORT
     if countable:
-        count, exact = purchase_count(qs)
+        count, exact = purchase_count(qs, parts=parts)
         if exact:
-            page, total = _page_in_memory(qs, sort=sort, after=after, before=before, size=size)
+            page, total = _page_in_memory(qs, sort=sort, after=after, before=before, size=size, parts=parts)
             return Listing(page=page, count=count, exact=True, total_fen=total)
-        page = purchase_page(for_list(qs), sort=sort, after=after, before=before, size=size)
+        page = purchase_page(for_list(qs), sort=sort, after=after, before=before, size=size, large=True)
         return Listing(page=page, count=count, exact=False, total_fen=None)
     page = purchase_page(for_list(qs), sort=sort, after=after, before=before, size=size)
     if not page.has_next and not page.has_prev:

@@ -16,11 +16,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from django.db.models import Count, DateField, Exists, Func, IntegerField, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Exists, Func, IntegerField, OuterRef, Q, QuerySet, Sum
 
 from bangfu.common.money import FEN_PER_WAN
 from bangfu.ledger.choices import BatchKind, Channel, RecordStatus
 from bangfu.ledger.models import Purchase, PurchaseSighting
+from bangfu.ledger.selectors import ScanDate
 from bangfu.orgs.choices import OrgKind
 from bangfu.orgs.models import Organisation
 from bangfu.orgs.selectors import group_members, org_children_map
@@ -157,21 +158,11 @@ def _eligible(key: SumsKey, year: int, statuses: list[str], *, dates: bool = Tru
     return condition
 
 
-class _ScanDate(Func):
-    """``date`` that SQLite will not pick an index for (``+date``): the grouped sums must walk the
-    covering (purchaser, status, date, …) index rather than a date index plus a temporary sort —
-    without statistics SQLite prefers the latter and is ten times slower on a million rows."""
-
-    template = "%(expressions)s"
-    output_field = DateField()
-
-    def as_sqlite(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:
-        return self.as_sql(compiler, connection, template="+%(expressions)s", **extra_context)
-
-
 def _summable(key: SumsKey, year: int, statuses: list[str]) -> QuerySet[Purchase]:
-    """The purchases a filter admits, written for the grouped sums' index."""
-    return Purchase.objects.alias(scan_date=_ScanDate("date")).filter(
+    """The purchases a filter admits, written for the grouped sums' index: the date as ``ScanDate`` so
+    that SQLite walks the covering (purchaser, status, date, …) index rather than the date index plus a
+    temporary sort — without statistics it prefers the latter and is ten times slower on a million rows."""
+    return Purchase.objects.alias(scan_date=ScanDate("date")).filter(
         _eligible(key, year, statuses, dates=False),
         scan_date__gte=key.start,
         scan_date__lte=key.last,
@@ -200,7 +191,7 @@ def _grouped_sums(
             aggregates[f"n_{index}"] = Count("id", filter=condition)
             sums[key], counts[key] = {}, {}
             either |= condition
-        qs = Purchase.objects.alias(scan_date=_ScanDate("date")).filter(
+        qs = Purchase.objects.alias(scan_date=ScanDate("date")).filter(
             either, scan_date__gte=start, scan_date__lte=last, purchaser_id__isnull=False
         )
         if purchasers is not None:
