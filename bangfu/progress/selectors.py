@@ -14,6 +14,7 @@ from collections import defaultdict
 from collections.abc import Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cache
 from typing import Any, NamedTuple
 
 from django.db.models import Count, Exists, Func, IntegerField, OuterRef, Q, QuerySet, Sum
@@ -247,10 +248,16 @@ def _named_in_item(item: Item) -> set[int]:
 _UNIT_FIELDS = ("id", "name", "short_name", "kind", "parent_id", "active")
 
 
-def _subjects(target: Target, item: Item, within: set[int] | None = None) -> list[Organisation]:
+def _subjects(
+    target: Target,
+    item: Item,
+    within: set[int] | None = None,
+    units: dict[int, Organisation] | None = None,
+) -> list[Organisation]:
     """The units a target applies to: its units in the order the table names them, then the members of
     its groups. ``within`` keeps only those units (a per-unit page needs no other lines of an "each"
-    target — a group of thousands of units is then not loaded at all)."""
+    target — a group of thousands of units is then not loaded at all). ``units``: every unit, already
+    loaded — group members are then read as ids and taken from it."""
     written = {name: index for index, name in enumerate(target.subjects_as_written)}
     explicit = sorted(target.orgs.all(), key=lambda o: (written.get(o.name, len(written)), o.name))
     subjects: dict[int, Organisation] = {org.pk: org for org in explicit}
@@ -260,6 +267,11 @@ def _subjects(target: Target, item: Item, within: set[int] | None = None) -> lis
         members = group_members(group, exclude_ids=named).only(*_UNIT_FIELDS)
         if narrow:
             members = members.filter(pk__in=sorted(within or ()))
+        if units is not None:
+            for pk in members.values_list("pk", flat=True):
+                if pk in units:
+                    subjects.setdefault(pk, units[pk])
+            continue
         for org in members:
             subjects.setdefault(org.pk, org)
     if narrow:
@@ -267,7 +279,19 @@ def _subjects(target: Target, item: Item, within: set[int] | None = None) -> lis
     return list(subjects.values())
 
 
-def _base(target: Target, orgs: Iterable[Organisation], bases: dict[int, BaseValue]) -> Decimal | None:
+@dataclass(frozen=True, slots=True)
+class _Base:
+    """The fields of a unit's base value the computation reads (thousands are read per computation:
+    plain records, not model instances)."""
+
+    holiday_gift_fen: int | None
+    member_count: int | None
+    food_budget_fen: int | None
+    no_canteen: bool
+    canteen_representative_id: int | None
+
+
+def _base(target: Target, orgs: Iterable[Organisation], bases: dict[int, _Base]) -> Decimal | None:
     """The base of a ratio (元) or per-capita quota (head count), summed over the line's units."""
     total: Decimal | None = None
     for org in orgs:
@@ -286,7 +310,7 @@ def _base(target: Target, orgs: Iterable[Organisation], bases: dict[int, BaseVal
     return total
 
 
-def _override(target: Target, orgs: tuple[Organisation, ...], bases: dict[int, BaseValue]) -> str | None:
+def _override(target: Target, orgs: tuple[Organisation, ...], bases: dict[int, _Base]) -> str | None:
     if target.kind != TargetKind.RATIO or target.base_kind != BaseKind.PROCUREMENT_BUDGET:
         return None
     flags = [bases.get(org.pk) for org in orgs]
@@ -358,6 +382,7 @@ class _Prepared:
     thresholds: Thresholds
     keys: set[SumsKey]
     restrict: set[int] | None
+    units: dict[int, Organisation] | None = None  # every unit, when the whole plan was prepared
 
 
 def _prepare(
@@ -388,10 +413,12 @@ def _prepare(
         if representative_id:
             counts_for[representative_id].append(unit_id)
 
+    # The whole plan names every unit: load them once, for the lines and the roll-ups.
+    units = _org_index() if wanted is None else None
     planned: list[tuple[Target, TargetRule, tuple[Organisation, ...]]] = []
     for target in _targets(plan, target_ids):
         rule = getattr(target, "rule", None) or TargetRule(target=target, **default_rule(target))
-        subjects = _subjects(target, target.item, wanted)
+        subjects = _subjects(target, target.item, wanted, units)
         if target.scope == TargetScope.TOTAL and subjects:
             groups: list[tuple[Organisation, ...]] = [tuple(subjects)]
         else:
@@ -400,15 +427,23 @@ def _prepare(
             (target, rule, orgs) for orgs in groups if wanted is None or wanted & {o.pk for o in orgs}
         )
     # Base values of the lines' units only (a page of one town does not load every union's).
-    bases_qs = BaseValue.objects.filter(year=year).only(
-        "organisation_id", "holiday_gift_fen", "member_count", "food_budget_fen", "no_canteen",
-        "canteen_representative_id", "counts_for_id",
-    )  # fmt: skip
+    bases_qs = BaseValue.objects.filter(year=year)
     if wanted is not None:
         bases_qs = bases_qs.filter(
             organisation_id__in=sorted({o.pk for _t, _r, orgs in planned for o in orgs})
         )
-    bases = {b.organisation_id: b for b in bases_qs}
+    bases = {
+        row[0]: _Base(*row[1:])
+        for row in bases_qs.values_list(
+            "organisation_id", "holiday_gift_fen", "member_count", "food_budget_fen", "no_canteen",
+            "canteen_representative_id",
+        )
+    }  # fmt: skip
+
+    @cache
+    def purchasers_of(roots: tuple[int, ...], whole_subtree: bool) -> frozenset[int]:
+        # A union has a gift ratio and a per-capita quota: the same purchasers, computed once.
+        return purchaser_set(roots, whole_subtree=whole_subtree, children=children, counts_for=counts_for)
 
     specs: list[LineSpec] = []
     meta: list[tuple[Target, TargetRule, tuple[Organisation, ...]]] = []
@@ -425,11 +460,8 @@ def _prepare(
                 kind=target.kind,
                 value=target.value,
                 org_ids=tuple(o.pk for o in orgs),
-                purchasers=purchaser_set(
-                    [o.pk for o in orgs],
-                    whole_subtree=rule.purchaser_scope == PurchaserScope.SUBTREE,
-                    children=children,
-                    counts_for=counts_for,
+                purchasers=purchasers_of(
+                    tuple(o.pk for o in orgs), rule.purchaser_scope == PurchaserScope.SUBTREE
                 )
                 if measured_by_purchases
                 else frozenset(),
@@ -446,7 +478,7 @@ def _prepare(
 
     keys: set[SumsKey] = {spec.sums_key for spec in specs if spec.sums_key is not None}
     restrict = set().union(*(spec.purchasers for spec in specs)) if wanted is not None else None
-    return _Prepared(plan, as_of, specs, meta, children, thresholds, keys, restrict)
+    return _Prepared(plan, as_of, specs, meta, children, thresholds, keys, restrict, units)
 
 
 def _report(
@@ -539,6 +571,8 @@ def _org_index(prepared: _Prepared | None = None) -> dict[int, Organisation]:
     """The units a report's roll-ups and pages need: every unit for the whole plan; for a per-unit
     report only the units of its lines, their jurisdictions and their ancestors (a page of one town
     need not load five thousand units)."""
+    if prepared is not None and prepared.units is not None:
+        return prepared.units
     qs = Organisation.objects.only(*_UNIT_FIELDS)
     if prepared is None or prepared.restrict is None:
         return {o.pk: o for o in qs}
