@@ -43,8 +43,10 @@ def org_list(*, kind: str | None = None, active: bool | None = None) -> QuerySet
 
 
 def org_children_map() -> dict[int | None, list[int]]:
+    """parent id → its units' ids, in id order (read on most pages: not sorted by kind and name, which
+    would double its cost)."""
     children: dict[int | None, list[int]] = defaultdict(list)
-    for org_id, parent_id in Organisation.objects.values_list("id", "parent_id"):
+    for org_id, parent_id in Organisation.objects.order_by("id").values_list("id", "parent_id"):
         children[parent_id].append(org_id)
     return children
 
