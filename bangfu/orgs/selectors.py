@@ -78,7 +78,7 @@ def group_members(group: OrgGroup, *, exclude_ids: Iterable[int] = ()) -> QueryS
         qs = qs.exclude(pk__in=list(exclude_ids))
     if group.topmost_only:
         members = set(qs.values_list("pk", flat=True))
-        parents = dict(Organisation.objects.values_list("pk", "parent_id"))
+        parents = dict(Organisation.objects.order_by().values_list("pk", "parent_id"))
         qs = qs.exclude(pk__in=[pk for pk in members if _has_ancestor_in(pk, members, parents)])
     return qs.order_by("kind", "name")
 
