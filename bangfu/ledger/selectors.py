@@ -106,11 +106,6 @@ class Unindexed(Func):
         return self.as_sql(compiler, connection, template="+%(expressions)s", **extra_context)
 
 
-def ScanDate(name: str) -> Unindexed:
-    """``date`` that SQLite will not read from the date index (see :class:`Unindexed`)."""
-    return Unindexed(name, output_field=DateField())
-
-
 def paired_region_ids() -> set[int]:
     """Areas the city is or was paired with (the "eligible origin" of a town's target)."""
     return set(Pairing.objects.values_list("region_id", flat=True))
@@ -346,8 +341,11 @@ def purchase_page(
     return page
 
 
-def purchase_filter_parts(parts: ScopeParts, filters: PurchaseFilters) -> list[QuerySet[Purchase]]:
-    """Both parts of a scope narrowed by ``filters`` (see :class:`ScopeParts`)."""
+def purchase_filter_parts(parts: ScopeParts | None, filters: PurchaseFilters) -> list[QuerySet[Purchase]]:
+    """Both parts of a scope narrowed by ``filters`` (see :class:`ScopeParts`); none for a scope of
+    every record."""
+    if parts is None:
+        return []
     return [
         purchase_filter(parts.bought, filters, via="purchaser"),
         purchase_filter(parts.reported_elsewhere, filters),

@@ -114,10 +114,9 @@ def purchase_list(request: HttpRequest) -> HttpResponse:
     form = PurchaseFilterForm(request.GET or None, user=request.user)
     filters = form.filters() if form.is_bound and form.is_valid() else selectors.PurchaseFilters()
     qs = selectors.purchase_filter(access.purchase_list_for_user(request.user), filters)
-    parts = access.purchase_parts_for_user(request.user)
     listing = selectors.purchase_listing(
         qs,
-        parts=selectors.purchase_filter_parts(parts, filters) if parts is not None else (),
+        parts=selectors.purchase_filter_parts(access.purchase_parts_for_user(request.user), filters),
         countable=filters.countable,
         sort=form.sort_key,
         after=request.GET.get("after", ""),
@@ -153,11 +152,10 @@ def purchase_export(request: HttpRequest) -> HttpResponseBase:
     qs = qs.order_by(*(f"{'-' if descending else ''}{name}" for name in (field_name, "id")))
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     if request.GET.get("format") == "xlsx":
-        parts = access.purchase_parts_for_user(request.user)
         _count, exact = selectors.purchase_count(
             qs,
             limit=exports.XLSX_MAX_ROWS,
-            parts=selectors.purchase_filter_parts(parts, filters) if parts is not None else (),
+            parts=selectors.purchase_filter_parts(access.purchase_parts_for_user(request.user), filters),
         )
         if not exact:
             messages.error(
