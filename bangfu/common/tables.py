@@ -19,7 +19,9 @@ from typing import Any
 
 
 class TableReadError(Exception):
-    """A file that cannot be read at all. The message is for the user, in Chinese, and names the file."""
+    """A file that cannot be read at all. The message is for the user, in Chinese, and names the file.
+
+    Raised in a reader's child process too, and raised again in the parent with the same message."""
 
 
 _EXACT_FLOAT_INT = 2**53
@@ -164,82 +166,28 @@ def csv_head(path: Path, name: str, encoding: str, rows: int) -> tuple[list[list
     return head, delimiter
 
 
-# --- Excel ------------------------------------------------------------------------------------------
+# --- Excel ---------------------------------------------------------------------------------------
+# Excel files are read by python-calamine in a limited child process: see ``bangfu.common.workbooks``.
 
 
-def is_reader_error(exc: BaseException) -> bool:
-    """Whether python-calamine raised ``exc``: its CalamineError, or pyo3's PanicException for a malformed
-    file (which derives from BaseException, not Exception)."""
-    from python_calamine import CalamineError
+def open_excel(path: Path, name: str, head: bytes, *, head_rows: int) -> Any:
+    """An Excel file opened safely (:class:`bangfu.common.workbooks.Workbook`): its worksheets' first
+    ``head_rows`` rows are read; ``rows(sheet)`` streams the rest. Refusals are :class:`TableReadError`."""
+    from .workbooks import Workbook
 
-    return isinstance(exc, CalamineError) or type(exc).__name__ == "PanicException"
-
-
-def reader_error(name: str, exc: BaseException) -> TableReadError:
-    """A python-calamine error as a message for the user."""
-    text = str(exc)
-    if "password" in text.lower() or "encrypt" in text.lower() or type(exc).__name__ == "PasswordError":
-        return TableReadError(f"文件“{name}”设置了密码或已加密，无法读取；请取消密码后再导入")
-    return TableReadError(f"无法读取Excel文件“{name}”（文件已损坏或不是Excel格式）：{text}")
+    return Workbook(path, name=name, head=head, head_rows=head_rows)
 
 
-def open_workbook(path: Path, name: str, head: bytes) -> Any:
-    """A python-calamine workbook; by path when the name matches the content, else from the bytes."""
-    from python_calamine import CalamineWorkbook
-
-    suffix = path.suffix.lower()
-    matches = (head.startswith(_ZIP_MAGIC) and suffix in (".xlsx", ".xlsm")) or (
-        head.startswith(_OLE_MAGIC) and suffix == ".xls"
-    )
-    try:
-        if matches:
-            return CalamineWorkbook.from_path(str(path))
-        return CalamineWorkbook.from_filelike(io.BytesIO(path.read_bytes()))
-    except BaseException as exc:
-        if is_reader_error(exc):
-            raise reader_error(name, exc) from exc
-        raise
-
-
-def worksheet_names(workbook: Any) -> list[str]:
-    """Names of the worksheets (not chart or macro sheets), in workbook order."""
-    from python_calamine import SheetTypeEnum
-
-    return [meta.name for meta in workbook.sheets_metadata if meta.typ == SheetTypeEnum.WorkSheet]
-
-
-def load_sheet(workbook: Any, name: str, sheet: str) -> Any:
-    """One worksheet, loaded whole by python-calamine (its cells live in Rust until iterated)."""
-    try:
-        return workbook.get_sheet_by_name(sheet)
-    except BaseException as exc:
-        if is_reader_error(exc):
-            raise reader_error(name, exc) from exc
-        raise
-
-
-def sheet_records(loaded: Any) -> Iterator[list[Any]]:
-    """The rows of a loaded sheet from row 1, with the columns left of the data restored.
-
-    python-calamine yields rows from the first row of the sheet but columns only from the first column
-    that holds data; padding them back keeps ``raw`` and column positions as Excel shows them.
-    """
-    start = loaded.start
-    offset = start[1] if start else 0
-    if not offset:
-        return iter(loaded.iter_rows())
-    pad: list[Any] = [""] * offset
-    return (pad + record for record in loaded.iter_rows())
-
-
-def merged_fill(loaded: Any, columns: Iterable[int], first_row: int) -> dict[int, list[tuple[int, int]]]:
+def merged_fill(
+    merged: Iterable[tuple[tuple[int, int], tuple[int, int]]], columns: Iterable[int], first_row: int
+) -> dict[int, list[tuple[int, int]]]:
     """Vertical merged areas in ``columns`` below ``first_row`` (0-based): top row → [(column, last row)].
 
     A unit or a date written once in a cell merged over several purchases belongs to each of them.
     """
     wanted = set(columns)
     spans: dict[int, list[tuple[int, int]]] = {}
-    for (top, left), (bottom, _right) in loaded.merged_cell_ranges or ():
+    for (top, left), (bottom, _right) in merged:
         if bottom > top >= first_row and left in wanted:
             spans.setdefault(top, []).append((left, bottom))
     return spans
@@ -281,8 +229,7 @@ def table_rows(path: Path) -> Iterator[tuple[str, int, list[str]]]:
         except UnicodeDecodeError as exc:
             raise undecodable_error(path, name, encoding) from exc
         return
-    workbook = open_workbook(path, name, head)
-    for sheet in worksheet_names(workbook):
-        loaded = load_sheet(workbook, name, sheet)
-        for number, record in enumerate(sheet_records(loaded), start=1):
-            yield sheet, number, [cell_text(value) for value in record]
+    from .workbooks import workbook_rows
+
+    for sheet, number, record in workbook_rows(path, name=name, head=head):
+        yield sheet, number, [cell_text(value) for value in record]

@@ -1,9 +1,9 @@
 """Opening a purchase ledger: find each sheet's header, then stream its rows, classified.
 
 Pure Python, no Django. ``open_ledger`` reads only what it needs to find the headers (the first rows of
-each sheet; for a workbook, python-calamine loads each sheet once and the loaded sheet is kept until
-``rows()`` has gone through it); ``LedgerFile.rows()`` is a generator, so a million-row file is never
-held as a million row objects.
+each sheet; a workbook is read by python-calamine in a limited child process, which keeps each loaded
+sheet until ``rows()`` has gone through it — see ``bangfu.common.workbooks``); ``LedgerFile.rows()`` is a
+generator, so a million-row file is never held as a million row objects.
 """
 
 from __future__ import annotations
@@ -22,15 +22,10 @@ from bangfu.common.tables import (
     file_digest,
     file_kind,
     fill_merged,
-    is_reader_error,
-    load_sheet,
     merged_fill,
+    open_excel,
     open_text,
-    open_workbook,
-    reader_error,
-    sheet_records,
     undecodable_error,
-    worksheet_names,
 )
 
 from .headers import (
@@ -107,9 +102,8 @@ class LedgerFile:
         self.looks_like_832_export = False
         self.default_purchaser = default_purchaser
         self._workbook: Any = None
-        self._head = b""
         self._cover_hint: str | None = None
-        self._loaded: dict[str, Any] = {}
+        self._merged: dict[str, list[Any]] = {}
 
     def __repr__(self) -> str:
         sheets = ", ".join(f"{s.name}@{s.header_row}" for s in self.sheets)
@@ -142,38 +136,23 @@ class LedgerFile:
                 raise LedgerReadError(f"文件“{self.name}”第{reader.line_num}行不是有效的CSV：{exc}") from exc
 
     def _sheet_rows(self, layout: SheetLayout) -> Iterator[LedgerRow]:
-        loaded = self._loaded.pop(layout.name, None)  # freed once its rows have been read
-        if loaded is None:
-            loaded = load_sheet(self._open_workbook(), self.name, layout.name)
-        records = sheet_records(loaded)
+        records: Iterator[list[Any]] = self._workbook.rows(layout.name)
         fill_columns = [layout.columns[name] for name in _FILL_MERGED if name in layout.columns]
-        spans = merged_fill(loaded, fill_columns, layout.header_row)
+        spans = merged_fill(self._merged.get(layout.name, ()), fill_columns, layout.header_row)
         if spans:
             records = fill_merged(records, spans)
-        try:
-            yield from classify_rows(
-                layout,
-                islice(records, layout.header_row, None),
-                first_row=layout.header_row + 1,
-                typed=True,
-                default_purchaser=self.default_purchaser,
-            )
-        except BaseException as exc:
-            if is_reader_error(exc):
-                raise reader_error(self.name, exc) from exc
-            raise
+        yield from classify_rows(
+            layout,
+            islice(records, layout.header_row, None),
+            first_row=layout.header_row + 1,
+            typed=True,
+            default_purchaser=self.default_purchaser,
+        )
 
     def close(self) -> None:
-        """Free the loaded sheets and the workbook (rows() reopens the file if called again)."""
-        self._loaded.clear()
+        """Stop the workbook's reader (rows() starts it again if called again)."""
         if self._workbook is not None:
             self._workbook.close()
-            self._workbook = None
-
-    def _open_workbook(self) -> Any:
-        if self._workbook is None:
-            self._workbook = open_workbook(self.path, self.name, self._head)
-        return self._workbook
 
     # --- building ----------------------------------------------------------------------------------
 
@@ -224,7 +203,6 @@ class LedgerFile:
                 if "date" not in layout.columns and set(layout.columns) <= _SUMMARY_FIELDS:
                     self.sheets.remove(layout)
                     self.warnings.append(f"工作表“{layout.name}”没有日期、商品和订单号列，视为汇总表，已跳过")
-                    self._loaded.pop(layout.name, None)
         for layout in self.sheets:
             if "date" not in layout.columns:
                 self.warnings.append(f"工作表“{layout.name}”没有日期列，其中的行都将被拒绝")
@@ -273,16 +251,13 @@ def open_ledger(
         ledger = LedgerFile(
             path, sha256=sha256, size=size, format="excel", default_purchaser=default_purchaser
         )
-        workbook = open_workbook(path, name, head)
-        ledger._workbook, ledger._head = workbook, head
-        for sheet in worksheet_names(workbook):
-            loaded = load_sheet(workbook, name, sheet)
+        workbook = ledger._workbook = open_excel(path, name, head, head_rows=HEADER_SCAN_ROWS)
+        for sheet in workbook.sheets:
             first = [
-                [cell if type(cell) is str else cell_text(cell) for cell in record]
-                for record in islice(sheet_records(loaded), HEADER_SCAN_ROWS)
+                [cell if type(cell) is str else cell_text(cell) for cell in record] for record in sheet.rows
             ]
-            if ledger._add_sheet(sheet, first, amount_unit_hint):
-                ledger._loaded[sheet] = loaded
+            if ledger._add_sheet(sheet.name, first, amount_unit_hint):
+                ledger._merged[sheet.name] = sheet.merged
     else:
         encoding = detect_encoding(path, name)
         first, delimiter = csv_head(path, name, encoding, HEADER_SCAN_ROWS)

@@ -1,6 +1,9 @@
 """Files → grids. Word tables (.docx), worksheets (.xlsx/.xls via python-calamine), text extractions, CSV.
 
-Every reader wraps its library's exceptions into :class:`TableParseError` with a Chinese message.
+Every reader wraps its library's exceptions into :class:`TableParseError` with a Chinese message. Word and
+Excel files are opened by native libraries in a child process with memory and CPU limits
+(:mod:`bangfu.common.isolation`), after the package was checked for a password and for a zip bomb
+(:func:`bangfu.common.workbooks.check_package`): an odd file cannot take the caller down.
 """
 
 from __future__ import annotations
@@ -13,7 +16,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from bangfu.common import isolation
+from bangfu.common.tables import TableReadError
 from bangfu.common.text import clean_cell
+from bangfu.common.workbooks import DamagedPackage, check_package, failure_message
 
 from .grid import Cell, Grid, apply_merges, make_grid
 from .header import header_run
@@ -38,6 +44,7 @@ _EXTENSIONS = {
 }
 _UNSUPPORTED = {".doc": "Word 97-2003（.doc）", ".wps": "WPS 文字（.wps）", ".pdf": "PDF"}
 _OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_KINDS = {DOCX: "Word（.docx）", XLSX: "Excel（.xlsx）", XLS: "Excel 97-2003（.xls）"}
 _ENCODINGS = ("utf-8-sig", "gb18030")
 
 
@@ -82,8 +89,45 @@ def decode_text(data: bytes, label: str) -> str:
 # -- Word --------------------------------------------------------------------------------------------------
 
 
+def _isolated(fmt: str, data: bytes, label: str) -> list[Grid]:
+    """The grids of a Word or Excel file, read in a limited child process."""
+    try:
+        check_package(data, label, data[:64])
+    except DamagedPackage:
+        raise TableParseError(f"无法读取文件 {label}：文件已损坏或不是有效的 {_KINDS[fmt]}文件") from None
+    except TableReadError as exc:
+        raise TableParseError(str(exc)) from None
+    limits = isolation.Limits.default()
+    try:
+        return isolation.call(
+            "bangfu.plans.parsing.readers:grids_child",
+            {"fmt": fmt, "data": data, "label": label},
+            limits=limits,
+        )
+    except isolation.ChildFailed as exc:
+        raise TableParseError(failure_message(exc, name=label, limits=limits)) from None
+
+
+def grids_child(payload: dict[str, Any], _commands: Iterator[Any]) -> Iterator[Grid]:
+    """The child's side of :func:`read_docx` and :func:`read_workbook`."""
+    fmt, data, label = payload["fmt"], payload["data"], payload["label"]
+    if fmt == DOCX:
+        yield from _docx_grids(data, label)
+    else:
+        yield from _workbook_grids(data, label, fmt=fmt)
+
+
 def read_docx(data: bytes, label: str) -> list[Grid]:
     """Every table of a .docx, in body order, with the paragraphs before and after it."""
+    return _isolated(DOCX, data, label)
+
+
+def read_workbook(data: bytes, label: str, *, fmt: str) -> Iterator[Grid]:
+    """The worksheets of an .xlsx or .xls file, one grid each, merged ranges applied."""
+    return iter(_isolated(fmt, data, label))
+
+
+def _docx_grids(data: bytes, label: str) -> list[Grid]:
     try:
         import docx
         from docx.table import Table
@@ -91,7 +135,7 @@ def read_docx(data: bytes, label: str) -> list[Grid]:
         document = docx.Document(io.BytesIO(data))
         blocks = list(document.iter_inner_content())
     except Exception as exc:  # python-docx raises zip, xml and package errors of many kinds
-        raise TableParseError(f"无法读取文件 {label}：文件已损坏或不是有效的 Word（.docx）文件") from exc
+        raise TableParseError(f"无法读取文件 {label}：文件已损坏或不是有效的 {_KINDS[DOCX]}文件") from exc
     grids: list[Grid] = []
     paragraphs: list[str] = []
     for block in blocks:
@@ -148,16 +192,16 @@ def _cell_text(value: object) -> str:
     return clean_cell(value)
 
 
-def read_workbook(data: bytes, label: str, *, fmt: str) -> Iterator[Grid]:
-    """The worksheets of an .xlsx or .xls file, one grid each, merged ranges applied."""
+def _workbook_grids(data: bytes, label: str, *, fmt: str) -> Iterator[Grid]:
     try:
         from python_calamine import CalamineWorkbook
 
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
         names = list(workbook.sheet_names)
-    except Exception as exc:  # calamine raises its own error types for zip/xml/OLE problems
-        kind = "Excel（.xlsx）" if fmt == XLSX else "Excel 97-2003（.xls）"
-        raise TableParseError(f"无法读取文件 {label}：文件已损坏或不是有效的 {kind}文件") from exc
+    except BaseException as exc:  # calamine raises its own error types (and pyo3 panics) for bad files
+        if not isinstance(exc, Exception) and type(exc).__name__ != "PanicException":
+            raise
+        raise TableParseError(f"无法读取文件 {label}：文件已损坏或不是有效的 {_KINDS[fmt]}文件") from exc
     for name in names:
         yield _sheet_grid(workbook, name, data, label, fmt)
 
@@ -167,7 +211,9 @@ def _sheet_grid(workbook: Any, name: str, data: bytes, label: str, fmt: str) -> 
         sheet = workbook.get_sheet_by_name(name)
         values = sheet.to_python(skip_empty_area=False)
         ranges = getattr(sheet, "merged_cell_ranges", None)
-    except Exception as exc:
+    except BaseException as exc:
+        if not isinstance(exc, Exception) and type(exc).__name__ != "PanicException":
+            raise
         raise TableParseError(f"无法读取文件 {label} 的工作表“{name}”：内容已损坏") from exc
     try:
         if ranges is None and fmt == XLSX:
