@@ -16,6 +16,7 @@ than a pipe buffer and one batch, so neither side's memory grows with the file.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import io
 import os
@@ -189,10 +190,8 @@ class Child:
         self._done = True
         process = self._process
         for stream in (self._in, self._out):
-            try:
+            with contextlib.suppress(OSError):
                 stream.close()
-            except OSError:
-                pass
         if process.poll() is None:
             process.kill()
         process.wait()
@@ -265,7 +264,7 @@ def _resolve(target: str) -> Callable[..., Iterator[Any]]:
     if not module.startswith("bangfu."):
         raise ValueError(f"not a bangfu target: {target}")
     function = getattr(importlib.import_module(module), name)
-    return function  # type: ignore[no-any-return]
+    return function
 
 
 def _child_main() -> int:
