@@ -13,6 +13,7 @@ import argparse
 import importlib
 import json
 import os
+import signal
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -103,11 +104,58 @@ def cmd_serve(args: argparse.Namespace) -> int:
     setup_django()
     from waitress import serve
 
+    from bangfu.common.supervise import Supervised
     from bangfu.config.wsgi import application
 
+    worker = None
+    if not args.no_worker:
+        command = [sys.executable, "-m", "bangfu", "worker", "--exit-with", str(os.getpid())]
+        worker = Supervised(command, name="后台任务进程").start()
+    # SIGTERM (a service manager stopping us) ends the server like Ctrl+C, so the worker is stopped too.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     print(f"bangfu 已启动：http://{args.host}:{args.port}/  （按 Ctrl+C 停止）", flush=True)
-    serve(application, host=args.host, port=args.port, threads=args.threads, ident="bangfu")
+    try:
+        serve(application, host=args.host, port=args.port, threads=args.threads, ident="bangfu")
+    finally:
+        if worker is not None:
+            worker.stop()
     return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    """Run background jobs (previews and imports of uploaded files) until stopped."""
+    setup_django()
+    from django.core.management import call_command
+
+    from bangfu.ledger.services.uploads import uploads_recover
+
+    if args.exit_with:
+        _exit_with(args.exit_with)
+    recovered = uploads_recover()
+    if recovered:
+        print(f"{recovered} 个被中断的导入已标记为失败", file=sys.stderr, flush=True)
+    call_command("db_worker", interval=args.interval, verbosity=0)
+    return 0
+
+
+def _exit_with(pid: int) -> None:
+    """Stop (gracefully, as on SIGTERM) once process ``pid`` is gone — a worker started by a server that
+    was killed must not live on."""
+    import threading
+    import time
+
+    def watch() -> None:
+        while True:
+            time.sleep(2)
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                os.kill(os.getpid(), signal.SIGTERM)
+                return
+            except PermissionError:
+                continue
+
+    threading.Thread(target=watch, name="exit-with-server", daemon=True).start()
 
 
 def cmd_manage(args: argparse.Namespace) -> int:
@@ -506,6 +554,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--threads", type=int, default=8)
+    serve.add_argument(
+        "--no-worker", action="store_true", help="不启动后台任务进程（另行运行 bangfu worker 时）"
+    )
+    worker = add("worker", cmd_worker, "运行后台任务进程（分析和导入上传的文件）；bangfu serve 会自动启动它")
+    worker.add_argument("--interval", type=float, default=1.0, help="空闲时查询新任务的间隔（秒）")
+    worker.add_argument("--exit-with", type=int, metavar="PID", help=argparse.SUPPRESS)
     manage = add("manage", cmd_manage, "运行 Django 管理命令（如 createsuperuser）")
     manage.add_argument("rest", nargs=argparse.REMAINDER)
 

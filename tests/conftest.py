@@ -2,6 +2,14 @@ from __future__ import annotations
 
 import pytest
 
+IMMEDIATE_TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture(autouse=True)
+def _tasks_run_at_once(settings):
+    """Background jobs run within the request that queues them (a worker is tested on its own)."""
+    settings.TASKS = IMMEDIATE_TASKS
+
 
 @pytest.fixture
 def cixi_orgs(db):

@@ -1,31 +1,31 @@
 """Importing a ledger file over the API, and the import batches (导入批次) it leaves behind.
 
-The upload goes through the same service as ``bangfu ledger import``; the answer is that command's
-``--json`` summary plus the batch id. Reporters and lead reviewers import for their own unit, as
-``submitted`` records that wait for review; the coordinator's imports are approved (as on the command
-line) and may name the reporting unit.
+The upload is imported by the same background job as the web's import wizard (the same service as
+``bangfu ledger import``); the answer is that command's ``--json`` summary plus the batch id. Who may
+import for which unit, and with which status, is ``ledger.access.import_terms_for`` — one rule for the
+web and the API: records are ``submitted`` and wait for review; only the coordinator may name the unit.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest
 from django.urls import reverse
 from ninja import Field, File, Form, Router, Schema, Status, UploadedFile
 from ninja.errors import HttpError
 
-from bangfu.accounts.choices import Role
 from bangfu.common.money import fen_to_yuan
-from bangfu.ledger.access import batch_get_for_user
-from bangfu.ledger.choices import RecordStatus
-from bangfu.ledger.models import ImportBatch
-from bangfu.ledger.services import LedgerImportError, ledger_import
-from bangfu.ledger.services.uploads import ledger_suffixes, safe_name
+from bangfu.ledger.access import batch_get_for_user, import_terms_for, upload_get_for_user
+from bangfu.ledger.choices import UploadState
+from bangfu.ledger.models import ImportBatch, Upload
+from bangfu.ledger.services import LedgerImportError
+from bangfu.ledger.services.uploads import ledger_suffixes, safe_name, upload_import_start, upload_store
 from bangfu.orgs.models import Organisation
 
 from .auth import audited, require
@@ -72,9 +72,56 @@ class ImportOut(Schema):
     warnings: list[str]
 
 
+class ImportPendingOut(Schema):
+    """An import still running after the request's wait: poll ``job_url`` for its summary."""
+
+    state: str = Field(..., description="importing 正在导入")
+    state_label: str
+    job_url: str = Field(..., description="查询导入结果的地址（GET）")
+    file: str
+    sha256: str
+
+
+#: How long the import request waits for its background job before answering 202 with the job's address.
+WAIT_SECONDS = 25.0
+
+
+def _job_answer(upload: Upload) -> Any:
+    """The answer for an upload's import job in its present state."""
+    if upload.state == UploadState.IMPORTED:
+        summary = dict(upload.summary)
+        body = {
+            **{key: summary.get(key) for key in ImportOut.model_fields if key in summary},
+            "batch_id": summary.get("batch"),
+            "total_fen": summary.get("total_fen", 0),
+            "report_url": _report_url(summary.get("batch"), summary.get("report", "")),
+        }
+        return Status(200 if summary.get("already_imported") else 201, body)
+    if upload.state == UploadState.FAILED:
+        raise HttpError(422, upload.error)
+    return Status(
+        202,
+        {
+            "state": upload.state,
+            "state_label": str(upload.get_state_display()),
+            "job_url": reverse("api:import_job", kwargs={"token": upload.token}),
+            "file": upload.file_name,
+            "sha256": upload.sha256,
+        },
+    )
+
+
 @router.post(
     "/records/import",
-    response={201: ImportOut, 200: ImportOut, **COMMON_ERRORS, 413: ErrorOut, 415: ErrorOut},
+    response={
+        201: ImportOut,
+        200: ImportOut,
+        202: ImportPendingOut,
+        **COMMON_ERRORS,
+        409: ErrorOut,
+        413: ErrorOut,
+        415: ErrorOut,
+    },
     summary="导入台账文件",
 )
 def record_import(
@@ -86,11 +133,16 @@ def record_import(
     """Upload a ledger or 832-platform export (.xlsx, .xls, .csv in UTF-8 or GBK) as ``multipart/form-data``.
 
     ``year`` rejects rows dated outside that year. ``org`` (coordinator only) is the reporting unit and
-    the purchaser of rows that name none; other roles always import for their own unit. 201 with the
-    summary when the file was imported; 200 with the earlier batch when the same file was imported
-    before (nothing changes); 422 with the reason when the file cannot be read at all.
+    the purchaser of rows that name none; other roles always import for their own unit. Records imported
+    through the API (as through the web) are ``submitted`` and wait for somebody else's review.
+
+    The file is imported by a background job (as in the web's import wizard); the request waits for it up
+    to 25 seconds. 201 with the summary when the file was imported; 200 with the earlier batch when the
+    same file was imported before (nothing changes); 202 with ``job_url`` while a large file is still
+    being imported; 409 while the same file is being imported by another request; 422 with the reason
+    when the file cannot be read at all.
     """
-    scope = require(request, write=True)
+    require(request, write=True)
     name = safe_name(file.name or "")
     suffix = Path(name).suffix.lower()
     allowed = ledger_suffixes()  # the site's upload types that are ledgers (BANGFU_UPLOAD_SUFFIXES)
@@ -99,44 +151,43 @@ def record_import(
     limit = settings.BANGFU_UPLOAD_MAX_BYTES
     if file.size is not None and file.size > limit:
         raise HttpError(413, f"文件“{name}”过大（{_mb(file.size)} MB），上限为 {_mb(limit)} MB。")
-    if scope.role == Role.COORDINATOR:
-        unit = None
-        if org is not None:
-            unit = Organisation.objects.filter(pk=org).first()
-            if unit is None:
-                raise HttpError(422, "填报单位不存在。")
-        status = RecordStatus.APPROVED
-    else:
-        if org is not None and org != scope.home_unit_id:
-            raise HttpError(403, "只有管理员可以代其他单位导入；请不要填写 org。")
-        unit = Organisation.objects.filter(pk=scope.home_unit_id).first() if scope.home_unit_id else None
-        if unit is None:
-            raise HttpError(403, "当前账号没有所属单位，不能导入。")
-        status = RecordStatus.SUBMITTED
-    with tempfile.TemporaryDirectory(prefix="bangfu-upload-") as folder:
-        path = Path(folder) / name
-        with path.open("wb") as out:
-            for chunk in file.chunks():
-                out.write(chunk)
-        try:
-            with audited(request):
-                summary = ledger_import(
-                    path=path,
-                    year=year,
-                    org=unit,
-                    user=request.user,
-                    status=status,
-                    within=None if scope.all_units else scope.unit_ids,
-                )
-        except LedgerImportError as exc:
-            raise HttpError(422, str(exc)) from exc
-    body = {
-        **summary.to_dict(),
-        "batch_id": summary.batch_id,
-        "total_fen": summary.total_fen,
-        "report_url": _report_url(summary.batch_id, summary.report),
-    }
-    return Status(200 if summary.already_imported else 201, body)
+    try:
+        terms = import_terms_for(request.user, org)
+    except PermissionDenied as exc:
+        raise HttpError(422 if str(exc) == "填报单位不存在。" else 403, str(exc)) from exc
+    try:
+        with audited(request):
+            upload = upload_store(
+                user=request.user,
+                chunks=file.chunks(),
+                name=name,
+                size=file.size or 0,
+                reporting_org=terms.reporting_org if org is not None else None,
+                year=year,
+            )
+            upload_import_start(upload)
+    except LedgerImportError as exc:
+        status = 409 if "正在导入" in str(exc) else 413 if "上限" in str(exc) else 422
+        raise HttpError(status, str(exc)) from exc
+    deadline = time.monotonic() + WAIT_SECONDS
+    upload.refresh_from_db()
+    while upload.waiting and time.monotonic() < deadline:
+        time.sleep(0.25)
+        upload.refresh_from_db()
+    return _job_answer(upload)
+
+
+@router.get(
+    "/records/import/{token}",
+    response={201: ImportOut, 200: ImportOut, 202: ImportPendingOut, **COMMON_ERRORS, 404: ErrorOut},
+    summary="台账导入的结果",
+    url_name="import_job",
+)
+def import_job(request: HttpRequest, token: str) -> Any:
+    """The state of an import started by ``POST /records/import`` (by the same user): 202 while it runs,
+    then what that request would have answered."""
+    require(request, write=True)
+    return _job_answer(upload_get_for_user(request.user, token))
 
 
 # --- GET /batches/{id} ----------------------------------------------------------------------------

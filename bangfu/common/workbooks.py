@@ -140,25 +140,52 @@ def check_package(source: Path | bytes, name: str, head: bytes) -> None:
         )
 
 
-def far_cell(path: Path, sheet: str) -> str | None:
+def far_cell(source: Path | bytes, sheet: str) -> str | None:
     """The far corner of a sheet's cells in an .xlsx (streaming scan of its XML), e.g. "XFD1048576";
     None when it cannot be found. Used only to name the culprit after a sheet could not be read."""
     try:
-        with zipfile.ZipFile(path) as package:
+        with zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes) else source) as package:
             member = _sheet_member(package, sheet)
             if member is None:
                 return None
-            max_row = max_col = 0
-            with package.open(member) as stream:
-                tail = b""
-                while chunk := stream.read(1 << 20):
-                    data = tail + chunk
-                    cut = data.rfind(b"<")
-                    cut = len(data) if cut <= 0 else cut
-                    for match in _CELL_REF.finditer(data, 0, cut):
-                        max_col = max(max_col, _column_index(match.group(1)))
-                        max_row = max(max_row, int(match.group(2)))
-                    tail = data[cut:]
+            return _far_corner(package, member)
+    except (zipfile.BadZipFile, OSError, ValueError, KeyError, EOFError):
+        return None
+
+
+def farthest_cell(source: Path | bytes) -> tuple[str, str] | None:
+    """(sheet, far corner) of the worksheet of an .xlsx whose cells reach farthest; None if none found."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes) else source) as package:
+            workbook = package.read("xl/workbook.xml").decode("utf-8", "replace")
+            best: tuple[int, str, str] | None = None
+            for match in re.finditer(r'<(?:\w+:)?sheet\b[^>]*\bname="([^"]*)"', workbook):
+                sheet = match.group(1)
+                member = _sheet_member(package, sheet)
+                corner = _far_corner(package, member) if member else None
+                if corner:
+                    letters = corner.rstrip("0123456789")
+                    area = _column_index(letters.encode()) * int(corner[len(letters) :])
+                    if best is None or area > best[0]:
+                        best = (area, sheet, corner)
+    except (zipfile.BadZipFile, OSError, ValueError, KeyError, EOFError):
+        return None
+    return (best[1], best[2]) if best else None
+
+
+def _far_corner(package: zipfile.ZipFile, member: str) -> str | None:
+    try:
+        max_row = max_col = 0
+        with package.open(member) as stream:
+            tail = b""
+            while chunk := stream.read(1 << 20):
+                data = tail + chunk
+                cut = data.rfind(b"<")
+                cut = len(data) if cut <= 0 else cut
+                for match in _CELL_REF.finditer(data, 0, cut):
+                    max_col = max(max_col, _column_index(match.group(1)))
+                    max_row = max(max_row, int(match.group(2)))
+                tail = data[cut:]
     except (zipfile.BadZipFile, OSError, ValueError, KeyError, EOFError):
         return None
     return f"{column_letters(max_col - 1)}{max_row}" if max_row and max_col else None
@@ -404,7 +431,9 @@ class _Translate:
     def __enter__(self) -> None:
         return None
 
-    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, _tb: object) -> Literal[False]:
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, _tb: object
+    ) -> Literal[False]:
         if not isinstance(exc, ChildFailed):
             return False
         book = self.workbook

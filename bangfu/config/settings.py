@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    "django.contrib.humanize",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
@@ -71,6 +72,8 @@ INSTALLED_APPS = [
     "axes",
     "auditlog",
     "csp",
+    "django_tasks",
+    "django_tasks_db",
     "bangfu.common",
     "bangfu.accounts",
     "bangfu.orgs",
@@ -196,6 +199,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Background jobs (previews and imports of uploaded files) through Django's task framework (the
+# django-tasks backport), stored in the database: `bangfu serve` starts a worker next to the web server;
+# `bangfu worker` runs one on its own.
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get("BANGFU_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default"],
+    }
+}
+
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
@@ -242,6 +255,9 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Uploaded ledgers and tables: at most this size, and only these types.
 BANGFU_UPLOAD_MAX_BYTES = int(os.environ.get("BANGFU_UPLOAD_MAX_MB", "50")) * 1024 * 1024
 BANGFU_UPLOAD_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv", ".txt", ".docx")
+# Uploaded ledgers a user may keep waiting for confirmation, and their total size.
+BANGFU_UPLOAD_PENDING_FILES = int(os.environ.get("BANGFU_UPLOAD_PENDING_FILES", "5"))
+BANGFU_UPLOAD_PENDING_MB = int(os.environ.get("BANGFU_UPLOAD_PENDING_MB", "200"))
 
 # Mail (SMTP) for reminders: the intranet's mail relay. EMAIL_USE_TLS and EMAIL_USE_SSL exclude each other.
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")

@@ -7,8 +7,10 @@ either is inside their scope (a reporter of 周巷镇 sees what 周巷镇's unit
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
@@ -16,7 +18,7 @@ from bangfu.accounts.access import Scope, scope_for
 from bangfu.orgs.models import Organisation
 
 from .choices import RecordStatus
-from .models import ImportBatch, Purchase
+from .models import ImportBatch, Purchase, Upload
 from .selectors import ScopeParts
 
 
@@ -114,3 +116,57 @@ def batch_get_for_user(user: Any, pk: int) -> ImportBatch:
     if batch is None:
         raise Http404("导入批次不存在或不在本单位范围内。")
     return batch
+
+
+# --- imports from the web and the API -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ImportTerms:
+    """How a user's upload is imported: for which reporting unit, with which record status, and within
+    which units (purchasers outside them are refused; None: no limit)."""
+
+    reporting_org: Organisation | None
+    status: str
+    within: frozenset[int] | None
+
+
+def import_terms_for(user: Any, org_id: int | None) -> ImportTerms:
+    """The one rule for imports through the web and the API (the command line is the office's own tool
+    and stores approved records).
+
+    - Everyone's web and API imports are stored **submitted**: somebody else approves them (four eyes).
+    - The coordinator may name any unit as the reporting unit (or none: the file's 填报单位 line decides).
+    - Reporters and lead reviewers import for their own unit; naming another unit is refused (403), and
+      purchasers outside their scope are refused row by row.
+    """
+    scope = scope_for(user)
+    if not scope.can_write:
+        raise PermissionDenied("当前账号无权导入台账。")
+    if scope.all_units:
+        org = Organisation.objects.filter(pk=org_id).first() if org_id is not None else None
+        if org_id is not None and org is None:
+            raise PermissionDenied("填报单位不存在。")
+        return ImportTerms(reporting_org=org, status=RecordStatus.SUBMITTED, within=None)
+    if org_id is not None and org_id != scope.home_unit_id:
+        raise PermissionDenied("只有管理员（市对口支援办）可以代其他单位导入；请以本单位名义导入。")
+    home = Organisation.objects.filter(pk=scope.home_unit_id).first() if scope.home_unit_id else None
+    if home is None:
+        raise PermissionDenied("当前账号没有所属单位，不能导入台账。")
+    return ImportTerms(reporting_org=home, status=RecordStatus.SUBMITTED, within=scope.unit_ids)
+
+
+def upload_get_for_user(user: Any, token: str) -> Upload:
+    """An upload of the user's own (by its token); 404 for anyone else's or an unknown token."""
+    upload = Upload.objects.select_related("reporting_org", "batch").filter(token=token, user=user).first()
+    if upload is None or not getattr(user, "is_authenticated", False):
+        raise Http404("上传的文件不存在或已失效，请重新上传。")
+    return upload
+
+
+def upload_list_for_user(user: Any, *, limit: int = 10) -> list[Upload]:
+    """The user's own recent uploads that wait for them or are being worked on (newest first)."""
+    from .choices import UploadState
+
+    states = (UploadState.RECEIVED, UploadState.PREVIEWING, UploadState.PREVIEWED, UploadState.IMPORTING)
+    return list(Upload.objects.filter(user=user, state__in=states).order_by("-created_at")[:limit])

@@ -44,3 +44,15 @@ class ApprovalAction(models.TextChoices):
     RETURN = "return", _("退回")
     CHANGE = "change", _("修改")
     REOPEN = "reopen", _("撤销审核")
+
+
+class UploadState(models.TextChoices):
+    """Where an uploaded ledger is between the upload and the import (the wizard's and the API's jobs)."""
+
+    RECEIVED = "received", _("已上传")
+    PREVIEWING = "previewing", _("正在分析")
+    PREVIEWED = "previewed", _("等待确认")
+    IMPORTING = "importing", _("正在导入")
+    IMPORTED = "imported", _("已导入")
+    FAILED = "failed", _("未能完成")
+    CANCELLED = "cancelled", _("已取消")

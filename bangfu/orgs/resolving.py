@@ -4,6 +4,10 @@ One resolver per import: each distinct name is resolved once. A name that matche
 spelling) is that unit. An unknown name is created — marked 待核实 — under the town or street its name
 contains (慈溪市周巷镇中心小学 → under 周巷镇), else under ``default_parent`` (the reporting unit), else left
 unassigned and listed.
+
+With ``defer=True`` nothing is written while names are resolved: an unknown name gets a provisional id
+(below :data:`OUTSIDE`) and is created by :meth:`OrgResolver.create_pending` — so that an import can read
+and check a whole file without holding the database's write lock, and a preview writes nothing at all.
 """
 
 from __future__ import annotations
@@ -33,6 +37,10 @@ class OrgResolver:
     index: NameIndex[int] = field(default_factory=org_name_index)
     created: list[str] = field(default_factory=list)
     unassigned: list[str] = field(default_factory=list)
+    defer: bool = False
+    #: With ``defer``: provisional id → (name, parent id) of the units to create.
+    pending: dict[int, tuple[str, int]] = field(default_factory=dict)
+    _pending_keys: dict[str, int] = field(default_factory=dict)
     _cache: dict[str, int | None] = field(default_factory=dict)
     _towns: list[tuple[str, int]] | None = None
 
@@ -78,6 +86,14 @@ class OrgResolver:
         return org_id
 
     def _create(self, name: str, parent_id: int) -> int | None:
+        if self.defer:
+            key = name_key(name)
+            if key in self._pending_keys:  # another spelling of a unit already to be created
+                return self._pending_keys[key]
+            provisional = self._pending_keys[key] = OUTSIDE - 1 - len(self.pending)
+            self.pending[provisional] = (name, parent_id)
+            self.created.append(name)
+            return provisional
         try:
             org = org_create(
                 name=name,
@@ -91,3 +107,14 @@ class OrgResolver:
         self.index.add(org.pk, org.name)
         self.created.append(org.name)
         return org.pk
+
+    def create_pending(self) -> dict[int, int | None]:
+        """Create the units deferred so far; provisional id → the new unit's id (None if it could not
+        be created, the name then listed as unassigned)."""
+        self.defer = False
+        self.created = [name for name in self.created if name not in {n for n, _p in self.pending.values()}]
+        ids: dict[int, int | None] = {}
+        for provisional, (name, parent_id) in self.pending.items():
+            ids[provisional] = self._create(name, parent_id)
+        self.pending, self._pending_keys = {}, {}
+        return ids

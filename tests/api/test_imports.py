@@ -96,14 +96,16 @@ def test_importing_the_same_file_again_changes_nothing(world):
     assert Purchase.objects.count() == count and ImportBatch.objects.count() == 1
 
 
-def test_the_coordinators_import_is_approved_and_may_name_the_unit(world):
+def test_the_coordinators_import_waits_for_review_and_may_name_the_unit(world):
+    # One rule for the web and the API (ledger.access.import_terms_for): records imported there are
+    # submitted and approved by somebody else; only the command line stores approved records.
     response = world.client("coordinator").post(
         "/api/records/import", {"file": upload(), "org": str(world.units["guanhaiwei"].pk)}
     )
     assert response.status_code == 201
     batch = ImportBatch.objects.get(pk=response.json()["batch_id"])
     assert batch.reporting_org == world.units["guanhaiwei"]
-    assert set(batch.purchases.values_list("status", flat=True)) == {"approved"}
+    assert set(batch.purchases.values_list("status", flat=True)) == {"submitted"}
 
 
 def test_other_roles_import_for_their_own_unit_only(world):

@@ -15,6 +15,7 @@ PATHS = {
     "/api/records": {"get", "post"},
     "/api/records/{record_id}": {"get"},
     "/api/records/import": {"post"},
+    "/api/records/import/{token}": {"get"},
     "/api/batches/{batch_id}": {"get"},
     "/api/batches/{batch_id}/report": {"get"},
     "/api/progress": {"get"},

@@ -158,6 +158,7 @@ POLICY: dict[str, Rule] = {
     ),
     "api:record_detail": R(SIGNED_IN, inside=lambda w: {"record_id": w["p_in"].pk}, outside=lambda w: {"record_id": w["p_out"].pk}, guessers=frozenset({REPORTER, LEAD})),
     "api:record_import": R(WRITERS, method="post", data=lambda w: {"file": w["upload"]()}),
+    "api:import_job": R(WRITERS, inside=lambda w: {"token": "unknown-token"}),
     "api:batch_detail": R(SIGNED_IN, inside=lambda w: {"batch_id": w["b_in"].pk}, outside=lambda w: {"batch_id": w["b_out"].pk}, guessers=frozenset({REPORTER, LEAD})),
     "api:batch_report": R(SIGNED_IN, inside=lambda w: {"batch_id": w["b_in"].pk}, outside=lambda w: {"batch_id": w["b_out"].pk}, guessers=frozenset({REPORTER, LEAD})),
     "api:progress_list": R(SIGNED_IN),

@@ -1,6 +1,7 @@
 from .batches import ImportBatch, RejectedRow
 from .catalog import Product, Supplier
 from .purchases import Purchase, PurchaseSighting
+from .uploads import Upload
 from .workflow import ApprovalEvent
 
 __all__ = [
@@ -11,4 +12,5 @@ __all__ = [
     "PurchaseSighting",
     "RejectedRow",
     "Supplier",
+    "Upload",
 ]

@@ -14,7 +14,8 @@ class ImportBatch(models.Model):
     """One imported file: where it came from and what became of each of its rows."""
 
     file_name = models.CharField(_("文件名"), max_length=255)
-    sha256 = models.CharField(_("SHA-256"), max_length=64, db_index=True)
+    # Unique: a file is imported once, also when two imports of it run at the same time.
+    sha256 = models.CharField(_("SHA-256"), max_length=64, unique=True)
     size = models.BigIntegerField(_("大小（字节）"), default=0)
     kind = models.CharField(_("来源"), max_length=16, choices=BatchKind.choices, default=BatchKind.LEDGER)
     encoding = models.CharField(_("编码"), max_length=20, blank=True)

@@ -3,15 +3,17 @@ recognised as a duplicate of a stored purchase, or skipped (blank, total, note, 
 
 The flow: the pure reader (`ledger.parsing`) streams classified rows → names are resolved through
 per-import caches → rows are de-duplicated (same order number and amount across all files; same full
-content within a file) → purchases are written in batches with one `executemany` → problem rows are kept
-in the database and in an `.xlsx` report. The whole import is one transaction.
+content within a file) — all of this with reads only — then, in one transaction, purchases are written
+(`executemany`, PostgreSQL `COPY`) and problem rows are kept in the database and in an `.xlsx` report.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
-from collections.abc import Iterable, Iterator
+import json
+import pickle
+import tempfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import chain, islice
@@ -19,8 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
-from django.db.models import Max
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from bangfu.common.money import fen_to_yuan
@@ -29,7 +30,7 @@ from bangfu.orgs.models import Organisation
 from bangfu.orgs.resolving import OUTSIDE, OrgResolver
 
 from ..choices import BatchKind, Channel, RecordStatus, RowOutcome
-from ..models import ImportBatch, Purchase, PurchaseSighting, RejectedRow
+from ..models import ImportBatch, PurchaseSighting, RejectedRow
 from ..parsing import LedgerFile, LedgerReadError, LedgerRow, open_ledger
 from ..reporting import ProblemRow, write_problem_report
 from ..resolving import (
@@ -37,6 +38,20 @@ from ..resolving import (
     CHANNEL_BY_LABEL,
     CatalogResolver,
     RegionResolver,
+)
+from .writing import (
+    AMOUNT,
+    KEY,
+    PURCHASER,
+    PURCHASER_NAME,
+    RAW,
+    ROW_NUMBER,
+    SHEET,
+    Adapter,
+    existing_keys,
+    insert_sql,
+    stored_for_keys,
+    write_rows,
 )
 
 FLUSH_EVERY = 5000
@@ -102,46 +117,10 @@ class ImportSummary:
         }
 
 
-_COLUMNS = (
-    "purchaser_id",
-    "purchaser_name",
-    "reporting_org_id",
-    "date",
-    "amount_fen",
-    "product",
-    "supplier",
-    "product_ref_id",
-    "supplier_ref_id",
-    "origin",
-    "origin_region_id",
-    "channel",
-    "category",
-    "quantity",
-    "quantity_unit",
-    "order_no",
-    "order_key",
-    "dedupe_key",
-    "remarks",
-    "status",
-    "batch_id",
-    "sheet",
-    "row_number",
-    "raw",
-    "created_at",
-    "updated_at",
-)
-
-
-def _insert_sql() -> str:
-    table = connection.ops.quote_name(Purchase._meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(c) for c in _COLUMNS)
-    placeholders = ", ".join(["%s"] * len(_COLUMNS))
-    return f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"
-
-
-def _content_key(batch_id: int, row: LedgerRow) -> str:
+def _content_key(prefix: str, row: LedgerRow) -> str:
     """A row without an order number is a duplicate when everything it says (but its 序号) repeats an
-    earlier row of the same file: same purchaser, date, amount, product, quantity …"""
+    earlier row of the same file: same purchaser, date, amount, product, quantity … ``prefix`` names the
+    file (its SHA-256), so the key never meets another file's rows."""
     record = row.record
     assert record is not None
     digest = hashlib.sha1(
@@ -162,64 +141,108 @@ def _content_key(batch_id: int, row: LedgerRow) -> str:
         ).encode("utf-8"),
         usedforsecurity=False,
     ).hexdigest()
-    return f"c:{batch_id}:{digest}"
+    return f"c:{prefix}:{digest}"
 
 
-class _Importer:
+@dataclass(frozen=True, slots=True)
+class _Seen:
+    """Where a duplicate row was in the file (what its sighting and problem row need)."""
+
+    sheet: str
+    row: int
+    raw: tuple[str, ...] | list[str]
+    purchaser: str
+
+    @classmethod
+    def of(cls, row: LedgerRow) -> _Seen:
+        return cls(row.sheet, row.row, row.raw, row.record.purchaser if row.record else "")
+
+
+class _Spool:
+    """Rows checked and ready to be written, kept in a temporary file between the read and the write
+    phase (a million prepared rows would not fit the memory budget)."""
+
+    def __init__(self) -> None:
+        self._file = tempfile.TemporaryFile()  # noqa: SIM115 (closed in close())
+        self._chunks = 0
+        self.rows = 0
+
+    def add(self, rows: list[tuple[Any, ...]]) -> None:
+        pickle.dump(rows, self._file, protocol=pickle.HIGHEST_PROTOCOL)
+        self._chunks += 1
+        self.rows += len(rows)
+
+    def __iter__(self) -> Iterator[list[tuple[Any, ...]]]:
+        self._file.seek(0)
+        for _ in range(self._chunks):
+            yield pickle.load(self._file)
+
+    def close(self) -> None:
+        self._file.close()
+
+
+#: ``progress(phase, done, total)``: "read" (rows read so far, total unknown) or "write" (rows stored of all).
+Progress = Callable[[str, int, int | None], None]
+
+
+class _Reader:
+    """The read phase: every row classified, resolved, checked against the stored records and the rest
+    of the file, and prepared for writing — with reads only, so it never holds the write lock."""
+
     def __init__(
         self,
         ledger: LedgerFile,
         *,
-        batch: ImportBatch,
         year: int | None,
         reporting_org: Organisation | None,
         status: str,
-        within: frozenset[int] | None = None,
+        within: frozenset[int] | None,
+        spool: _Spool | None,
+        progress: Progress | None,
     ) -> None:
         self.ledger = ledger
-        self.batch = batch
-        self.batch_id = batch.pk
         self.year = year
         self.status = status
+        self.within = within
+        self.spool = spool
+        self.progress = progress
         self.reporting_org_id = reporting_org.pk if reporting_org else None
-        self.purchasers = OrgResolver(default_parent=reporting_org, within=within)
+        self.purchasers = OrgResolver(default_parent=reporting_org, within=within, defer=True)
         self.regions = RegionResolver()
         self.catalog = CatalogResolver()
         self.default_channel = Channel.PLATFORM_832 if ledger.looks_like_832_export else Channel.OTHER
+        self.key_prefix = ledger.sha256[:20]
         self.summary = ImportSummary(file=ledger.name, sha256=ledger.sha256)
         self.problems: list[ProblemRow] = []
         self.pending: list[tuple[Any, ...]] = []
-        self.pending_keys: dict[str, LedgerRow] = {}
-        self.duplicate_rows: list[tuple[str, LedgerRow]] = []
+        self.pending_keys: dict[str, LedgerRow | None] = {}
+        self.duplicates: list[tuple[str, _Seen]] = []
+        #: Keys found among the stored records (the duplicates of earlier imports, not of this file).
+        self.stored_keys: set[str] = set()
+        self.adapter = Adapter()
         self.stamp = connection.ops.adapt_datetimefield_value(timezone.now())
-        self.sql = _insert_sql()
-        self._dates: dict[dt.date, Any] = {}
-        # Records with a higher id are this file's own (for telling "already stored" from "repeats an
-        # earlier row of this file" — the latter's id means nothing in a dry run).
-        self.stored_up_to = Purchase.objects.aggregate(last=Max("pk"))["last"] or 0
+        self.read = 0
 
-    # -- classification -------------------------------------------------------------------------
-
-    def run(self) -> ImportSummary:
+    def run(self) -> None:
         record = self._record
         rows = self.ledger.rows()
         head = list(islice(rows, SAMPLE_ROWS))
         self.summary.sample = head
         for row in chain(head, rows):
-            if row.kind == "record":
+            kind = row.kind
+            if kind == "record":
                 record(row)
                 if len(self.pending) >= FLUSH_EVERY:
-                    self._flush()
-            elif row.kind == "rejected":
+                    self._check()
+            elif kind == "rejected":
                 self._problem(row, RowOutcome.REJECTED, row.reason)
                 self.summary.rejected += 1
-            elif row.kind in SKIP_KINDS:
+            elif kind in SKIP_KINDS:
                 self.summary.skipped += 1
-                if row.kind != "blank":
+                if kind != "blank":
                     self._problem(row, RowOutcome.SKIPPED, row.reason)
-        self._flush()
-        self._save_sightings()
-        return self.summary
+        self._check()
+        self.summary.duplicates = len(self.duplicates)
 
     def _problem(self, row: LedgerRow, outcome: str, reason: str) -> None:
         self.problems.append(
@@ -237,11 +260,11 @@ class _Importer:
         key = (
             f"n:{record.order_key}:{record.amount_fen}"
             if record.order_key
-            else _content_key(self.batch_id, row)
+            else _content_key(self.key_prefix, row)
         )
         pending_keys = self.pending_keys
         if key in pending_keys:
-            self.duplicate_rows.append((key, row))
+            self.duplicates.append((key, _Seen.of(row)))
             return
         pending_keys[key] = row
         purchaser_id = self.purchasers.resolve(record.purchaser)
@@ -257,12 +280,13 @@ class _Importer:
             supplier_id = self.catalog.supplier(record.supplier)
             product_id, product_region = self.catalog.product(record.product, supplier_id)
         region_id = self.regions.resolve(record.origin) or (None if record.origin else product_region)
+        # In the order of PurchaseRow, without the batch (appended when it is written).
         self.pending.append(
             (
                 purchaser_id,
                 record.purchaser,
                 self.reporting_org_id,
-                self._date(record.date),
+                self.adapter.date(record.date),
                 record.amount_fen,
                 record.product,
                 record.supplier,
@@ -272,14 +296,13 @@ class _Importer:
                 region_id,
                 CHANNEL_BY_LABEL.get(record.channel, self.default_channel),
                 CATEGORY_BY_LABEL.get(record.category, ""),
-                record.quantity,
+                self.adapter.quantity(record.quantity),
                 record.quantity_unit,
                 record.order_no,
                 record.order_key,
                 key,
                 record.remarks,
                 self.status,
-                self.batch_id,
                 row.sheet,
                 row.row,
                 text_array_json(row.raw),
@@ -288,104 +311,102 @@ class _Importer:
             )
         )
 
-    def _date(self, value: dt.date) -> Any:
-        adapted = self._dates.get(value)
-        if adapted is None:
-            adapted = self._dates[value] = connection.ops.adapt_datefield_value(value)
-        return adapted
-
-    # -- writing --------------------------------------------------------------------------------
-
-    def _flush(self) -> None:
-        if not self.pending:
+    def _check(self) -> None:
+        """The pending rows against the stored records: duplicates set aside, the rest counted (and
+        spooled for writing)."""
+        pending = self.pending
+        if not pending:
             return
-        keys = [row[17] for row in self.pending]
-        stored = _existing_keys(keys)
-        fresh = [row for row in self.pending if row[17] not in stored]
-        for row in self.pending:
-            if row[17] in stored:
-                self.duplicate_rows.append((row[17], self.pending_keys[row[17]]))
-        if fresh:
-            _write_rows([_adapt(row) for row in fresh], self.sql)
-            self.summary.accepted += len(fresh)
-            self.summary.total_fen += sum(row[4] for row in fresh)
-        # Keys stay known for in-file duplicates; the rows themselves are no longer needed.
-        for key in keys:
-            self.pending_keys[key] = None  # type: ignore[assignment]
-        self.pending = []
-
-    def _save_sightings(self) -> None:
-        self.summary.duplicates = len(self.duplicate_rows)
-        if not self.duplicate_rows:
-            return
-        ids = _ids_for_keys({key for key, _row in self.duplicate_rows})
-        sightings = []
-        for key, row in self.duplicate_rows:
-            sightings.append(
-                PurchaseSighting(
-                    purchase_id=ids[key],
-                    batch=self.batch,
-                    sheet=row.sheet,
-                    row_number=row.row,
-                    purchaser_name=row.record.purchaser if row.record else "",
-                    raw=list(row.raw),
-                )
-            )
-            if ids[key] > self.stored_up_to:
-                reason = "与本文件中前面的一行重复（订单号和金额相同，或内容完全相同），只导入一次"
-            else:
-                reason = f"与已有采购记录（编号 {ids[key]}）重复"
-            self._problem(row, RowOutcome.DUPLICATE, reason)
-        PurchaseSighting.objects.bulk_create(sightings, batch_size=2000)
-
-
-def _write_rows(rows: list[tuple[Any, ...]], insert_sql: str) -> None:
-    """Store purchase rows: PostgreSQL's COPY where available, one executemany elsewhere."""
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            table = connection.ops.quote_name(Purchase._meta.db_table)
-            columns = ", ".join(connection.ops.quote_name(c) for c in _COLUMNS)
-            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
+        stored = existing_keys([row[KEY] for row in pending])
+        if stored:
+            self.stored_keys |= stored
+            fresh = []
+            for row in pending:
+                key = row[KEY]
+                if key in stored:
+                    seen = self.pending_keys[key]
+                    assert seen is not None
+                    self.duplicates.append((key, _Seen.of(seen)))
+                else:
+                    fresh.append(row)
         else:
-            cursor.executemany(insert_sql, rows)
+            fresh = pending
+        if fresh:
+            self.summary.accepted += len(fresh)
+            self.summary.total_fen += sum(row[AMOUNT] for row in fresh)
+            if self.spool is not None:
+                self.spool.add(fresh)
+        # Keys stay known for in-file duplicates; the rows themselves are no longer needed.
+        for row in pending:
+            self.pending_keys[row[KEY]] = None
+        self.read += len(pending)
+        self.pending = []
+        if self.progress is not None:
+            self.progress("read", self.read, None)
 
 
-def _adapt(row: tuple[Any, ...]) -> tuple[Any, ...]:
-    quantity = row[13]
-    if quantity is None:
-        return row
-    return (*row[:13], connection.ops.adapt_decimalfield_value(quantity, 16, 3), *row[14:])
+class _Writer:
+    """The write phase, in one transaction: the batch, the units to create, the prepared rows (checked
+    once more against what others stored meanwhile), sightings and problem rows."""
+
+    def __init__(self, reader: _Reader, batch: ImportBatch, *, progress: Progress | None) -> None:
+        self.reader = reader
+        self.batch = batch
+        self.progress = progress
+        self.sql = insert_sql()
+
+    def run(self, spool: _Spool) -> None:
+        reader, summary = self.reader, self.reader.summary
+        provisional = reader.purchasers.create_pending()
+        batch_id = self.batch.pk
+        summary.accepted = summary.total_fen = 0
+        written = 0
+        for chunk in spool:
+            stored = existing_keys([row[KEY] for row in chunk])
+            rows = []
+            for row in chunk:
+                if row[KEY] in stored:  # stored by someone else since the read phase
+                    reader.stored_keys.add(row[KEY])
+                    seen = _Seen(row[SHEET], row[ROW_NUMBER], json.loads(row[RAW]), row[PURCHASER_NAME])
+                    reader.duplicates.append((row[KEY], seen))
+                    continue
+                purchaser = row[PURCHASER]
+                if purchaser is not None and purchaser < OUTSIDE:
+                    row = (provisional[purchaser], *row[PURCHASER + 1 :])
+                rows.append((*row, batch_id))
+            if rows:
+                write_rows(rows, self.sql)
+                summary.accepted += len(rows)
+                summary.total_fen += sum(row[AMOUNT] for row in rows)
+            written += len(chunk)
+            if self.progress is not None:
+                self.progress("write", written, spool.rows)
+        summary.duplicates = len(reader.duplicates)
 
 
-def _chunks(values: list[str], size: int = 2000) -> Iterator[list[str]]:
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
-
-
-def _keys_sql(columns: str, count: int) -> str:
-    table = connection.ops.quote_name(Purchase._meta.db_table)
-    return f"SELECT {columns} FROM {table} WHERE dedupe_key IN ({', '.join(['%s'] * count)})"
-
-
-def _existing_keys(keys: list[str]) -> set[str]:
-    """Which keys are already stored (raw SQL: the ORM's cost per 2,000-value IN list is measurable)."""
-    found: set[str] = set()
-    with connection.cursor() as cursor:
-        for chunk in _chunks(keys):
-            cursor.execute(_keys_sql("dedupe_key", len(chunk)), chunk)
-            found.update(key for (key,) in cursor.fetchall())
-    return found
-
-
-def _ids_for_keys(keys: Iterable[str]) -> dict[str, int]:
-    ids: dict[str, int] = {}
-    with connection.cursor() as cursor:
-        for chunk in _chunks(list(keys)):
-            cursor.execute(_keys_sql("dedupe_key, id", len(chunk)), chunk)
-            ids.update(cursor.fetchall())
-    return ids
+def _duplicate_problems(
+    reader: _Reader, stored: dict[str, tuple[int, int | None, int | None]]
+) -> list[ProblemRow]:
+    """The problem row of each duplicate. A duplicate of a record the importer cannot see says so
+    without naming it (its id would tell another unit's data apart)."""
+    within = reader.within
+    problems = []
+    for key, seen in reader.duplicates:
+        found = stored.get(key)
+        if key in reader.stored_keys and found is not None:
+            pk, purchaser_id, reporting_id = found
+            if within is None or purchaser_id in within or reporting_id in within:
+                reason = f"与已有采购记录（编号 {pk}）重复"
+            else:
+                reason = "与已有采购记录重复（订单号和金额相同），不再重复计入"
+        else:
+            reason = "与本文件中前面的一行重复（订单号和金额相同，或内容完全相同），只导入一次"
+        problems.append(
+            ProblemRow(
+                outcome=RowOutcome.DUPLICATE, sheet=seen.sheet, row=seen.row, raw=seen.raw, reason=reason
+            )
+        )
+    return problems
 
 
 def _report_path(batch: ImportBatch) -> Path:
@@ -430,6 +451,22 @@ def _sheets(ledger: LedgerFile) -> list[dict[str, Any]]:
     ]
 
 
+def _already_imported(ledger: LedgerFile, previous: ImportBatch, *, dry_run: bool) -> ImportSummary:
+    summary = ImportSummary(
+        file=ledger.name,
+        sha256=ledger.sha256,
+        already_imported=True,
+        batch_id=previous.pk,
+        dry_run=dry_run,
+        sheets=_sheets(ledger),
+    )
+    summary.report = previous.report
+    summary.warnings = [
+        f"该文件已于 {timezone.localtime(previous.created_at):%Y-%m-%d %H:%M} 导入（批次 {previous.pk}），本次未作任何改动。"
+    ]
+    return _count_again(ledger, summary)
+
+
 def ledger_import(
     *,
     path: Path | str,
@@ -439,74 +476,115 @@ def ledger_import(
     status: str = RecordStatus.APPROVED,
     dry_run: bool = False,
     within: frozenset[int] | None = None,
+    progress: Progress | None = None,
 ) -> ImportSummary:
     """Import one ledger file. Atomic: stored whole or not at all. The same file twice changes nothing.
+
+    Two phases. The **read phase** reads, classifies and resolves every row and checks it against the
+    stored records and the rest of the file, with reads only; the prepared rows wait in a temporary
+    file. The **write phase** is one transaction: it creates the batch and the new units and stores the
+    rows, checking their keys once more against what others stored meanwhile. So the database's write
+    lock (SQLite has one for the whole database) is held only while rows are written, not while a large
+    file is read, and the same file imported twice at once is stored once (the batch's SHA-256 is unique).
 
     ``within``: the units the importing user may report for (a reporter's jurisdiction). A row whose
     purchaser is another unit — or names a town outside them — is rejected with its reason; no unit is
     created outside them.
 
-    ``dry_run=True`` runs the very same import — reading, matching, de-duplication against the stored
-    records — and rolls it back: the summary tells what the import would do (with the sheets' layouts,
-    the first rows as read and every problem row), and nothing is stored or written.
+    ``dry_run=True`` is the read phase alone: the summary tells what the import would do (with the
+    sheets' layouts, the first rows as read, every problem row and the units it would create), and
+    nothing at all is written.
+
+    ``progress(phase, done, total)`` is called now and then with "read" (rows so far) and "write".
     """
     path = Path(path)
     try:
         ledger = open_ledger(path, default_purchaser=org.name if org else None)
     except LedgerReadError as exc:
         raise LedgerImportError(str(exc)) from exc
-    previous = ImportBatch.objects.filter(sha256=ledger.sha256).order_by("created_at").first()
-    if previous is not None:
-        summary = ImportSummary(
-            file=ledger.name,
-            sha256=ledger.sha256,
-            already_imported=True,
-            batch_id=previous.pk,
-            dry_run=dry_run,
-            sheets=_sheets(ledger),
+    spool = None if dry_run else _Spool()
+    try:
+        previous = ImportBatch.objects.filter(sha256=ledger.sha256).order_by("created_at").first()
+        if previous is not None:
+            return _already_imported(ledger, previous, dry_run=dry_run)
+        reporting_org = _resolve_reporting_org(ledger, org)
+        reader = _Reader(
+            ledger,
+            year=year,
+            reporting_org=reporting_org,
+            status=status,
+            within=within,
+            spool=spool,
+            progress=progress,
         )
-        summary.report = previous.report
-        summary.warnings = [
-            f"该文件已于 {timezone.localtime(previous.created_at):%Y-%m-%d %H:%M} 导入（批次 {previous.pk}），本次未作任何改动。"
-        ]
-        try:
-            return _count_again(ledger, summary)
-        except LedgerReadError as exc:
-            raise LedgerImportError(str(exc)) from exc
-    reporting_org = _resolve_reporting_org(ledger, org)
+        reader.run()
+        summary = reader.summary
+        summary.dry_run = dry_run
+        summary.sheets = _sheets(ledger)
+        summary.reporting_org = reporting_org.name if reporting_org else None
+        summary.warnings = list(ledger.warnings)
+        if dry_run:
+            summary.problems = reader.problems + _duplicate_problems(
+                reader, stored_for_keys({key for key, _seen in reader.duplicates})
+            )
+            summary.unassigned = reader.purchasers.unassigned
+            summary.created_orgs = list(reader.purchasers.created)
+            return summary
+        assert spool is not None
+        return _write(ledger, reader, spool, path=path, year=year, user=user, progress=progress)
+    except LedgerReadError as exc:
+        raise LedgerImportError(str(exc)) from exc
+    finally:
+        ledger.close()
+        if spool is not None:
+            spool.close()
+
+
+def _write(
+    ledger: LedgerFile,
+    reader: _Reader,
+    spool: _Spool,
+    *,
+    path: Path,
+    year: int | None,
+    user: Any,
+    progress: Progress | None,
+) -> ImportSummary:
+    summary = reader.summary
     report_file: Path | None = None
     try:
         with transaction.atomic():
-            batch = ImportBatch.objects.create(
-                file_name=ledger.name,
-                sha256=ledger.sha256,
-                size=path.stat().st_size,
-                kind=BatchKind.PLATFORM_832 if ledger.looks_like_832_export else BatchKind.LEDGER,
-                encoding=ledger.encoding or "",
-                reporting_org=reporting_org,
-                year=year,
-                sheets=_sheets(ledger),
-                warnings=list(ledger.warnings),
-                created_by=user if getattr(user, "pk", None) else None,
-            )
-            importer = _Importer(
-                ledger, batch=batch, year=year, reporting_org=reporting_org, status=status, within=within
-            )
-            summary = importer.run()
-            summary.dry_run = dry_run
-            summary.sheets = batch.sheets
-            summary.problems = importer.problems
+            previous = ImportBatch.objects.filter(sha256=ledger.sha256).order_by("created_at").first()
+            if previous is not None:  # the same file was imported while this one was being read
+                return _already_imported(ledger, previous, dry_run=False)
+            try:
+                with transaction.atomic():
+                    batch = ImportBatch.objects.create(
+                        file_name=ledger.name,
+                        sha256=ledger.sha256,
+                        size=path.stat().st_size,
+                        kind=BatchKind.PLATFORM_832 if ledger.looks_like_832_export else BatchKind.LEDGER,
+                        encoding=ledger.encoding or "",
+                        reporting_org_id=reader.reporting_org_id,
+                        year=year,
+                        sheets=summary.sheets,
+                        warnings=list(ledger.warnings),
+                        created_by=user if getattr(user, "pk", None) else None,
+                    )
+            except IntegrityError:  # PostgreSQL: another import of the same file committed first
+                previous = ImportBatch.objects.filter(sha256=ledger.sha256).first()
+                if previous is None:
+                    raise
+                return _already_imported(ledger, previous, dry_run=False)
+            _Writer(reader, batch, progress=progress).run(spool)
+            stored = stored_for_keys({key for key, _seen in reader.duplicates})
+            _save_sightings(reader, batch, stored)
+            problems = reader.problems + _duplicate_problems(reader, stored)
+            summary.problems = problems
             summary.batch_id = batch.pk
-            summary.reporting_org = reporting_org.name if reporting_org else None
-            summary.unassigned = importer.purchasers.unassigned
-            summary.created_orgs = importer.purchasers.created
-            summary.warnings = list(ledger.warnings)
-            if dry_run:
-                # Everything above ran for real inside the transaction; undo it all.
-                transaction.set_rollback(True)
-                summary.batch_id = None
-                return summary
-            if importer.problems:
+            summary.unassigned = reader.purchasers.unassigned
+            summary.created_orgs = list(reader.purchasers.created)
+            if problems:
                 RejectedRow.objects.bulk_create(
                     [
                         RejectedRow(
@@ -517,13 +595,13 @@ def ledger_import(
                             raw=list(p.raw),
                             reason=p.reason,
                         )
-                        for p in importer.problems
+                        for p in problems
                     ],
                     batch_size=2000,
                 )
                 report_file = _report_path(batch)
                 write_problem_report(
-                    report_file, batch_name=ledger.name, sheets=batch.sheets, problems=importer.problems
+                    report_file, batch_name=ledger.name, sheets=batch.sheets, problems=problems
                 )
                 summary.report = str(report_file)
             ImportBatch.objects.filter(pk=batch.pk).update(
@@ -536,15 +614,30 @@ def ledger_import(
                 created_orgs=summary.created_orgs,
                 report=summary.report,
             )
-    except LedgerReadError as exc:
-        if report_file is not None:
-            report_file.unlink(missing_ok=True)
-        raise LedgerImportError(str(exc)) from exc
     except BaseException:
         if report_file is not None:
             report_file.unlink(missing_ok=True)
         raise
     return summary
+
+
+def _save_sightings(
+    reader: _Reader, batch: ImportBatch, stored: dict[str, tuple[int, int | None, int | None]]
+) -> None:
+    PurchaseSighting.objects.bulk_create(
+        [
+            PurchaseSighting(
+                purchase_id=stored[key][0],
+                batch=batch,
+                sheet=seen.sheet,
+                row_number=seen.row,
+                purchaser_name=seen.purchaser,
+                raw=list(seen.raw),
+            )
+            for key, seen in reader.duplicates
+        ],
+        batch_size=2000,
+    )
 
 
 def batch_report_file(batch: ImportBatch) -> Path | None:

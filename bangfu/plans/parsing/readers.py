@@ -19,7 +19,13 @@ from typing import Any
 from bangfu.common import isolation
 from bangfu.common.tables import TableReadError
 from bangfu.common.text import clean_cell
-from bangfu.common.workbooks import DamagedPackage, check_package, failure_message
+from bangfu.common.workbooks import (
+    DamagedPackage,
+    check_package,
+    extent_message,
+    failure_message,
+    farthest_cell,
+)
 
 from .grid import Cell, Grid, apply_merges, make_grid
 from .header import header_run
@@ -105,6 +111,9 @@ def _isolated(fmt: str, data: bytes, label: str) -> list[Grid]:
             limits=limits,
         )
     except isolation.ChildFailed as exc:
+        found = farthest_cell(data) if exc.reason == "memory" and fmt == XLSX else None
+        if found is not None:
+            raise TableParseError(extent_message(label, *found)) from None
         raise TableParseError(failure_message(exc, name=label, limits=limits)) from None
 
 

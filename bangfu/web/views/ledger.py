@@ -8,6 +8,7 @@ Each view: the role check (``require_role``) → a scoped fetch (``ledger.access
 from __future__ import annotations
 
 import tempfile
+from types import SimpleNamespace
 from typing import Any
 
 from django.contrib import messages
@@ -34,11 +35,11 @@ from bangfu.accounts.access import Scope, require_role
 from bangfu.accounts.choices import Role
 from bangfu.common.money import format_wan, format_yuan
 from bangfu.ledger import access, exports, selectors
-from bangfu.ledger.choices import RecordStatus
-from bangfu.ledger.models import ImportBatch
+from bangfu.ledger.access import import_terms_for, upload_get_for_user, upload_list_for_user
+from bangfu.ledger.choices import RecordStatus, UploadState
+from bangfu.ledger.models import ImportBatch, Upload
 from bangfu.ledger.services import (
     LedgerImportError,
-    ledger_import,
     purchase_approve,
     purchase_delete,
     purchase_enter,
@@ -49,9 +50,12 @@ from bangfu.ledger.services import (
 )
 from bangfu.ledger.services.imports import batch_report_file
 from bangfu.ledger.services.uploads import (
-    ledger_upload_discard,
-    ledger_upload_store,
-    upload_path,
+    PREVIEW_PROBLEMS,
+    upload_discard,
+    upload_import_start,
+    upload_preview_start,
+    upload_progress,
+    upload_store,
 )
 from bangfu.orgs.models import Organisation
 from bangfu.web.forms.ledger import (
@@ -64,9 +68,6 @@ from bangfu.web.forms.ledger import (
 )
 
 LIST = "web/ledger/list.html"
-UPLOADS_KEY = "ledger_uploads"
-RESULTS_KEY = "ledger_import_results"
-PREVIEW_PROBLEMS = 200
 FIELD_NAMES = {
     "purchaser": gettext_lazy("采购单位"),
     "date": gettext_lazy("采购日期"),
@@ -405,59 +406,18 @@ def approvals(request: HttpRequest) -> HttpResponse:
 
 
 # --- the import wizard ---------------------------------------------------------------------------
+# Upload → preview (a background dry run) → confirm → import (a background job) → result. The pages of a
+# running job poll it with htmx; the state lives with the upload (``ledger.Upload``), so a preview can be
+# reopened after logging in again.
 
-
-def _uploads(request: HttpRequest) -> dict[str, dict[str, Any]]:
-    return dict(request.session.get(UPLOADS_KEY, {}))
-
-
-def _upload_entry(request: HttpRequest, token: str) -> dict[str, Any]:
-    entry = _uploads(request).get(token)
-    if entry is None:
-        raise Http404(_("上传的文件已失效，请重新上传。"))
-    return entry
-
-
-def _forget_upload(request: HttpRequest, token: str) -> None:
-    uploads = _uploads(request)
-    uploads.pop(token, None)
-    request.session[UPLOADS_KEY] = uploads
-    ledger_upload_discard(token)
-
-
-def _import_org(scope: Scope, entry: dict[str, Any]) -> Organisation | None:
-    """Reporters and lead reviewers import for their own unit; the office may name the reporting unit."""
-    org_id = entry.get("org") if scope.role == Role.COORDINATOR else scope.home_unit_id
-    return Organisation.objects.filter(pk=org_id).first() if org_id else None
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def import_upload(request: HttpRequest) -> HttpResponse:
-    scope = require_role(request, write=True)
-    choose_unit = scope.role == Role.COORDINATOR
-    form = ImportUploadForm(
-        request.POST or None, request.FILES or None, user=request.user, choose_unit=choose_unit
-    )
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        try:
-            stored = ledger_upload_store(chunks=upload.chunks(), name=upload.name, size=upload.size)
-        except LedgerImportError as exc:
-            form.add_error("file", str(exc))
-        else:
-            uploads = _uploads(request)
-            org = form.cleaned_data.get("reporting_org")
-            uploads[stored.token] = {
-                "name": stored.name,
-                "size": stored.size,
-                "org": org.pk if org else None,
-                "year": form.cleaned_data.get("year"),
-            }
-            request.session[UPLOADS_KEY] = uploads
-            return redirect("ledger:import-preview", token=stored.token)
-    home = _home_unit(scope)
-    return render(request, "web/ledger/import_upload.html", {"form": form, "home_unit": home})
+SAMPLE_KINDS = {
+    "record": gettext_lazy("记录"),
+    "rejected": gettext_lazy("拒绝"),
+    "blank": gettext_lazy("空行"),
+    "total": gettext_lazy("合计行"),
+    "note": gettext_lazy("说明行"),
+    "cancelled": gettext_lazy("已取消"),
+}
 
 
 def _mapping(sheet: dict[str, Any]) -> list[dict[str, Any]]:
@@ -469,58 +429,100 @@ def _mapping(sheet: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
-def _sample_rows(summary: Any) -> list[dict[str, Any]]:
-    kinds = {
-        "record": _("记录"),
-        "rejected": _("拒绝"),
-        "blank": _("空行"),
-        "total": _("合计行"),
-        "note": _("说明行"),
-        "cancelled": _("已取消"),
+def _summary_context(upload: Upload) -> dict[str, Any]:
+    """What the preview and result pages show of an upload's stored summary."""
+    summary = SimpleNamespace(**upload.summary)
+    return {
+        "summary": summary,
+        "sheets": [{**s, "mapping": _mapping(s)} for s in upload.summary.get("sheets", [])],
+        "sample": [
+            {**r, "kind_label": SAMPLE_KINDS.get(r["kind"], r["kind"])}
+            for r in upload.summary.get("sample", [])
+        ],
+        "problems": upload.summary.get("problems", []),
+        "problem_count": upload.summary.get("problem_count", 0),
+        "problem_limit": PREVIEW_PROBLEMS,
+        "total_yuan": upload.summary.get("total_text", ""),
     }
-    return [
-        {"sheet": r.sheet, "row": r.row, "raw": list(r.raw), "kind": r.kind, "kind_label": kinds.get(r.kind, r.kind),
-         "reason": r.reason}
-        for r in summary.sample
-    ]  # fmt: skip
+
+
+def _waiting(request: HttpRequest, upload: Upload, template: str) -> HttpResponse:
+    """The page of a running job; its htmx poll reloads the whole page once the job is done."""
+    if getattr(request, "htmx", False) and not upload.waiting:
+        response = HttpResponse(status=204)
+        response["HX-Refresh"] = "true"
+        return response
+    context = {
+        "upload": upload,
+        "progress": upload_progress(upload),
+        "stale": (timezone.now() - upload.updated_at).total_seconds() > 60,
+    }
+    fragment = "#status" if getattr(request, "htmx", False) else ""
+    return render(request, f"{template}{fragment}", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def import_upload(request: HttpRequest) -> HttpResponse:
+    scope = require_role(request, write=True)
+    choose_unit = scope.role == Role.COORDINATOR
+    form = ImportUploadForm(
+        request.POST or None, request.FILES or None, user=request.user, choose_unit=choose_unit
+    )
+    if request.method == "POST" and form.is_valid():
+        file = form.cleaned_data["file"]
+        org = form.cleaned_data.get("reporting_org")
+        try:
+            import_terms_for(request.user, org.pk if org else None)
+            upload = upload_store(
+                user=request.user,
+                chunks=file.chunks(),
+                name=file.name,
+                size=file.size,
+                reporting_org=org,
+                year=form.cleaned_data.get("year"),
+            )
+            upload_preview_start(upload)
+        except LedgerImportError as exc:
+            form.add_error("file", str(exc))
+        else:
+            upload.refresh_from_db()
+            if upload.state != UploadState.FAILED:
+                return redirect("ledger:import-preview", token=upload.token)
+            form.add_error("file", upload.error)  # already read (a quick worker) and found unreadable
+    context = {
+        "form": form,
+        "home_unit": _home_unit(scope),
+        "uploads": upload_list_for_user(request.user),
+    }
+    return render(request, "web/ledger/import_upload.html", context)
 
 
 @login_required
 @require_GET
 def import_preview(request: HttpRequest, token: str) -> HttpResponse:
-    scope = require_role(request, write=True)
-    entry = _upload_entry(request, token)
-    org = _import_org(scope, entry)
-    error = None
-    summary = None
-    try:
-        summary = ledger_import(
-            path=upload_path(token, entry["name"]),
-            year=entry.get("year"),
-            org=org,
-            user=request.user,
-            status=RecordStatus.SUBMITTED,
-            dry_run=True,
-            within=None if scope.all_units else scope.unit_ids,
-        )
-    except LedgerImportError as exc:
-        error = str(exc)
-        _forget_upload(request, token)
+    require_role(request, write=True)
+    upload = upload_get_for_user(request.user, token)
+    if upload.state == UploadState.PREVIEWING:
+        return _waiting(request, upload, "web/ledger/import_wait.html")
+    if getattr(request, "htmx", False):
+        response = HttpResponse(status=204)
+        response["HX-Refresh"] = "true"
+        return response
+    if upload.state in (UploadState.IMPORTING, UploadState.IMPORTED):
+        return redirect("ledger:import-done", token=token)
+    if upload.state == UploadState.CANCELLED:
+        raise Http404(_("这次上传已取消或已过期，请重新上传。"))
     earlier = None
-    if summary is not None and summary.already_imported and summary.batch_id:
-        earlier = access.batch_list_for_user(request.user).filter(pk=summary.batch_id).first()
+    if upload.summary.get("already_imported") and upload.summary.get("batch"):
+        earlier = access.batch_list_for_user(request.user).filter(pk=upload.summary["batch"]).first()
     context = {
         "token": token,
-        "entry": entry,
-        "org": org,
-        "error": error,
-        "summary": summary,
+        "upload": upload,
+        "org": upload.reporting_org,
+        "error": upload.error if upload.state == UploadState.FAILED else None,
         "earlier": earlier,
-        "sheets": [{**s, "mapping": _mapping(s)} for s in (summary.sheets if summary else [])],
-        "sample": _sample_rows(summary) if summary else [],
-        "problems": summary.problems[:PREVIEW_PROBLEMS] if summary else [],
-        "problem_limit": PREVIEW_PROBLEMS,
-        "total_yuan": format_yuan(summary.total_fen) if summary else "",
+        **(_summary_context(upload) if upload.state == UploadState.PREVIEWED else {"summary": None}),
     }
     return render(request, "web/ledger/import_preview.html", context)
 
@@ -528,28 +530,13 @@ def import_preview(request: HttpRequest, token: str) -> HttpResponse:
 @login_required
 @require_POST
 def import_confirm(request: HttpRequest, token: str) -> HttpResponse:
-    scope = require_role(request, write=True)
-    entry = _upload_entry(request, token)
+    require_role(request, write=True)
+    upload = upload_get_for_user(request.user, token)
     try:
-        summary = ledger_import(
-            path=upload_path(token, entry["name"]),
-            year=entry.get("year"),
-            org=_import_org(scope, entry),
-            user=request.user,
-            status=RecordStatus.SUBMITTED,
-            within=None if scope.all_units else scope.unit_ids,
-        )
+        upload_import_start(upload)
     except LedgerImportError as exc:
-        _forget_upload(request, token)
         messages.error(request, str(exc))
-        return redirect("ledger:import")
-    _forget_upload(request, token)
-    results = dict(request.session.get(RESULTS_KEY, {}))
-    result = summary.to_dict()
-    result["total_fen"] = summary.total_fen
-    results[token] = result
-    # Keep the last few summaries only.
-    request.session[RESULTS_KEY] = dict(list(results.items())[-5:])
+        return redirect("ledger:import-preview", token=token)
     return redirect("ledger:import-done", token=token)
 
 
@@ -557,7 +544,12 @@ def import_confirm(request: HttpRequest, token: str) -> HttpResponse:
 @require_POST
 def import_cancel(request: HttpRequest, token: str) -> HttpResponse:
     require_role(request, write=True)
-    _forget_upload(request, token)
+    upload = upload_get_for_user(request.user, token)
+    try:
+        upload_discard(upload)
+    except LedgerImportError as exc:
+        messages.error(request, str(exc))
+        return redirect("ledger:import-done", token=token)
     messages.info(request, _("已取消导入，上传的文件已删除。"))
     return redirect("ledger:import")
 
@@ -566,13 +558,27 @@ def import_cancel(request: HttpRequest, token: str) -> HttpResponse:
 @require_GET
 def import_done(request: HttpRequest, token: str) -> HttpResponse:
     require_role(request, write=True)
-    result = request.session.get(RESULTS_KEY, {}).get(token)
-    if result is None:
-        raise Http404(_("没有这次导入的结果。"))
+    upload = upload_get_for_user(request.user, token)
+    if upload.state == UploadState.IMPORTING:
+        return _waiting(request, upload, "web/ledger/import_wait.html")
+    if getattr(request, "htmx", False):
+        response = HttpResponse(status=204)
+        response["HX-Refresh"] = "true"
+        return response
+    if upload.state in (UploadState.RECEIVED, UploadState.PREVIEWING, UploadState.PREVIEWED):
+        return redirect("ledger:import-preview", token=token)
+    if upload.state == UploadState.CANCELLED:
+        raise Http404(_("这次上传已取消或已过期，请重新上传。"))
     batch = None
-    if result.get("batch"):
-        batch = access.batch_list_for_user(request.user).filter(pk=result["batch"]).first()
-    context = {"result": result, "batch": batch, "total_yuan": format_yuan(result["total_fen"])}
+    if upload.batch_id:
+        batch = access.batch_list_for_user(request.user).filter(pk=upload.batch_id).first()
+    context = {
+        "upload": upload,
+        "result": upload.summary,
+        "error": upload.error if upload.state == UploadState.FAILED else None,
+        "batch": batch,
+        "total_yuan": upload.summary.get("total_text", ""),
+    }
     return render(request, "web/ledger/import_done.html", context)
 
 
