@@ -98,7 +98,7 @@ def worker_schema_floor(path: Path, home: Path) -> dict[str, object]:
 
     from bangfu.common.text import text_array_json
     from bangfu.ledger.models import ImportBatch
-    from bangfu.ledger.services.imports import _insert_sql
+    from bangfu.ledger.services.writing import insert_sql
 
     batch = ImportBatch.objects.create(file_name=path.name, sha256="-")
     stamp = connection.ops.adapt_datetimefield_value(timezone.now())
@@ -106,14 +106,14 @@ def worker_schema_floor(path: Path, home: Path) -> dict[str, object]:
     # fmt: off
     shaped = [
         (None, r[2], None, r[1][:10], int(Decimal(r[6].replace(",", "")) * 100), r[3], r[4], None, None, r[5],
-         None, "832", "", None, "", r[0], r[0], f"n:{r[0]}:{r[6]}", "", "approved", batch.pk, "订单", n,
-         text_array_json(r), stamp, stamp)
+         None, "832", "", None, "", r[0], r[0], f"n:{r[0]}:{r[6]}", "", "approved", "订单", n,
+         text_array_json(r), stamp, stamp, batch.pk)
         for n, r in enumerate((list(map(str, row)) for row in _rows(path)), start=3)
         if len(r) == 8 and r[0] and r[0] != "合计"
     ]
     # fmt: on
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.executemany(_insert_sql(), shaped)
+        cursor.executemany(insert_sql(), shaped)
     return {"seconds": time.perf_counter() - started, "peak_rss_mib": peak_rss_mib()}
 
 

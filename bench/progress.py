@@ -145,12 +145,12 @@ def build_purchases(rng: random.Random, rows: int) -> float:
     from django.utils import timezone
 
     from bangfu.ledger.models import ImportBatch
-    from bangfu.ledger.services.imports import _COLUMNS, _insert_sql
+    from bangfu.ledger.services.writing import COLUMNS, KEY, insert_sql
     from bangfu.orgs.models import Organisation
     from bangfu.regions.models import Region
     from bangfu.regions.selectors import paired_region_ids
 
-    assert _COLUMNS[0] == "purchaser_id" and _COLUMNS[17] == "dedupe_key" and len(_COLUMNS) == 26
+    assert COLUMNS[0] == "purchaser_id" and COLUMNS[KEY] == "dedupe_key" and COLUMNS[-1] == "batch_id"
     (butuo,) = paired_region_ids(YEAR)
     others = [
         Region.objects.get_or_create(
@@ -161,7 +161,7 @@ def build_purchases(rng: random.Random, rows: int) -> float:
     units = list(Organisation.objects.values_list("pk", "name"))
     stamp = connection.ops.adapt_datetimefield_value(timezone.now())
     days = [(dt.date(YEAR, 1, 1) + dt.timedelta(days=d)).isoformat() for d in range(365)]
-    sql = _insert_sql()
+    sql = insert_sql()
     started = time.perf_counter()
     for start in range(0, rows, CHUNK):
         k = min(CHUNK, rows - start)
@@ -184,8 +184,8 @@ def build_purchases(rng: random.Random, rows: int) -> float:
             chunk.append((
                 purchaser_id, purchaser_name, None, days[rng.randrange(365)], fen, product, supplier, None,
                 None, origin if region else "", region, channels[i - start], "", None, "", order_no,
-                order_no, f"n:{i}:{fen}", "", statuses[i - start], batch.pk, "Sheet1", i % 50_000 + 3, "[]",
-                stamp, stamp,
+                order_no, f"n:{i}:{fen}", "", statuses[i - start], "Sheet1", i % 50_000 + 3, "[]",
+                stamp, stamp, batch.pk,
             ))
             # fmt: on
         with transaction.atomic(), connection.cursor() as cursor:

@@ -253,7 +253,8 @@ def _library_error(name: str, exc: BaseException) -> WorkbookError | None:
     return None
 
 
-def _checked(record: list[Any], name: str, sheet: str, row: int) -> list[Any]:
+def check_cells(record: list[Any], name: str, sheet: str, row: int) -> list[Any]:
+    """The row (0-based ``row``), or :class:`WorkbookError` naming a cell longer than Excel allows."""
     for col, value in enumerate(record):
         if type(value) is str and len(value) > MAX_CELL_CHARS:
             raise WorkbookError(
@@ -308,7 +309,7 @@ def workbook_child(payload: dict[str, Any], commands: Iterator[Any]) -> Iterator
         for index, record in enumerate(data.iter_rows()):
             if index >= head_rows:
                 break
-            rows.append(_checked([""] * pad + record if pad else record, name, sheet, index))
+            rows.append(check_cells([""] * pad + record if pad else record, name, sheet, index))
         loaded[sheet] = (data, pad)
         yield ("sheet", sheet, pad, merged, rows)
     for command in commands:
@@ -317,7 +318,7 @@ def workbook_child(payload: dict[str, Any], commands: Iterator[Any]) -> Iterator
         prefix = [""] * pad
         for index, record in enumerate(data.iter_rows()):
             if index >= begin:
-                yield _checked(prefix + record if pad else record, name, sheet, index)
+                yield check_cells(prefix + record if pad else record, name, sheet, index)
 
 
 # --- the parent's side ---------------------------------------------------------------------------

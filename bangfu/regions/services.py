@@ -80,7 +80,9 @@ def regions_import(path: Path, *, is_832: bool = False, pair_year: int | None = 
     """
     result = RegionImportResult()
     try:
-        rows = read_county_rows(path)
+        rows = list(
+            read_county_rows(path)
+        )  # a county list is small; reading it whole surfaces every error here
     except RegionFileError as exc:
         raise RegionError(str(exc)) from exc
     for row in rows:

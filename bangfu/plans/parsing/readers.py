@@ -21,6 +21,7 @@ from bangfu.common.tables import TableReadError
 from bangfu.common.text import clean_cell
 from bangfu.common.workbooks import (
     DamagedPackage,
+    check_cells,
     check_package,
     extent_message,
     failure_message,
@@ -220,6 +221,10 @@ def _sheet_grid(workbook: Any, name: str, data: bytes, label: str, fmt: str) -> 
         sheet = workbook.get_sheet_by_name(name)
         values = sheet.to_python(skip_empty_area=False)
         ranges = getattr(sheet, "merged_cell_ranges", None)
+        for index, row in enumerate(values):
+            check_cells(row, label, name, index)
+    except TableReadError as exc:
+        raise TableParseError(str(exc)) from None
     except BaseException as exc:
         if not isinstance(exc, Exception) and type(exc).__name__ != "PanicException":
             raise
