@@ -26,6 +26,7 @@ from bangfu.ledger.choices import RecordStatus
 from bangfu.ledger.models import ImportBatch
 from bangfu.ledger.services import LedgerImportError, ledger_import
 from bangfu.ledger.services.uploads import ledger_suffixes, safe_name
+from bangfu.orgs.access import write_units
 from bangfu.orgs.models import Organisation
 
 from .auth import audited, require
@@ -126,7 +127,7 @@ def record_import(
                     org=unit,
                     user=request.user,
                     status=status,
-                    within=None if scope.all_units else scope.unit_ids,
+                    within=write_units(scope),
                 )
         except LedgerImportError as exc:
             raise HttpError(422, str(exc)) from exc

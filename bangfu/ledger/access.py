@@ -13,10 +13,12 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from bangfu.accounts.access import Scope, scope_for
-from bangfu.orgs.models import Organisation
 
-from .choices import RecordStatus
-from .models import ImportBatch, Purchase
+# Units a record may name, or a list be filtered by: one rule, in ``orgs.access``.
+from bangfu.orgs.access import unit_choices_for_user as unit_choices_for_user
+
+from .choices import ApprovalAction, RecordStatus
+from .models import ApprovalEvent, ImportBatch, Purchase
 from .selectors import ScopeParts
 
 
@@ -75,29 +77,41 @@ def purchases_get_for_user(user: Any, ids: Iterable[int]) -> QuerySet[Purchase]:
     return qs
 
 
+def authored_by(user: Any) -> Q:
+    """The records ``user`` authored: entered by hand, imported (their batch), submitted or changed —
+    at any time. Four-eyes review: nobody approves a record they authored (``purchase_approve`` refuses,
+    the review queue leaves them out). Returning or reopening one's own record stays allowed: it makes
+    nothing official. No user (system code, the command line): nothing.
+
+    Written as ``id IN (…)`` / ``batch_id IN (…)`` of small sets read from the user's own index entries,
+    so that the review queue is still read from its covering index."""
+    if not getattr(user, "pk", None):
+        return Q(pk__in=[])
+    entered = Purchase.objects.filter(created_by=user).values("pk")
+    acted = ApprovalEvent.objects.filter(
+        actor=user, action__in=(ApprovalAction.SUBMIT, ApprovalAction.CHANGE)
+    ).values("purchase_id")
+    imported = ImportBatch.objects.filter(created_by=user).values("pk")
+    return Q(pk__in=entered) | Q(pk__in=acted) | Q(batch_id__in=imported)
+
+
+def purchase_authored_by(user: Any, purchase: Purchase) -> bool:
+    """Whether ``user`` authored this record (see :func:`authored_by`): they may not approve it."""
+    return Purchase.objects.filter(authored_by(user), pk=purchase.pk).exists()
+
+
 def review_queue_for_user(user: Any) -> QuerySet[Purchase]:
-    """Submitted records the user may review (empty for roles that do not review)."""
+    """Submitted records the user may review and approve (empty for roles that do not review): those in
+    their scope that they did not author themselves (four-eyes, :func:`authored_by`)."""
     scope = scope_for(user)
     if not scope.can_review:
         return Purchase.objects.none()
-    return purchase_list_for_user(user).filter(status=RecordStatus.SUBMITTED)
+    return purchase_list_for_user(user).filter(status=RecordStatus.SUBMITTED).exclude(authored_by(user))
 
 
 def batch_purchases_for_user(user: Any, batch: ImportBatch) -> QuerySet[Purchase]:
     """The records of a batch the user may see (a batch can hold purchases of units outside the scope)."""
     return purchase_list_for_user(user).filter(batch=batch)
-
-
-def unit_choices_for_user(user: Any) -> QuerySet[Organisation]:
-    """Units the user may pick (as purchaser, reporting unit or filter): everything for the office and
-    the leadership, the scope's units for reporters and lead reviewers."""
-    scope = scope_for(user)
-    if scope.role is None:
-        return Organisation.objects.none()
-    qs = Organisation.objects.order_by("name")
-    if scope.all_units:
-        return qs
-    return qs.filter(pk__in=sorted(scope.unit_ids))
 
 
 def batch_list_for_user(user: Any) -> QuerySet[ImportBatch]:
