@@ -122,6 +122,10 @@ def _enterprise_purchase(
     }
     if activity.purchase_id:
         purchase = Purchase.objects.get(pk=activity.purchase_id)
+        if within is not None and enterprise is not None:
+            # A unit just created for the name lies inside the scope (under a unit of it) though the
+            # scope was read before it existed.
+            within = within | {enterprise.pk}
         try:
             purchase_update(
                 purchase,

@@ -103,7 +103,10 @@ def unit_resolve_for_writing(
     """The unit a name written by the user stands for, created (待核实) inside the write scope when it is
     new; None when it cannot be placed (no town in the name and no reporting unit, or ambiguous). A name
     outside the scope is refused with :class:`OutsideScopeError` naming the unit, and nothing is created.
-    Pass one ``resolver`` (:func:`unit_resolver`) for many names (an import)."""
+    Pass one ``resolver`` (:func:`unit_resolver`) for many names (an import).
+
+    A unit returned is writable: a new one lies under a unit of the scope, though a ``within`` read
+    before it existed does not list it (add it when checking again)."""
     name = (name or "").strip()
     if not name:
         return None

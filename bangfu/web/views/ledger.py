@@ -417,6 +417,10 @@ def approvals(request: HttpRequest) -> HttpResponse:
     context = {
         "groups": groups,
         "group": group,
+        # four-eyes: the user's own records awaiting review are left to another reviewer (not listed)
+        "own_pending": access.purchase_list_for_user(request.user)
+        .filter(access.authored_by(request.user), status=RecordStatus.SUBMITTED)
+        .count(),
         "page": page,
         "rows": rows,
         "query": _query_without(request, "after", "before"),
