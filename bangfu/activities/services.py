@@ -249,6 +249,23 @@ def activity_review(activity: Activity, *, approve: bool, user: Any = None) -> A
     return activity
 
 
+def _purchase_refusal(purchase: Purchase | None, *, within: Within) -> str:
+    if purchase is None:
+        return ""
+    try:
+        purchase_require_deletable(purchase, within=within)
+    except WorkflowError as exc:
+        return "此工作记录同时记作一条采购记录，不能删除：" + "；".join(exc.messages)
+    return ""
+
+
+def activity_delete_refusal(activity: Activity, *, user: Any = None, within: WithinArg = USER_SCOPE) -> str:
+    """Why :func:`activity_delete` would refuse because of the record's purchase ("" when it would not),
+    for the confirmation page."""
+    purchase = Purchase.objects.filter(pk=activity.purchase_id).first() if activity.purchase_id else None
+    return _purchase_refusal(purchase, within=within_for(user, within))
+
+
 @transaction.atomic
 def activity_delete(activity: Activity, *, user: Any = None, within: WithinArg = USER_SCOPE) -> None:
     """Delete an activity with its evidence (stored files removed once the deletion is committed) and the
@@ -262,13 +279,9 @@ def activity_delete(activity: Activity, *, user: Any = None, within: WithinArg =
         if activity.purchase_id
         else None
     )
-    if purchase is not None:
-        try:
-            purchase_require_deletable(purchase, within=allowed)
-        except WorkflowError as exc:
-            raise ActivityError(
-                {"purchase": [f"此工作记录同时记作一条采购记录，不能删除：{m}" for m in exc.messages]}
-            ) from exc
+    refusal = _purchase_refusal(purchase, within=allowed)
+    if refusal:
+        raise ActivityError({"purchase": refusal})
     files = [(e.file.storage, e.file.name) for e in activity.evidence.all() if e.file.name]
     activity.delete()
 

@@ -323,6 +323,8 @@ def test_an_activity_whose_purchase_is_approved_cannot_be_deleted(world):
     history = list(ApprovalEvent.objects.filter(purchase=activity.purchase).values_list("pk", flat=True))
     with pytest.raises(ActivityError, match="只有草稿或已退回的记录可以删除"):
         activity_delete(activity, user=world.user("reporter"))
+    page = world.client("reporter").get(reverse("activities:delete", args=[activity.pk])).content.decode()
+    assert "同时记作一条采购记录，不能删除" in page and "确认删除" not in page
     response = world.client("reporter").post(reverse("activities:delete", args=[activity.pk]), follow=True)
     assert "同时记作一条采购记录，不能删除" in response.content.decode()
     assert Activity.objects.filter(pk=activity.pk).exists()
@@ -340,6 +342,8 @@ def test_a_returned_activity_goes_with_its_purchase(world):
     activity = enterprise_activity(world)
     purchase_id = activity.purchase_id
     purchase_return([activity.purchase], user=world.user("office"), comment="请补充发票")
+    page = world.client("reporter").get(reverse("activities:delete", args=[activity.pk])).content.decode()
+    assert "也将删除" in page and "确认删除" in page
     response = world.client("reporter").post(reverse("activities:delete", args=[activity.pk]))
     assert response.status_code == 302
     assert (

@@ -38,6 +38,7 @@ from bangfu.activities.services import (
     activity_authored_by,
     activity_create,
     activity_delete,
+    activity_delete_refusal,
     activity_review,
     activity_update,
     evidence_add,
@@ -306,7 +307,11 @@ def activity_delete_view(request: HttpRequest, pk: int) -> HttpResponse:
         if item_id is not None:
             return redirect("activities:item", item_id=item_id)
         return redirect("activities:list")
-    context = {"activity": activity, "evidence_count": activity.evidence.count()}
+    context = {
+        "activity": activity,
+        "evidence_count": activity.evidence.count(),
+        "refusal": activity_delete_refusal(activity, user=request.user, within=write_units(scope)),
+    }
     return render(request, "web/activities/delete.html", context)
 
 
