@@ -107,7 +107,7 @@ def worker_schema_floor(path: Path, home: Path) -> dict[str, object]:
     shaped = [
         (None, r[2], None, r[1][:10], int(Decimal(r[6].replace(",", "")) * 100), r[3], r[4], None, None, r[5],
          None, "832", "", None, "", r[0], r[0], f"n:{r[0]}:{r[6]}", "", "approved", "订单", n,
-         text_array_json(r), stamp, stamp, batch.pk)
+         text_array_json(r), stamp, stamp, None, batch.pk)
         for n, r in enumerate((list(map(str, row)) for row in _rows(path)), start=3)
         if len(r) == 8 and r[0] and r[0] != "合计"
     ]

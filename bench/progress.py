@@ -185,7 +185,7 @@ def build_purchases(rng: random.Random, rows: int) -> float:
                 purchaser_id, purchaser_name, None, days[rng.randrange(365)], fen, product, supplier, None,
                 None, origin if region else "", region, channels[i - start], "", None, "", order_no,
                 order_no, f"n:{i}:{fen}", "", statuses[i - start], "Sheet1", i % 50_000 + 3, "[]",
-                stamp, stamp, batch.pk,
+                stamp, stamp, None, batch.pk,
             ))
             # fmt: on
         with transaction.atomic(), connection.cursor() as cursor:

@@ -12,6 +12,10 @@ from django.http import Http404
 
 from bangfu.accounts.access import scope_for
 from bangfu.ledger.access import purchase_list_for_user
+
+# Units a record may be entered for (or a list filtered by): one rule, in ``orgs.access``.
+from bangfu.orgs.access import unit_choices_for_user as unit_choices_for_user
+from bangfu.orgs.access import unit_writable, write_units
 from bangfu.orgs.models import Organisation
 from bangfu.plans.models import Item
 
@@ -46,16 +50,6 @@ def activity_get_for_user(user: Any, pk: int) -> Activity:
 def item_timeline_for_user(user: Any, item_id: int) -> QuerySet[Activity]:
     """What the user may see of everything done under an item, newest first, with units and evidence."""
     return _scoped(user, item_timeline(item_id))
-
-
-def unit_choices_for_user(user: Any) -> QuerySet[Organisation]:
-    """Units a record may be entered for (or a list filtered by): the scope's units; all for the office
-    and the leadership."""
-    scope = scope_for(user)
-    if scope.role is None:
-        return Organisation.objects.none()
-    qs = Organisation.objects.order_by("name")
-    return qs if scope.all_units else qs.filter(pk__in=sorted(scope.unit_ids))
 
 
 def evidence_get_for_user(user: Any, pk: int) -> Evidence:
@@ -105,7 +99,7 @@ def activities_import_for_user(
     scope = scope_for(user)
     if not scope.can_write:
         raise PermissionDenied("当前账号无此权限。")
-    if default_org is not None and not scope.covers(default_org.pk):
+    if default_org is not None and not unit_writable(default_org.pk, write_units(scope)):
         raise PermissionDenied("超出本单位的数据范围。")
     return activities_import(
         path,
@@ -114,6 +108,6 @@ def activities_import_for_user(
         default_org=default_org,
         plan_items=plan_items,
         default_item=default_item,
-        within=None if scope.all_units else scope.unit_ids,
+        within=write_units(scope),
         report_path=report_path,
     )

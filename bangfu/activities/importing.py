@@ -18,6 +18,7 @@ from bangfu.common.dates import parse_date
 from bangfu.common.tables import TableReadError, table_rows
 from bangfu.common.text import name_key
 from bangfu.ledger.reporting import ProblemRow, write_problem_report
+from bangfu.orgs.access import Within, unit_writable
 from bangfu.orgs.models import Organisation
 from bangfu.orgs.resolving import OrgResolver
 from bangfu.orgs.selectors import org_name_index
@@ -119,8 +120,9 @@ def activities_import(
     report_path: Path | None = None,
 ) -> ActivityImportResult:
     """Import the rows of one kind. Rows without a unit column go to ``default_org``, rows without an item
-    column to ``default_item``. With ``within`` (a reporter's or lead reviewer's scope) only units already
-    known and inside it are written; rows naming others are refused and no unit is created. A row equal
+    column to ``default_item``. With ``within`` (a reporter's or lead reviewer's write scope,
+    ``orgs.access.write_units``) only units already known and inside it are written; rows naming others
+    are refused and no unit is created outside it — an enterprise named in a row (its purchase) included. A row equal
     to a stored record (same unit, item, name, date and details) is a duplicate and is not stored again,
     so importing the same file twice changes nothing. The problem-row report goes to ``report_path``
     (default: under ``MEDIA_ROOT/import-reports``)."""
@@ -134,7 +136,17 @@ def activities_import(
     resolver: OrgResolver | _KnownUnits = (
         OrgResolver(default_parent=default_org) if within is None else _KnownUnits()
     )
-    allowed = None if within is None else set(within)
+    allowed: Within = None if within is None else frozenset(within)
+    # Enterprises named in the rows (企业采购原料) are purchasers: resolved, or created, inside the scope
+    # only (orgs.access) — one resolver per reporting unit (new enterprises go under it), one name index.
+    names = resolver.index
+    purchasers: dict[int, OrgResolver] = {}
+
+    def purchasers_for(org: Organisation) -> OrgResolver:
+        if org.pk not in purchasers:
+            purchasers[org.pk] = OrgResolver(default_parent=org, within=allowed, index=names)
+        return purchasers[org.pk]
+
     existing = _Existing(kind)
     seen: Counter[tuple[int, tuple[Any, ...]]] = Counter()
     columns: dict[str, dict[str, int]] = {}
@@ -175,7 +187,7 @@ def activities_import(
                 reason = f"{where}：单位“{unit_name}”未登记"
             else:
                 reason = f"{where}：单位“{unit_name}”无法归属"
-        elif allowed is not None and org_id not in allowed:
+        elif not unit_writable(org_id, allowed):
             reason = f"{where}：单位“{unit_name}”不在本单位管辖范围内"
         elif item_code and item is None:
             reason = f"{where}：事项“{item_code}”不在当前任务分解表中"
@@ -192,9 +204,10 @@ def activities_import(
                 reason = f"{where}：与已有记录相同，未重复导入"
             else:
                 try:
+                    org = Organisation.objects.get(pk=org_id)
                     activity_create(
                         kind=kind,
-                        organisation=Organisation.objects.get(pk=org_id),
+                        organisation=org,
                         item=item,
                         title=cell("title"),
                         date=date,
@@ -202,6 +215,8 @@ def activities_import(
                         description=cell("description"),
                         source=f"{Path(path).name} {where}",
                         user=user,
+                        within=allowed,
+                        purchasers=purchasers_for(org),
                     )
                     result.saved += 1
                     continue

@@ -61,6 +61,11 @@ class Activity(TimeStampedModel):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    # Everyone who changed the record after it was entered. With ``created_by`` they are its authors,
+    # who may not approve it (four-eyes review).
+    editors = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name=_("修改人"), blank=True, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("工作记录")

@@ -14,7 +14,21 @@ from django.db import transaction
 
 from bangfu.ledger.choices import Category, Channel, RecordStatus
 from bangfu.ledger.models import Purchase
-from bangfu.ledger.services import purchase_create
+from bangfu.ledger.services import (
+    WorkflowError,
+    purchase_create,
+    purchase_require_deletable,
+    purchase_update,
+)
+from bangfu.orgs.access import (
+    USER_SCOPE,
+    OutsideScopeError,
+    Within,
+    WithinArg,
+    unit_require_writable,
+    unit_resolve_for_writing,
+    within_for,
+)
 from bangfu.orgs.models import Organisation
 from bangfu.orgs.resolving import OrgResolver
 from bangfu.plans.models import Item
@@ -59,17 +73,45 @@ def _details(kind_code: str, details: dict[str, Any]) -> dict[str, Any]:
         raise ActivityError(exc.errors) from exc
 
 
-def _enterprise_purchase(activity: Activity, *, user: Any) -> None:
-    """An enterprise's raw-material purchase is also a purchase record — entered once, here."""
+def _require_unit(unit: Organisation, within: Within) -> None:
+    try:
+        unit_require_writable(unit, within)
+    except OutsideScopeError as exc:
+        raise ActivityError({"organisation": exc.messages}) from exc
+
+
+def activity_authored_by(activity: Activity, user: Any) -> bool:
+    """Whether ``user`` entered or changed the record: four-eyes review, they may not approve it."""
+    if not getattr(user, "pk", None):
+        return False
+    return activity.created_by_id == user.pk or activity.editors.filter(pk=user.pk).exists()
+
+
+def _enterprise_purchase(
+    activity: Activity,
+    *,
+    user: Any,
+    within: Within,
+    purchasers: OrgResolver | None = None,
+    resubmit: bool = False,
+) -> None:
+    """An enterprise's raw-material purchase is also a purchase record — entered once, here, through the
+    ledger's own rules: the enterprise is resolved (or created) only inside the write scope ``within``; a
+    change goes through ``purchase_update`` (history; an approved record back to review)."""
     amount = activity.details.get("amount")
     if activity.kind != "enterprise" or not amount:
         return
-    resolver = OrgResolver(default_parent=activity.organisation)
-    enterprise_id = resolver.resolve(activity.details.get("enterprise") or "")
-    purchaser = Organisation.objects.get(pk=enterprise_id) if enterprise_id else activity.organisation
+    try:
+        enterprise = unit_resolve_for_writing(
+            activity.details.get("enterprise") or "",
+            within=within,
+            default_parent=activity.organisation,
+            resolver=purchasers,
+        )
+    except OutsideScopeError as exc:
+        raise ActivityError({"enterprise": exc.messages}) from exc
     fields: dict[str, Any] = {
-        "purchaser": purchaser,
-        "reporting_org": activity.organisation,
+        "purchaser": enterprise or activity.organisation,
         "date": activity.date,
         "amount_fen": int(amount),
         "product": activity.details.get("product") or "",
@@ -77,15 +119,45 @@ def _enterprise_purchase(activity: Activity, *, user: Any) -> None:
         "channel": Channel.OTHER,
         "category": Category.RAW_MATERIAL,
         "remarks": f"企业采购原料（工作记录：{activity.title}）",
-        "status": activity.status,
     }
     if activity.purchase_id:
-        Purchase.objects.filter(pk=activity.purchase_id).update(
-            **{k: v for k, v in fields.items() if k != "purchaser"}, purchaser=purchaser
-        )
+        purchase = Purchase.objects.get(pk=activity.purchase_id)
+        if within is not None and enterprise is not None:
+            # A unit just created for the name lies inside the scope (under a unit of it) though the
+            # scope was read before it existed.
+            within = within | {enterprise.pk}
+        try:
+            purchase_update(
+                purchase,
+                user=user,
+                within=within,
+                submit=resubmit and activity.status == RecordStatus.SUBMITTED,
+                comment=f"随工作记录“{activity.title}”修改",
+                **fields,
+            )
+        except WorkflowError as exc:
+            raise ActivityError(_messages_on(exc, "enterprise")) from exc
+        if purchase.reporting_org_id != activity.organisation_id:
+            Purchase.objects.filter(pk=purchase.pk).update(reporting_org=activity.organisation)
         return
-    activity.purchase = purchase_create(**fields)
+    try:
+        activity.purchase = purchase_create(
+            **fields, reporting_org=activity.organisation, status=activity.status, user=user
+        )
+    except ValidationError as exc:
+        raise ActivityError(_messages_on(exc, "amount")) from exc
     activity.save(update_fields=["purchase"])
+
+
+def _messages_on(exc: ValidationError, default_field: str) -> dict[str, list[str]]:
+    """A ledger refusal as an activity's field errors (the purchaser is the activity's enterprise)."""
+    if not hasattr(exc, "error_dict"):
+        return {default_field: exc.messages}
+    fields = {"purchaser": "enterprise", "amount_fen": "amount", "origin": "origin", "product": "product"}
+    errors: dict[str, list[str]] = {}
+    for name, messages in exc.message_dict.items():
+        errors.setdefault(fields.get(name, default_field), []).extend(messages)
+    return errors
 
 
 @transaction.atomic
@@ -102,9 +174,16 @@ def activity_create(
     public: bool = False,
     source: str = "",
     user: Any = None,
+    within: WithinArg = USER_SCOPE,
+    purchasers: OrgResolver | None = None,
 ) -> Activity:
+    """Enter an activity for ``organisation``, which must be inside ``within`` (the units the user may
+    write for — ``orgs.access``; by default the user's write scope). An enterprise purchase also becomes
+    a purchase record. ``purchasers``: one scoped resolver for many records (an import)."""
     if not title.strip():
         raise ActivityError({"title": "名称必须填写。"})
+    allowed = within_for(user, within)
+    _require_unit(organisation, allowed)
     activity = Activity.objects.create(
         kind=kind,
         organisation=organisation,
@@ -118,16 +197,26 @@ def activity_create(
         source=source,
         created_by=user if getattr(user, "pk", None) else None,
     )
-    _enterprise_purchase(activity, user=user)
+    _enterprise_purchase(activity, user=user, within=allowed, purchasers=purchasers)
     return activity
 
 
 @transaction.atomic
 def activity_update(
-    activity: Activity, *, user: Any = None, resubmit: bool = False, **fields: Any
+    activity: Activity,
+    *,
+    user: Any = None,
+    resubmit: bool = False,
+    within: WithinArg = USER_SCOPE,
+    **fields: Any,
 ) -> Activity:
     """Change an activity. With ``resubmit`` (an edit from the web), an approved or returned record goes
-    back to review (submitted)."""
+    back to review (submitted). The record's unit, before and after, must be inside ``within`` (by
+    default the user's write scope); the user becomes one of its editors, who may not approve it."""
+    allowed = within_for(user, within)
+    _require_unit(activity.organisation, allowed)
+    if "organisation" in fields:
+        _require_unit(fields["organisation"], allowed)
     if resubmit and activity.status in (RecordStatus.APPROVED, RecordStatus.RETURNED):
         fields["status"] = RecordStatus.SUBMITTED
     if "details" in fields:
@@ -136,26 +225,63 @@ def activity_update(
         setattr(activity, name, value)
     activity.public = activity.public and activity.kind == "outlet"
     activity.save()
-    _enterprise_purchase(activity, user=user)
+    if getattr(user, "pk", None):
+        activity.editors.add(user)
+    _enterprise_purchase(activity, user=user, within=allowed, resubmit=resubmit)
     return activity
 
 
 @transaction.atomic
 def activity_review(activity: Activity, *, approve: bool, user: Any = None) -> Activity:
     """Approve a submitted activity, or return it to its unit. Only approved outlets appear in the public
-    directory. An enterprise purchase's own record is reviewed in the ledger, not here."""
+    directory. An enterprise purchase's own record is reviewed in the ledger, not here.
+
+    Four-eyes review: nobody approves a record they entered or changed (:func:`activity_authored_by`);
+    returning one's own record is allowed."""
     if activity.status not in (RecordStatus.SUBMITTED, RecordStatus.APPROVED, RecordStatus.RETURNED):
         raise ActivityError({"status": "草稿不能审核，请先提交。"})
+    if approve and activity_authored_by(activity, user):
+        raise ActivityError(
+            {"status": "此记录由您本人填报或修改，不能由您本人审核通过，请由其他审核人员审核。"}
+        )
     activity.status = RecordStatus.APPROVED if approve else RecordStatus.RETURNED
     activity.save(update_fields=["status", "updated_at"])
     return activity
 
 
+def _purchase_refusal(purchase: Purchase | None, *, within: Within) -> str:
+    if purchase is None:
+        return ""
+    try:
+        purchase_require_deletable(purchase, within=within)
+    except WorkflowError as exc:
+        return "此工作记录同时记作一条采购记录，不能删除：" + "；".join(exc.messages)
+    return ""
+
+
+def activity_delete_refusal(activity: Activity, *, user: Any = None, within: WithinArg = USER_SCOPE) -> str:
+    """Why :func:`activity_delete` would refuse because of the record's purchase ("" when it would not),
+    for the confirmation page."""
+    purchase = Purchase.objects.filter(pk=activity.purchase_id).first() if activity.purchase_id else None
+    return _purchase_refusal(purchase, within=within_for(user, within))
+
+
 @transaction.atomic
-def activity_delete(activity: Activity) -> None:
+def activity_delete(activity: Activity, *, user: Any = None, within: WithinArg = USER_SCOPE) -> None:
     """Delete an activity with its evidence (stored files removed once the deletion is committed) and the
-    purchase record it created."""
-    purchase = activity.purchase
+    purchase record it created — which follows the ledger's rule for deleting a record
+    (``purchase_require_deletable``): an activity whose purchase is submitted or approved is refused,
+    and the purchase and its approval history stay."""
+    allowed = within_for(user, within)
+    _require_unit(activity.organisation, allowed)
+    purchase = (
+        Purchase.objects.select_for_update().filter(pk=activity.purchase_id).first()
+        if activity.purchase_id
+        else None
+    )
+    refusal = _purchase_refusal(purchase, within=allowed)
+    if refusal:
+        raise ActivityError({"purchase": refusal})
     files = [(e.file.storage, e.file.name) for e in activity.evidence.all() if e.file.name]
     activity.delete()
 

@@ -25,6 +25,7 @@ from bangfu.ledger.choices import Category, Channel, RecordStatus
 from bangfu.ledger.models import Purchase
 from bangfu.ledger.selectors import PurchaseFilters, purchase_filter, purchase_provenance
 from bangfu.ledger.services import purchase_enter
+from bangfu.orgs.access import unit_writable, write_units
 from bangfu.orgs.models import Organisation
 from bangfu.progress.access import unit_get_for_user
 
@@ -358,9 +359,10 @@ class RecordCreatedOut(Schema):
 
 
 def _unit_in_scope(request: HttpRequest, unit_id: int) -> Organisation:
-    """The unit when the caller may act for it; one message for "no such unit" and "not yours"."""
+    """The unit when the caller may write for it (``orgs.access``); one message for "no such unit" and
+    "not yours"."""
     unit = Organisation.objects.filter(pk=unit_id).first()
-    if unit is None or not require(request).covers(unit.pk):
+    if unit is None or not unit_writable(unit.pk, write_units(require(request))):
         raise HttpError(422, UNIT_OUT_OF_SCOPE)
     return unit
 
@@ -394,6 +396,7 @@ def record_create(request: HttpRequest, payload: RecordCreateIn) -> Any:
                 user=request.user,
                 purchaser=purchaser,
                 reporting_org=reporting_org,
+                within=write_units(scope),
                 submit=payload.status == RecordStatus.SUBMITTED,
                 date=payload.date,
                 amount_fen=amount_fen,

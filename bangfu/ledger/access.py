@@ -15,10 +15,14 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from bangfu.accounts.access import Scope, scope_for
+
+# Units a record may name, or a list be filtered by: one rule, in ``orgs.access``.
+from bangfu.orgs.access import unit_choices_for_user as unit_choices_for_user
+from bangfu.orgs.access import write_units
 from bangfu.orgs.models import Organisation
 
-from .choices import RecordStatus
-from .models import ImportBatch, Purchase, Upload
+from .choices import ApprovalAction, RecordStatus
+from .models import ApprovalEvent, ImportBatch, Purchase, Upload
 from .selectors import ScopeParts
 
 
@@ -77,29 +81,51 @@ def purchases_get_for_user(user: Any, ids: Iterable[int]) -> QuerySet[Purchase]:
     return qs
 
 
+def _authored_parts(user: Any) -> tuple[Q, Q]:
+    """The records ``user`` authored, in two parts: by id (entered by hand, submitted or changed) and by
+    import batch (imported). Each part is a small set read from the user's own index entries, so that the
+    review queue is still read from its covering index; excluding them one after the other is what
+    SQLite runs fastest (a queue of 270,000 records: 413 ms unfiltered, 514 ms without one's own — one
+    combined condition took 570 ms)."""
+    entered = Purchase.objects.filter(created_by=user).order_by().values("pk")
+    acted = (
+        ApprovalEvent.objects.filter(actor=user, action__in=(ApprovalAction.SUBMIT, ApprovalAction.CHANGE))
+        .order_by()
+        .values("purchase_id")
+    )
+    imported = ImportBatch.objects.filter(created_by=user).order_by().values("pk")
+    return Q(pk__in=entered.union(acted)), Q(batch_id__in=imported)
+
+
+def authored_by(user: Any) -> Q:
+    """The records ``user`` authored: entered by hand, imported (their batch), submitted or changed —
+    at any time. Four-eyes review: nobody approves a record they authored (``purchase_approve`` refuses,
+    the review queue leaves them out). Returning or reopening one's own record stays allowed: it makes
+    nothing official. No user (system code, the command line): nothing."""
+    if not getattr(user, "pk", None):
+        return Q(pk__in=[])
+    by_id, by_batch = _authored_parts(user)
+    return by_id | by_batch
+
+
+def purchase_authored_by(user: Any, purchase: Purchase) -> bool:
+    """Whether ``user`` authored this record (see :func:`authored_by`): they may not approve it."""
+    return Purchase.objects.filter(authored_by(user), pk=purchase.pk).exists()
+
+
 def review_queue_for_user(user: Any) -> QuerySet[Purchase]:
-    """Submitted records the user may review (empty for roles that do not review)."""
+    """Submitted records the user may review and approve (empty for roles that do not review): those in
+    their scope that they did not author themselves (four-eyes, :func:`authored_by`)."""
     scope = scope_for(user)
     if not scope.can_review:
         return Purchase.objects.none()
-    return purchase_list_for_user(user).filter(status=RecordStatus.SUBMITTED)
+    by_id, by_batch = _authored_parts(user)
+    return purchase_list_for_user(user).filter(status=RecordStatus.SUBMITTED).exclude(by_id).exclude(by_batch)
 
 
 def batch_purchases_for_user(user: Any, batch: ImportBatch) -> QuerySet[Purchase]:
     """The records of a batch the user may see (a batch can hold purchases of units outside the scope)."""
     return purchase_list_for_user(user).filter(batch=batch)
-
-
-def unit_choices_for_user(user: Any) -> QuerySet[Organisation]:
-    """Units the user may pick (as purchaser, reporting unit or filter): everything for the office and
-    the leadership, the scope's units for reporters and lead reviewers."""
-    scope = scope_for(user)
-    if scope.role is None:
-        return Organisation.objects.none()
-    qs = Organisation.objects.order_by("name")
-    if scope.all_units:
-        return qs
-    return qs.filter(pk__in=sorted(scope.unit_ids))
 
 
 def batch_list_for_user(user: Any) -> QuerySet[ImportBatch]:
@@ -153,7 +179,7 @@ def import_terms_for(user: Any, org_id: int | None) -> ImportTerms:
     home = Organisation.objects.filter(pk=scope.home_unit_id).first() if scope.home_unit_id else None
     if home is None:
         raise PermissionDenied("当前账号没有所属单位，不能导入台账。")
-    return ImportTerms(reporting_org=home, status=RecordStatus.SUBMITTED, within=scope.unit_ids)
+    return ImportTerms(reporting_org=home, status=RecordStatus.SUBMITTED, within=write_units(scope))
 
 
 def upload_get_for_user(user: Any, token: str) -> Upload:

@@ -37,6 +37,8 @@ class OrgResolver:
     index: NameIndex[int] = field(default_factory=org_name_index)
     created: list[str] = field(default_factory=list)
     unassigned: list[str] = field(default_factory=list)
+    # name → (the unit outside ``within`` it matched, or the town outside it that it names; True for a town)
+    outside: dict[str, tuple[int, bool]] = field(default_factory=dict)
     defer: bool = False
     #: With ``defer``: provisional id → (name, parent id) of the units to create.
     pending: dict[int, tuple[str, int]] = field(default_factory=dict)
@@ -69,11 +71,13 @@ class OrgResolver:
         org_id: int | None
         if match.found:
             org_id = match.key
-            if self.within is not None and org_id not in self.within:
+            if org_id is not None and self.within is not None and org_id not in self.within:
+                self.outside[name] = (org_id, False)
                 org_id = OUTSIDE
         else:
             town_id = self._town_in(name)
             if town_id is not None and self.within is not None and town_id not in self.within:
+                self.outside[name] = (town_id, True)
                 self._cache[name] = OUTSIDE
                 return OUTSIDE
             parent_id = town_id or (self.default_parent.pk if self.default_parent else None)

@@ -14,6 +14,7 @@ from django.http import Http404
 
 from bangfu.accounts.access import Scope, scope_for
 from bangfu.ledger.models import Purchase
+from bangfu.orgs.access import unit_writable, write_units
 from bangfu.orgs.models import Organisation
 from bangfu.orgs.selectors import org_children_map
 from bangfu.plans.models import Plan
@@ -296,8 +297,8 @@ def base_unit_for_user(user: Any, pk: int, *, write: bool = False) -> Organisati
 def base_link_allowed(user: Any, unit_id: int | None) -> bool:
     """Whether the user may point a base at ``unit_id`` (a canteen's representative, a unit purchases
     count for): the coordinator anywhere, others only inside their scope — so that nobody can move
-    purchases onto another jurisdiction's figures."""
-    return unit_id is None or _scope(user).covers(unit_id)
+    purchases onto another jurisdiction's figures. The write scope: one rule, in ``orgs.access``."""
+    return unit_id is None or unit_writable(unit_id, write_units(_scope(user)))
 
 
 def bases_import_for_user(user: Any, path: Path, *, year: int) -> BaseImportResult:
@@ -306,6 +307,4 @@ def bases_import_for_user(user: Any, path: Path, *, year: int) -> BaseImportResu
     scope = _scope(user)
     if not scope.can_write:
         raise PermissionDenied("当前账号只能查看基数。")
-    if scope.all_units:
-        return bases_import(path, year=year)
-    return bases_import(path, year=year, within=scope.unit_ids)
+    return bases_import(path, year=year, within=write_units(scope))

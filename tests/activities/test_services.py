@@ -12,6 +12,7 @@ from bangfu.activities.selectors import count_achieved, outlet_directory
 from bangfu.activities.services import ActivityError, activity_create, activity_delete, evidence_add
 from bangfu.ledger.choices import Category, RecordStatus
 from bangfu.ledger.models import Purchase
+from bangfu.ledger.services import purchase_return
 from bangfu.orgs.models import Organisation
 from bangfu.regions.services import regions_seed
 from tests.ledger.builders import write_xlsx
@@ -25,7 +26,7 @@ def org(name):
     return Organisation.objects.get(name=name)
 
 
-def test_enterprise_purchase_is_also_a_purchase_record_entered_once(cixi_orgs):
+def test_enterprise_purchase_is_also_a_purchase_record_entered_once(cixi_orgs, make_user):
     regions_seed()
     activity = activity_create(
         kind="enterprise",
@@ -45,6 +46,12 @@ def test_enterprise_purchase_is_also_a_purchase_record_entered_once(cixi_orgs):
     assert purchase.amount_fen == 80_000_00 and purchase.category == Category.RAW_MATERIAL
     assert purchase.origin_region.county == "布拖县" and purchase.purchaser.name == "周巷镇某食品有限公司"
     assert purchase.purchaser.parent == org("周巷镇")
+    # Deleting the activity follows the ledger's rule for its purchase: not while it is under review …
+    with pytest.raises(ActivityError, match="只有草稿或已退回的记录可以删除"):
+        activity_delete(activity)
+    assert Activity.objects.filter(pk=activity.pk).exists() and Purchase.objects.exists()
+    # … but once returned, the activity goes with its purchase.
+    purchase_return([purchase], user=make_user("coordinator"), comment="请核实")
     activity_delete(activity)
     assert not Purchase.objects.exists()
 

@@ -502,6 +502,16 @@ def test_deleting_a_record_takes_its_purchase_and_its_files_and_goes_back_to_its
     stored = Path(proof.file.path)
     client = world.client("reporter")
     assert "采购记录" in client.get(reverse("activities:delete", args=[factory.pk])).content.decode()
+    # Its purchase is under review: the ledger's rule refuses the deletion, and nothing is deleted.
+    refused = client.post(reverse("activities:delete", args=[factory.pk]), follow=True)
+    assert "只有草稿或已退回的记录可以删除" in refused.content.decode()
+    assert (
+        Activity.objects.filter(pk=factory.pk).exists() and Purchase.objects.filter(pk=purchase_id).exists()
+    )
+    returned = world.client("coordinator").post(
+        reverse("ledger:review"), {"ids": str(purchase_id), "action": "return", "comment": "请核实"}
+    )
+    assert returned.status_code == 302 and Purchase.objects.get(pk=purchase_id).status == S.RETURNED
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("activities:delete", args=[factory.pk]))
     assert not stored.exists() and not Evidence.objects.filter(pk=proof.pk).exists()

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -96,6 +97,17 @@ class Purchase(TimeStampedModel):
     sheet = models.CharField(_("工作表"), max_length=100, blank=True)
     row_number = models.PositiveIntegerField(_("行号"), null=True, blank=True)
     raw = models.JSONField(_("原始值"), default=list, blank=True)
+    # Who entered the record by hand (a form, the API, an activity); an imported record's importer is its
+    # batch's ``created_by``. Together with the submit and change events it says who may not approve it.
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("录入人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        db_index=False,  # the partial index below: imports store no entrant and pay for no index entry
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("采购记录")
@@ -135,6 +147,10 @@ class Purchase(TimeStampedModel):
                 fields=["batch", "reporting_org", "purchaser", "date", "amount_fen"],
                 name="purchase_review_queue",
                 condition=Q(status=RecordStatus.SUBMITTED),
+            ),
+            # The records a user entered by hand (four-eyes review; a user's deletion).
+            models.Index(
+                fields=["created_by"], name="purchase_created_by", condition=Q(created_by__isnull=False)
             ),
         ]
 

@@ -308,6 +308,7 @@ class _Reader:
                 text_array_json(row.raw),
                 self.stamp,
                 self.stamp,
+                None,
             )
         )
 

@@ -10,8 +10,10 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from bangfu.common.money import format_yuan
 from bangfu.orgs.models import Organisation
 
+from ..access import purchase_list_for_user
 from ..choices import Category, Channel, RecordStatus
 from ..models import Purchase
 from ..parsing import normalise_order_key
@@ -35,10 +37,13 @@ def purchase_create(
     order_no: str = "",
     remarks: str = "",
     status: str = RecordStatus.DRAFT,
+    user: Any = None,
     **extra: Any,
 ) -> Purchase:
-    """Record one purchase entered by hand. A purchase whose order number and amount are already
-    stored is refused, so that it cannot count twice."""
+    """Record one purchase entered by hand (by ``user``, stored as its entrant). A purchase whose order
+    number and amount are already stored is refused, so that it cannot count twice.
+
+    Nothing here checks roles or scopes: callers do (``purchase_enter`` for forms and the API)."""
     if amount_fen <= 0:
         raise ValidationError({"amount_fen": "金额必须大于0。"})
     order_key = normalise_order_key(order_no)
@@ -62,16 +67,31 @@ def purchase_create(
         dedupe_key=dedupe_key,
         remarks=remarks,
         status=status,
+        created_by=user if getattr(user, "pk", None) else None,
         **extra,
     )
     try:
         with transaction.atomic():
             purchase.save()
     except IntegrityError as exc:
-        existing = Purchase.objects.filter(dedupe_key=dedupe_key).first()
+        existing = Purchase.objects.filter(dedupe_key=dedupe_key).values_list("pk", flat=True).first()
         raise ValidationError(
             {
-                "order_no": f"订单号 {order_no} 金额相同的采购记录已存在（编号 {existing.pk if existing else '?'}）。"
+                "order_no": duplicate_message(
+                    order_no=order_no, amount_fen=amount_fen, existing_id=existing, user=user
+                )
             }
         ) from exc
     return purchase
+
+
+def duplicate_message(*, order_no: str, amount_fen: int, existing_id: int | None, user: Any) -> str:
+    """The refusal of a second record of one purchase (same order number and amount). The stored record's
+    number is given only to a user who may see that record (and to system code, without a user): to
+    anyone else a record outside their scope is neither named nor described — only that it exists."""
+    text = f"订单号 {order_no} 金额 {format_yuan(amount_fen)} 元的采购记录已存在"
+    if existing_id is not None and (
+        user is None or purchase_list_for_user(user).filter(pk=existing_id).exists()
+    ):
+        text += f"（编号 {existing_id}）"
+    return text + "，同一笔采购只能记录一次。"

@@ -12,6 +12,11 @@ Every transition writes one :class:`ApprovalEvent` per record (who, when, from �
 a change exactly which fields changed from what to what). Role checks are here as a second line; which
 records a user may touch (the scope) is decided by ``ledger.access``, whose querysets the views pass in.
 
+Four-eyes review: nobody approves a record they entered, imported, submitted or changed
+(``ledger.access.authored_by``) — the coordinator included; returning or reopening one's own record is
+allowed (it makes nothing official). Entry, change and deletion write only for purchasers inside the
+user's write scope (``orgs.access``; ``within=``).
+
 Transitions are set-based (one UPDATE per chunk guarded by the expected state, events bulk-inserted), so
 approving an import batch of 100,000 records is a few statements per 1,000 records, not 100,000 saves.
 A record whose state changed under us (another reviewer was faster) aborts the whole action.
@@ -22,7 +27,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -32,14 +37,23 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from bangfu.accounts.access import scope_for
-from bangfu.common.money import format_yuan
+from bangfu.orgs.access import (
+    USER_SCOPE,
+    OutsideScopeError,
+    Within,
+    WithinArg,
+    unit_require_writable,
+    unit_writable,
+    within_for,
+)
 from bangfu.orgs.models import Organisation
 
+from ..access import authored_by
 from ..choices import ApprovalAction, Category, Channel, RecordStatus
 from ..models import ApprovalEvent, Product, Purchase
 from ..parsing import normalise_order_key
 from ..resolving import CatalogResolver, RegionResolver
-from .purchases import purchase_create
+from .purchases import duplicate_message, purchase_create
 
 S = RecordStatus
 CHUNK = 1000
@@ -128,11 +142,14 @@ def _transition(
     to: str,
     verb: str,
     comment: str = "",
+    check: Callable[[list[int]], None] | None = None,
 ) -> int:
     rows = _ids_and_states(purchases)
     if not rows:
         raise WorkflowError(f"没有可{verb}的记录。")
     _refuse_wrong_states(rows, allowed_from, verb)
+    if check is not None:
+        check([pk for pk, _status in rows])
     now = timezone.now()
     actor = user if getattr(user, "pk", None) else None
     by_state: dict[str, list[int]] = defaultdict(list)
@@ -176,11 +193,32 @@ def purchase_submit(
     )
 
 
+def _refuse_own_records(user: Any) -> Callable[[list[int]], None]:
+    """Four-eyes review: refuse the whole action when the user authored any of the records (entered,
+    imported, submitted or changed them — ``ledger.access.authored_by``)."""
+
+    def check(ids: list[int]) -> None:
+        own: list[int] = []
+        for chunk in _chunks(ids):
+            own.extend(
+                Purchase.objects.filter(authored_by(user), pk__in=chunk)
+                .order_by("pk")
+                .values_list("pk", flat=True)
+            )
+        if own:
+            raise WorkflowError(
+                f"记录 {_ids_text(own)} 由您本人录入、导入、提交或修改，不能由您本人审核通过，"
+                "请由其他审核人员审核。"
+            )
+
+    return check
+
+
 @transaction.atomic
 def purchase_approve(
     purchases: Iterable[Purchase] | QuerySet[Purchase], *, user: Any, comment: str = ""
 ) -> int:
-    """Submitted records → approved (reviewers only)."""
+    """Submitted records → approved (reviewers only, and never by a record's own author: four-eyes)."""
     _require(user, review=True)
     return _transition(
         purchases,
@@ -190,6 +228,7 @@ def purchase_approve(
         to=S.APPROVED,
         verb="审核通过",
         comment=comment.strip(),
+        check=_refuse_own_records(user),
     )
 
 
@@ -242,19 +281,47 @@ def purchase_enter(
     purchaser: Organisation,
     submit: bool = False,
     reporting_org: Organisation | None = None,
+    within: WithinArg = USER_SCOPE,
     **fields: Any,
 ) -> Purchase:
-    """A record entered through the form: a draft, or submitted at once (``submit=True``)."""
+    """A record entered through the form or the API: a draft, or submitted at once (``submit=True``).
+    The purchaser and the reporting unit must be inside ``within``, the units the user may write for
+    (``orgs.access``; by default the user's own write scope)."""
     _require(user, write=True)
     unknown = set(fields) - set(EDITABLE_FIELDS)
     if unknown:
         raise TypeError(f"purchase_enter() got unexpected fields {sorted(unknown)}")
-    _validate(fields)
-    purchase = purchase_create(purchaser=purchaser, reporting_org=reporting_org, status=S.DRAFT, **fields)
+    _validate({"purchaser": purchaser, **fields})
+    allowed = within_for(user, within)
+    _require_writable(allowed, purchaser=purchaser, reporting_org=reporting_org)
+    purchase = purchase_create(
+        purchaser=purchaser, reporting_org=reporting_org, status=S.DRAFT, user=user, **fields
+    )
     if submit:
         purchase_submit([purchase], user=user)
         purchase.status = S.SUBMITTED
     return purchase
+
+
+def _require_writable(within: Within, **units: Organisation | None) -> None:
+    """Refuse units outside the write scope, each on its field."""
+    errors: dict[str, list[str]] = {}
+    for name, unit in units.items():
+        try:
+            unit_require_writable(unit, within)
+        except OutsideScopeError as exc:
+            errors[name] = exc.messages
+    if errors:
+        raise WorkflowError(errors)
+
+
+def _require_record_writable(record: Purchase, within: Within, verb: str) -> None:
+    """A record bought by a unit outside the write scope (seen because one's unit reported it) is read-only:
+    changing or deleting it would move another unit's figures."""
+    if record.purchaser_id is not None and not unit_writable(record.purchaser_id, within):
+        raise WorkflowError(
+            f"记录 {record.pk} 的采购单位“{record.purchaser_name}”不在本单位管辖范围内，不能{verb}。"
+        )
 
 
 def _validate(fields: dict[str, Any]) -> None:
@@ -321,26 +388,40 @@ def _dedupe_key(current: str, order_key: str, amount_fen: int) -> str:
 
 @transaction.atomic
 def purchase_update(
-    purchase: Purchase, *, user: Any, comment: str = "", submit: bool = False, **fields: Any
+    purchase: Purchase,
+    *,
+    user: Any,
+    comment: str = "",
+    submit: bool = False,
+    within: WithinArg = USER_SCOPE,
+    **fields: Any,
 ) -> Purchase:
     """Change a record. Derived fields follow (origin county, catalog links, order and de-duplication
     keys); a change that would duplicate another stored order number and amount is refused. An
     **approved** record goes back to **submitted**, with an event holding exactly what changed.
-    ``submit=True`` also submits a draft or returned record (the form's "save and submit")."""
-    record = _update(purchase, user=user, comment=comment, fields=fields)
+    ``submit=True`` also submits a draft or returned record (the form's "save and submit").
+
+    Only a record whose purchaser is inside ``within`` (the units the user may write for, by default the
+    user's write scope) may be changed, and only to a purchaser inside it."""
+    record = _update(purchase, user=user, comment=comment, fields=fields, within=within_for(user, within))
     if submit and record.status in (S.DRAFT, S.RETURNED):
         purchase_submit([record], user=user)
         record.status = S.SUBMITTED
     return record
 
 
-def _update(purchase: Purchase, *, user: Any, comment: str, fields: dict[str, Any]) -> Purchase:
+def _update(
+    purchase: Purchase, *, user: Any, comment: str, fields: dict[str, Any], within: Within
+) -> Purchase:
     _require(user, write=True)
     unknown = set(fields) - set(EDITABLE_FIELDS)
     if unknown:
         raise TypeError(f"purchase_update() got unexpected fields {sorted(unknown)}")
     _validate(fields)
     record = Purchase.objects.select_for_update().get(pk=purchase.pk)
+    _require_record_writable(record, within, "修改")
+    if "purchaser" in fields and fields["purchaser"].pk != record.purchaser_id:
+        _require_writable(within, purchaser=fields["purchaser"])
     changes = {
         name: [_current(record, name), change_value(name, value)]
         for name, value in fields.items()
@@ -370,12 +451,18 @@ def _update(purchase: Purchase, *, user: Any, comment: str, fields: dict[str, An
     if {"order_no", "amount_fen"} & changes.keys():
         record.order_key = normalise_order_key(record.order_no)
         record.dedupe_key = _dedupe_key(record.dedupe_key, record.order_key, record.amount_fen)
-        other = Purchase.objects.filter(dedupe_key=record.dedupe_key).exclude(pk=record.pk).first()
+        other = (
+            Purchase.objects.filter(dedupe_key=record.dedupe_key)
+            .exclude(pk=record.pk)
+            .values_list("pk", flat=True)
+            .first()
+        )
         if other is not None:
             raise WorkflowError(
                 {
-                    "order_no": f"订单号 {record.order_no} 金额 {format_yuan(record.amount_fen)} 元的采购记录已存在"
-                    f"（编号 {other.pk}），同一笔采购只能记录一次。"
+                    "order_no": duplicate_message(
+                        order_no=record.order_no, amount_fen=record.amount_fen, existing_id=other, user=user
+                    )
                 }
             )
     before = record.status
@@ -401,13 +488,22 @@ def _update(purchase: Purchase, *, user: Any, comment: str, fields: dict[str, An
     return record
 
 
-@transaction.atomic
-def purchase_delete(purchase: Purchase, *, user: Any) -> None:
-    """Delete a draft or a returned record (the audit trail keeps its values)."""
-    _require(user, write=True)
-    record = Purchase.objects.select_for_update().get(pk=purchase.pk)
+def purchase_require_deletable(record: Purchase, *, within: Within) -> None:
+    """The rule for deleting a record, wherever it is deleted from (the ledger, an activity that carries
+    it): only a draft or a returned record, bought by a unit inside the write scope ``within``. A
+    submitted or approved record — and its approval history — stays. Pass a copy read under lock."""
+    _require_record_writable(record, within, "删除")
     if record.status not in DELETABLE:
         raise WorkflowError(
             f"记录 {record.pk} 当前为“{S(record.status).label}”，只有草稿或已退回的记录可以删除。"
         )
+
+
+@transaction.atomic
+def purchase_delete(purchase: Purchase, *, user: Any, within: WithinArg = USER_SCOPE) -> None:
+    """Delete a draft or a returned record (the audit trail keeps its values) whose purchaser is inside
+    ``within`` (by default the user's write scope)."""
+    _require(user, write=True)
+    record = Purchase.objects.select_for_update().get(pk=purchase.pk)
+    purchase_require_deletable(record, within=within_for(user, within))
     record.delete()

@@ -45,6 +45,7 @@ class PurchaseRow(NamedTuple):
     raw: str  # JSON text of the original cells
     created_at: Any
     updated_at: Any
+    created_by_id: int | None  # entered by hand only; an import's author is its batch's
     # Last, so that the read phase's rows (written before the batch exists) are completed with one
     # tuple concatenation: ``row + (batch_id,)``.
     batch_id: int | None

@@ -35,8 +35,10 @@ from bangfu.activities.importing import ActivityImportError, import_template_xls
 from bangfu.activities.kinds import BOOL, KINDS, MONEY, URL, FieldSpec, Kind, guess_kinds
 from bangfu.activities.models import Activity, Evidence
 from bangfu.activities.services import (
+    activity_authored_by,
     activity_create,
     activity_delete,
+    activity_delete_refusal,
     activity_review,
     activity_update,
     evidence_add,
@@ -45,6 +47,7 @@ from bangfu.activities.services import (
 from bangfu.common.money import format_yuan
 from bangfu.ledger.access import purchase_get_for_user
 from bangfu.ledger.models import Purchase
+from bangfu.orgs.access import write_units
 from bangfu.orgs.models import Organisation
 from bangfu.plans.models import Plan
 from bangfu.plans.selectors import plan_get
@@ -190,6 +193,10 @@ def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "evidence_form": EvidenceForm() if scope.can_write else None,
         "can_write": scope.can_write,
         "can_review": scope.can_review and activity.status != "draft",
+        # four-eyes: whoever entered or changed the record leaves its approval to another reviewer
+        "can_approve": scope.can_review
+        and activity.status not in ("draft", "approved")
+        and not activity_authored_by(activity, request.user),
         "public_fields": [spec.label for spec in kind.fields if spec.public],
     }
     return render(request, "web/activities/detail.html", context)
@@ -236,7 +243,9 @@ def activity_create_view(request: HttpRequest) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            activity = activity_create(kind=kind.code, user=request.user, **form.service_fields())
+            activity = activity_create(
+                kind=kind.code, user=request.user, within=write_units(scope), **form.service_fields()
+            )
         except ValidationError as exc:
             form.add_service_errors(exc)
         else:
@@ -254,7 +263,7 @@ def activity_create_view(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def activity_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    require_role(request, write=True)
+    scope = require_role(request, write=True)
     activity = access.activity_get_for_user(request.user, pk)
     kind = KINDS[activity.kind]
     plan = activity.item.task.plan if activity.item else _current_plan()
@@ -263,7 +272,13 @@ def activity_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         was_approved = activity.status == "approved"
         try:
-            activity_update(activity, user=request.user, resubmit=True, **form.service_fields())
+            activity_update(
+                activity,
+                user=request.user,
+                resubmit=True,
+                within=write_units(scope),
+                **form.service_fields(),
+            )
         except ValidationError as exc:
             form.add_service_errors(exc)
         else:
@@ -279,16 +294,24 @@ def activity_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def activity_delete_view(request: HttpRequest, pk: int) -> HttpResponse:
-    require_role(request, write=True)
+    scope = require_role(request, write=True)
     activity = access.activity_get_for_user(request.user, pk)
     if request.method == "POST":
         item_id = activity.item_id
-        activity_delete(activity)
+        try:
+            activity_delete(activity, user=request.user, within=write_units(scope))
+        except ValidationError as exc:
+            messages.error(request, _error_text(exc))
+            return redirect("activities:detail", pk=pk)
         messages.success(request, _("记录“%(title)s”已删除。") % {"title": activity.title})
         if item_id is not None:
             return redirect("activities:item", item_id=item_id)
         return redirect("activities:list")
-    context = {"activity": activity, "evidence_count": activity.evidence.count()}
+    context = {
+        "activity": activity,
+        "evidence_count": activity.evidence.count(),
+        "refusal": activity_delete_refusal(activity, user=request.user, within=write_units(scope)),
+    }
     return render(request, "web/activities/delete.html", context)
 
 

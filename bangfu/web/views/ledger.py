@@ -57,6 +57,7 @@ from bangfu.ledger.services.uploads import (
     upload_progress,
     upload_store,
 )
+from bangfu.orgs.access import write_units
 from bangfu.orgs.models import Organisation
 from bangfu.web.forms.ledger import (
     BatchReviewForm,
@@ -196,12 +197,15 @@ def purchase_submit_view(request: HttpRequest) -> HttpResponse:
 # --- one record ----------------------------------------------------------------------------------
 
 
-def _record_actions(scope: Scope, status: str) -> dict[str, bool]:
+def _record_actions(scope: Scope, status: str, *, authored: bool) -> dict[str, bool]:
+    """What the record's page offers. ``authored``: the user entered, imported, submitted or changed the
+    record, so approving it is left to another reviewer (four-eyes); returning it stays possible."""
     return {
         "can_edit": scope.can_write,
         "can_submit": scope.can_write and status in (RecordStatus.DRAFT, RecordStatus.RETURNED),
         "can_delete": scope.can_write and status in (RecordStatus.DRAFT, RecordStatus.RETURNED),
         "can_review": scope.can_review and status == RecordStatus.SUBMITTED,
+        "can_approve": scope.can_review and status == RecordStatus.SUBMITTED and not authored,
         "can_reopen": scope.can_review and status == RecordStatus.APPROVED,
     }
 
@@ -221,7 +225,13 @@ def purchase_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "events": [(event, selectors.describe_changes(event.changes)) for event in events],
         "audit": selectors.purchase_audit_entries(purchase) if scope.can_write or scope.can_review else [],
         "review_form": ReviewForm(initial={"ids": [purchase.pk]}),
-        **_record_actions(scope, purchase.status),
+        **_record_actions(
+            scope,
+            purchase.status,
+            authored=scope.can_review
+            and purchase.status == RecordStatus.SUBMITTED
+            and access.purchase_authored_by(request.user, purchase),
+        ),
     }
     return render(request, "web/ledger/detail.html", context)
 
@@ -243,6 +253,7 @@ def purchase_create_view(request: HttpRequest) -> HttpResponse:
                 user=request.user,
                 submit="submit" in request.POST,
                 reporting_org=_home_unit(scope),
+                within=write_units(scope),
                 **form.service_fields(),
             )
         except ValidationError as exc:
@@ -259,7 +270,7 @@ def purchase_create_view(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def purchase_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    require_role(request, write=True)
+    scope = require_role(request, write=True)
     purchase = access.purchase_get_for_user(request.user, pk)
     form = PurchaseForm(request.POST or None, user=request.user, purchase=purchase)
     if request.method == "POST" and form.is_valid():
@@ -270,6 +281,7 @@ def purchase_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 user=request.user,
                 comment=form.cleaned_data.get("comment") or "",
                 submit="submit" in request.POST,
+                within=write_units(scope),
                 **form.service_fields(),
             )
         except ValidationError as exc:
@@ -336,13 +348,23 @@ def review(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def batch_review(request: HttpRequest, pk: int) -> HttpResponse:
-    """Approve or return every submitted record of an import batch that the reviewer's scope covers."""
+    """Approve or return every submitted record of an import batch that the reviewer's scope covers and
+    that they did not author themselves (four-eyes: those are left to another reviewer)."""
     require_role(request, review=True)
     queue = access.review_queue_for_user(request.user).filter(batch_id=pk)
-    if not queue.exists():
-        raise Http404(_("该批次没有待您审核的记录。"))
     form = BatchReviewForm(request.POST)
     back = _next_url(request, reverse("ledger:approvals"))
+    if not queue.exists():
+        batch = access.batch_list_for_user(request.user).filter(pk=pk).first()
+        if (
+            batch is None
+            or not access.purchase_list_for_user(request.user)
+            .filter(batch=batch, status=RecordStatus.SUBMITTED)
+            .exists()
+        ):
+            raise Http404(_("该批次没有待您审核的记录。"))
+        messages.error(request, _("该批次待审核的记录由您本人导入、提交或修改，需由其他审核人员审核。"))
+        return redirect(back)
     if not form.is_valid():
         messages.error(request, _error_text(ValidationError(list(form.errors.values()))))
         return redirect(back)
@@ -396,6 +418,10 @@ def approvals(request: HttpRequest) -> HttpResponse:
     context = {
         "groups": groups,
         "group": group,
+        # four-eyes: the user's own records awaiting review are left to another reviewer (not listed)
+        "own_pending": access.purchase_list_for_user(request.user)
+        .filter(access.authored_by(request.user), status=RecordStatus.SUBMITTED)
+        .count(),
         "page": page,
         "rows": rows,
         "query": _query_without(request, "after", "before"),
