@@ -258,6 +258,8 @@ BANGFU_UPLOAD_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv", ".txt", ".docx")
 # Uploaded ledgers a user may keep waiting for confirmation, and their total size.
 BANGFU_UPLOAD_PENDING_FILES = int(os.environ.get("BANGFU_UPLOAD_PENDING_FILES", "5"))
 BANGFU_UPLOAD_PENDING_MB = int(os.environ.get("BANGFU_UPLOAD_PENDING_MB", "200"))
+# A single purchase above this many 元 is flagged for the coordinator to check (0: never).
+BANGFU_PLAUSIBLE_MAX_YUAN = int(os.environ.get("BANGFU_PLAUSIBLE_MAX_YUAN", "500000"))
 
 # Mail (SMTP) for reminders: the intranet's mail relay. EMAIL_USE_TLS and EMAIL_USE_SSL exclude each other.
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")

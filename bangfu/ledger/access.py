@@ -22,7 +22,7 @@ from bangfu.orgs.access import write_units
 from bangfu.orgs.models import Organisation
 
 from .choices import ApprovalAction, RecordStatus
-from .models import ApprovalEvent, ImportBatch, Purchase, Upload
+from .models import ApprovalEvent, ImportBatch, Purchase, PurchaseFlag, Upload
 from .selectors import ScopeParts
 
 
@@ -196,3 +196,19 @@ def upload_list_for_user(user: Any, *, limit: int = 10) -> list[Upload]:
 
     states = (UploadState.RECEIVED, UploadState.PREVIEWING, UploadState.PREVIEWED, UploadState.IMPORTING)
     return list(Upload.objects.filter(user=user, state__in=states).order_by("-created_at")[:limit])
+
+
+def flag_list_for_user(user: Any, *, resolved: bool = False) -> QuerySet[PurchaseFlag]:
+    """The flags on purchases the user may review (the office: all; a lead reviewer: their scope's)."""
+    scope = scope_for(user)
+    if not scope.can_review:
+        return PurchaseFlag.objects.none()
+    visible = purchase_list_for_user(user).values("pk")
+    return PurchaseFlag.objects.filter(purchase__in=visible, resolved_at__isnull=not resolved)
+
+
+def flag_get_for_user(user: Any, pk: int) -> PurchaseFlag:
+    flag = flag_list_for_user(user).filter(pk=pk).first()
+    if flag is None:
+        raise Http404("待核查记录不存在或已处理。")
+    return flag

@@ -44,6 +44,7 @@ class ApprovalAction(models.TextChoices):
     RETURN = "return", _("退回")
     CHANGE = "change", _("修改")
     REOPEN = "reopen", _("撤销审核")
+    ENRICH = "enrich", _("由其他来源补全")
 
 
 class UploadState(models.TextChoices):
@@ -56,3 +57,11 @@ class UploadState(models.TextChoices):
     IMPORTED = "imported", _("已导入")
     FAILED = "failed", _("未能完成")
     CANCELLED = "cancelled", _("已取消")
+
+
+class FlagKind(models.TextChoices):
+    """Why a purchase is on the coordinator's list to check (never rejected for it)."""
+
+    SOURCE_CONFLICT = "conflict", _("来源不一致")
+    CHANNEL_ORIGIN = "channel_origin", _("832渠道但产地非832县")
+    IMPLAUSIBLE_AMOUNT = "amount", _("单笔金额异常")

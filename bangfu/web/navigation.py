@@ -33,6 +33,7 @@ MENU = (
     NavItem(_("采购台账"), "ledger:list", ALL),
     NavItem(_("导入台账"), "ledger:import", WRITERS),
     NavItem(_("审核"), "ledger:approvals", REVIEWERS),
+    NavItem(_("数据核查"), "ledger:flags", REVIEWERS),
     NavItem(_("工作记录"), "activities:list", ALL),
     NavItem(_("专柜名录"), "activities:outlets", ALL),
     NavItem(_("报送日历"), "progress:calendar", (Role.COORDINATOR, Role.LEAD, Role.LEADER)),

@@ -80,6 +80,8 @@ POLICY: dict[str, Rule] = {
     "ledger:import-confirm": R(WRITERS, method="post", inside=lambda w: {"token": "unknown-token"}),
     "ledger:import-cancel": R(WRITERS, method="post", inside=lambda w: {"token": "unknown-token"}),
     "ledger:import-done": R(WRITERS, inside=lambda w: {"token": "unknown-token"}),
+    "ledger:flags": R(REVIEWERS),
+    "ledger:flag-resolve": R(REVIEWERS, method="post", inside=pk("flag_in"), outside=pk("flag_out"), guessers=frozenset({LEAD}), data=lambda w: {"comment": "核实无误"}),
     "ledger:batches": R(SIGNED_IN),
     "ledger:batch": R(SIGNED_IN, inside=pk("b_in"), outside=pk("b_out"), guessers=frozenset({REPORTER, LEAD})),
     "ledger:batch-report": R(SIGNED_IN, inside=pk("b_in"), outside=pk("b_out"), guessers=frozenset({REPORTER, LEAD})),
@@ -247,6 +249,10 @@ def world(cixi_orgs, make_user, settings, tmp_path):
             path=write_csv(tmp_path / "横河镇.csv", rows_out), org=henghe, status="submitted"
         ).batch_id
     )
+    from bangfu.ledger.models import PurchaseFlag
+
+    for key, purchase in (("flag_in", w["p_in"]), ("flag_out", w["p_out"])):
+        w[key] = PurchaseFlag.objects.create(purchase=purchase, kind="amount", message="单笔金额异常")
     w["town_target"] = Target.objects.get(item__task__seq=2, item__seq=2)
     w["town_target_hh"] = Target.objects.get(item__task__seq=2, item__seq=3)
     w["union_target"] = Target.objects.get(item__task__seq=1, item__seq=1, kind="ratio")

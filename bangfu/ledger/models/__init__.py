@@ -1,5 +1,6 @@
 from .batches import ImportBatch, RejectedRow
 from .catalog import Product, Supplier
+from .flags import PurchaseFlag
 from .purchases import Purchase, PurchaseSighting
 from .uploads import Upload
 from .workflow import ApprovalEvent
@@ -9,6 +10,7 @@ __all__ = [
     "ImportBatch",
     "Product",
     "Purchase",
+    "PurchaseFlag",
     "PurchaseSighting",
     "RejectedRow",
     "Supplier",

@@ -148,6 +148,9 @@ class Purchase(TimeStampedModel):
                 name="purchase_review_queue",
                 condition=Q(status=RecordStatus.SUBMITTED),
             ),
+            # Other records of the same order number (a platform's order lines against a ledger's order
+            # total): found, not merged — a difference is flagged for the coordinator.
+            models.Index(fields=["order_key"], name="purchase_order_key", condition=~Q(order_key="")),
             # The records a user entered by hand (four-eyes review; a user's deletion).
             models.Index(
                 fields=["created_by"], name="purchase_created_by", condition=Q(created_by__isnull=False)

@@ -39,14 +39,33 @@ from ..resolving import (
     CatalogResolver,
     RegionResolver,
 )
+from .enrichment import (
+    Incoming,
+    Plan,
+    amount_conflict,
+    compare,
+    flags_create,
+    non_832_region_ids,
+    other_amounts,
+    purchases_complete,
+    region_names,
+    row_flags,
+    stored_facts,
+)
 from .writing import (
     AMOUNT,
+    CHANNEL,
     KEY,
+    ORDER_KEY,
+    ORIGIN,
+    ORIGIN_REGION,
     PURCHASER,
     PURCHASER_NAME,
     RAW,
     ROW_NUMBER,
     SHEET,
+    SUPPLIER,
+    SUPPLIER_REF,
     Adapter,
     existing_keys,
     insert_sql,
@@ -80,6 +99,11 @@ class ImportSummary:
     unassigned: list[str] = field(default_factory=list)
     created_orgs: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    #: Stored purchases completed by this file (origin, 832 channel, supplier or purchaser they lacked).
+    enriched: int = 0
+    #: Flags raised for the coordinator: sources that disagree, 832 purchases from non-832 counties,
+    #: implausibly large single purchases (the records count as they are).
+    flagged: int = 0
     #: A dry run: everything was computed as for the real import, then rolled back (no batch, no report).
     dry_run: bool = False
     #: Each sheet read: name, header_row, headers, columns ({field: 0-based column}), amount_unit.
@@ -114,6 +138,8 @@ class ImportSummary:
             "unassigned": self.unassigned,
             "created_orgs": self.created_orgs,
             "warnings": self.warnings,
+            "enriched": self.enriched,
+            "flagged": self.flagged,
         }
 
 
@@ -222,6 +248,12 @@ class _Reader:
         self.adapter = Adapter()
         self.stamp = connection.ops.adapt_datetimefield_value(timezone.now())
         self.read = 0
+        #: What the file completes on stored purchases, and where sources disagree.
+        self.plan = Plan()
+        #: Flags of new records: (kind, message, sheet, row, dedupe key).
+        self.row_flagged: list[tuple[str, str, str, int, str]] = []
+        self.non_832 = non_832_region_ids()
+        self._region_names: dict[int, str] | None = None
 
     def run(self) -> None:
         record = self._record
@@ -321,6 +353,7 @@ class _Reader:
         stored = existing_keys([row[KEY] for row in pending])
         if stored:
             self.stored_keys |= stored
+            facts = stored_facts(stored)
             fresh = []
             for row in pending:
                 key = row[KEY]
@@ -328,11 +361,13 @@ class _Reader:
                     seen = self.pending_keys[key]
                     assert seen is not None
                     self.duplicates.append((key, _Seen.of(seen)))
+                    self._compare(facts[key], row)
                 else:
                     fresh.append(row)
         else:
             fresh = pending
         if fresh:
+            self._check_fresh(fresh)
             self.summary.accepted += len(fresh)
             self.summary.total_fen += sum(row[AMOUNT] for row in fresh)
             if self.spool is not None:
@@ -344,6 +379,50 @@ class _Reader:
         self.pending = []
         if self.progress is not None:
             self.progress("read", self.read, None)
+
+    def _compare(self, stored: Any, row: tuple[Any, ...]) -> None:
+        """A duplicate of a stored purchase from another source: what it completes, where it differs."""
+        if self._region_names is None:
+            self._region_names = region_names()
+        incoming = Incoming(
+            purchaser_id=row[PURCHASER],
+            origin=row[ORIGIN],
+            origin_region_id=row[ORIGIN_REGION],
+            channel=row[CHANNEL],
+            supplier=row[SUPPLIER],
+            supplier_ref_id=row[SUPPLIER_REF],
+            sheet=row[SHEET],
+            row=row[ROW_NUMBER],
+        )
+        compare(stored, incoming, self.plan, self._region_names)
+
+    def _check_fresh(self, fresh: list[tuple[Any, ...]]) -> None:
+        """New records: another stored record of the same order number with another amount is a conflict
+        to check (both count until the coordinator decides); 832 purchases from non-832 counties and
+        implausible amounts are flagged."""
+        order_keys = {row[ORDER_KEY] for row in fresh if row[ORDER_KEY]}
+        others = other_amounts(order_keys) if order_keys else {}
+        for row in fresh:
+            for stored_id, stored_fen in others.get(row[ORDER_KEY], ()):
+                if stored_fen != row[AMOUNT]:
+                    self.plan.conflicts.append(
+                        amount_conflict(
+                            stored_id, stored_fen, row[AMOUNT], row[SHEET], row[ROW_NUMBER], row[KEY]
+                        )
+                    )
+            for kind, message in row_flags(
+                amount_fen=row[AMOUNT],
+                channel=row[CHANNEL],
+                origin_region_id=row[ORIGIN_REGION],
+                non_832=self.non_832,
+                sheet=row[SHEET],
+                row=row[ROW_NUMBER],
+            ):
+                self.row_flagged.append((kind, message, row[SHEET], row[ROW_NUMBER], row[KEY]))
+
+    @property
+    def flagged(self) -> int:
+        return len(self.plan.conflicts) + len(self.row_flagged)
 
 
 class _Writer:
@@ -524,6 +603,8 @@ def ledger_import(
         summary.sheets = _sheets(ledger)
         summary.reporting_org = reporting_org.name if reporting_org else None
         summary.warnings = list(ledger.warnings)
+        summary.enriched = reader.plan.enriched
+        summary.flagged = reader.flagged
         if dry_run:
             summary.problems = reader.problems + _duplicate_problems(
                 reader, stored_for_keys({key for key, _seen in reader.duplicates})
@@ -578,6 +659,13 @@ def _write(
                     raise
                 return _already_imported(ledger, previous, dry_run=False)
             _Writer(reader, batch, progress=progress).run(spool)
+            summary.enriched = purchases_complete(reader.plan, batch=batch, user=user)
+            keys = {c.other_key for c in reader.plan.conflicts if c.other_key} | {
+                f[4] for f in reader.row_flagged
+            }
+            summary.flagged = flags_create(
+                reader.plan.conflicts, reader.row_flagged, batch=batch, ids_by_key=_ids_by_key(keys)
+            )
             stored = stored_for_keys({key for key, _seen in reader.duplicates})
             _save_sightings(reader, batch, stored)
             problems = reader.problems + _duplicate_problems(reader, stored)
@@ -620,6 +708,10 @@ def _write(
             report_file.unlink(missing_ok=True)
         raise
     return summary
+
+
+def _ids_by_key(keys: set[str]) -> dict[str, int]:
+    return {key: found[0] for key, found in stored_for_keys(keys).items()} if keys else {}
 
 
 def _save_sightings(

@@ -36,7 +36,7 @@ from bangfu.accounts.choices import Role
 from bangfu.common.money import format_wan, format_yuan
 from bangfu.ledger import access, exports, selectors
 from bangfu.ledger.access import import_terms_for, upload_get_for_user, upload_list_for_user
-from bangfu.ledger.choices import RecordStatus, UploadState
+from bangfu.ledger.choices import FlagKind, RecordStatus, UploadState
 from bangfu.ledger.models import ImportBatch, Upload
 from bangfu.ledger.services import (
     LedgerImportError,
@@ -48,6 +48,7 @@ from bangfu.ledger.services import (
     purchase_submit,
     purchase_update,
 )
+from bangfu.ledger.services.enrichment import flag_resolve
 from bangfu.ledger.services.imports import batch_report_file
 from bangfu.ledger.services.uploads import (
     PREVIEW_PROBLEMS,
@@ -660,3 +661,43 @@ def batch_report(request: HttpRequest, pk: int) -> HttpResponseBase:
     if path is None:
         raise Http404(_("该批次没有问题行。"))
     return FileResponse(path.open("rb"), as_attachment=True, filename=path.name)
+
+
+# --- flags: records to check ---------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def flag_list(request: HttpRequest) -> HttpResponse:
+    """Records that sources disagree on, 832 purchases from non-832 counties, implausible amounts."""
+    require_role(request, review=True)
+    resolved = request.GET.get("resolved") == "1"
+    flags = access.flag_list_for_user(request.user, resolved=resolved).select_related(
+        "purchase", "purchase__purchaser", "other", "batch", "resolved_by"
+    )
+    kind = request.GET.get("kind", "")
+    if kind in FlagKind.values:
+        flags = flags.filter(kind=kind)
+    page = selectors.flag_page(flags, after=request.GET.get("after", ""))
+    context = {
+        "page": page,
+        "kinds": FlagKind.choices,
+        "kind": kind,
+        "resolved": resolved,
+        "query": _query_without(request, "after"),
+    }
+    return render(request, "web/ledger/flags.html", context)
+
+
+@login_required
+@require_POST
+def flag_resolve_view(request: HttpRequest, pk: int) -> HttpResponse:
+    require_role(request, review=True)
+    flag = access.flag_get_for_user(request.user, pk)
+    try:
+        flag_resolve(flag, user=request.user, comment=request.POST.get("comment", ""))
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, _("已记录核查结果。"))
+    return redirect(_next_url(request, reverse("ledger:flags")))
