@@ -109,10 +109,11 @@ def _utf16_without_bom(sample: bytes, complete: bool) -> str | None:
     for encoding, zeros, others in (("utf-16-le", odd, even), ("utf-16-be", even, odd)):
         if zeros >= 0.1 * pairs and others <= 0.01 * pairs:
             try:
-                codecs.getincrementaldecoder(encoding)().decode(sample, final=complete)
+                text = codecs.getincrementaldecoder(encoding)().decode(sample, final=complete)
             except UnicodeDecodeError:
                 return None
-            return encoding
+            controls = sum(1 for char in text if char < " " and char not in "\t\r\n")
+            return encoding if "\n" in text and controls <= 0.01 * len(text) else None
     return None
 
 

@@ -12,7 +12,7 @@ no noodle of 长寿区. See its docstring and :data:`COMMON_SHORT_NAMES`.
 from __future__ import annotations
 
 import csv
-from collections.abc import Hashable, Iterable
+from collections.abc import Hashable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -136,12 +136,12 @@ COMMON_SHORT_NAMES = frozenset(
         "黑山", "龙井", "长寿", "永和", "东方", "大方", "白云", "白沙", "红星", "红旗", "牡丹", "芙蓉", "平安",
         "太平", "长安", "新华", "和平", "富民", "天山", "泰山", "龙凤", "红河", "大理", "玉树", "海南", "河南",
         "河北", "江南", "江北", "河东", "河西", "南山", "东山", "西山", "中山", "青山", "金山", "宝山", "城关",
-        "城中", "城东", "城西", "城北", "城区", "市中", "市北", "市南", "友好", "友谊", "解放", "前进", "工农",
+        "城中", "城东", "城西", "城北", "市中", "市北", "市南", "友好", "友谊", "解放", "前进", "工农",
         "向阳", "振兴", "复兴", "新城", "新市", "新兴", "兴隆", "吉利", "合作", "互助", "共和", "永安", "安宁",
         "安定", "太和", "长乐", "福田", "金牛", "白银", "金沙", "紫金", "银海", "港口", "河口", "江口", "湖口",
-        "石门", "龙门", "天河", "七星", "三元", "双喜", "双桥", "宏伟", "建华", "光明", "爱民", "胜利", "团结",
-        "红山", "石林", "长白", "黄金", "高明", "顺德", "元宝", "如意", "吉祥", "美兰", "丰收", "五华", "民和",
-        "大通", "通道", "普安", "永定", "安康", "太白", "清河", "清水", "白水", "黄龙", "青龙", "金华", "东至",
+        "石门", "龙门", "天河", "七星", "三元", "双桥", "宏伟", "建华", "爱民",
+        "红山", "石林", "长白", "高明", "顺德", "元宝", "美兰", "五华", "民和",
+        "大通", "通道", "普安", "永定", "太白", "清河", "清水", "白水", "黄龙", "青龙", "东至",
     }
 )  # fmt: skip
 # Words after which a county name is an origin in free text: 产地布拖, 产自布拖县, 来自布拖.
@@ -170,6 +170,9 @@ class PlaceIndex(Generic[K]):
     _areas: dict[K, set[str]] = field(default_factory=dict)
     _aliases: dict[str, set[K]] = field(default_factory=dict)
     _lengths: set[int] = field(default_factory=set)
+    # Province and prefecture names with their suffix (承德市, 凉山州): a county name inside one is not a
+    # county (承德 of 承德县 in 承德市).
+    _area_names: set[str] = field(default_factory=set)
 
     def add(self, key: K, place: Place, aliases: Iterable[str] = ()) -> None:
         self._places[key] = place
@@ -181,6 +184,9 @@ class PlaceIndex(Generic[K]):
             self._lengths.add(len(short))
         self._areas[key] = area_forms(place.province, _PROVINCE_SUFFIXES) | area_forms(
             place.prefecture, _PREFECTURE_SUFFIXES
+        )
+        self._area_names.update(
+            form for form in self._areas[key] if form.endswith((*_PROVINCE_SUFFIXES, *_PREFECTURE_SUFFIXES))
         )
         for alias in aliases:
             if name_key(alias):
@@ -270,7 +276,11 @@ class PlaceIndex(Generic[K]):
                         hits.append((start, start + length, how, found))
         if not hits:
             return None
-        # Hits inside a longer hit are part of it (布拖 in 布拖县, 和县 in 平和县).
+        areas = [
+            (start, start + len(name)) for name in self._area_names for start in _occurrences(key_text, name)
+        ]
+        # Hits inside a longer hit are part of it (布拖 in 布拖县, 和县 in 平和县), and hits inside the name
+        # of a province or prefecture are part of that name (承德 of 承德县 in 承德市).
         outer = [
             hit
             for hit in hits
@@ -278,6 +288,7 @@ class PlaceIndex(Generic[K]):
                 o is not hit and o[0] <= hit[0] and hit[1] <= o[1] and o[1] - o[0] > hit[1] - hit[0]
                 for o in hits
             )
+            and not any(a[0] <= hit[0] and hit[1] <= a[1] and a[1] - a[0] > hit[1] - hit[0] for a in areas)
         ]
         named: set[K] = set()
         for _start, _end, _how, found in outer:
@@ -290,6 +301,13 @@ class PlaceIndex(Generic[K]):
         key = named.pop()
         how = max((hit[2] for hit in outer), key=lambda h: MENTION_STRENGTH[h])
         return Mention(key, how)
+
+
+def _occurrences(text: str, part: str) -> Iterator[int]:
+    start = text.find(part)
+    while start >= 0:
+        yield start
+        start = text.find(part, start + 1)
 
 
 @lru_cache(maxsize=1)

@@ -148,13 +148,16 @@ class LedgerFile:
             # csv.reader feeds the classifier directly: no Python generator in between on the hot path.
             reader = csv.reader(handle, delimiter=self.delimiter)
             try:
+                for _title_or_header in islice(reader, layout.header_row):
+                    pass
                 yield from classify_rows(
                     layout,
-                    islice(reader, layout.header_row, None),
+                    reader,
                     first_row=layout.header_row + 1,
                     typed=False,
                     default_purchaser=self.default_purchaser,
                     csv_line=lambda: reader.line_num,
+                    csv_first_line=reader.line_num + 1,
                     delimiter=self.delimiter,
                     file_name=self.name,
                     warn=self._warn,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import NamedTuple
 
 from bangfu.common.tables import TableReadError
 
@@ -162,9 +163,9 @@ class Confidence:
     UNKNOWN = "unknown"
 
 
-@dataclass(frozen=True, slots=True)
-class ChannelGuess:
-    """The channel of a whole file (the default for rows without a channel cell), with the evidence."""
+class ChannelGuess(NamedTuple):
+    """The channel of a whole file (the default for rows without a channel cell), with the evidence;
+    a tuple ``(channel, confidence, reason)``."""
 
     #: One of :data:`CHANNELS`, or "" when unknown.
     channel: str

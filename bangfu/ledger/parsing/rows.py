@@ -195,6 +195,7 @@ def classify_rows(
     typed: bool,
     default_purchaser: str | None = None,
     csv_line: Callable[[], int] | None = None,
+    csv_first_line: int = 0,
     delimiter: str = ",",
     file_name: str = "",
     warn: Callable[[str], None] | None = None,
@@ -203,9 +204,10 @@ def classify_rows(
 
     ``records`` are lists of cells: text (CSV) or, with ``typed``, values as python-calamine returns
     them (floats, dates, datetimes …), whose text form becomes ``raw``. For a CSV, ``csv_line`` returns
-    the reader's physical line number after the last record read; with it, a cell that swallowed the
-    lines after an unclosed quote is found (see :func:`swallowed_cell`), its row rejected and ``warn``
-    called with a message naming ``file_name`` and the line.
+    the reader's physical line number after the last record read and ``csv_first_line`` is the physical
+    line of the first record; with them, a cell that swallowed the lines after an unclosed quote is found
+    (see :func:`swallowed_cell`), its row rejected and ``warn`` called with a message naming
+    ``file_name`` and the line where the quote opened.
 
     A row with an empty purchaser gets ``default_purchaser``, else the sheet's reporting unit
     (``layout.reporting_unit``); the record says which (``purchaser_from``).
@@ -254,6 +256,9 @@ def classify_rows(
     purchaser_header = headers[purchaser_col] if purchaser_col >= 0 else ""
     reversal = Verdict.REVERSAL
     check_quotes = not typed and csv_line is not None
+    # Physical lines taken by records spanning several lines so far: a record's first physical line is
+    # csv_first_line + its index + these (records of one line are the rule and cost nothing).
+    extra_lines = 0
 
     rowno = first_row - 1
     for values in records:
@@ -276,12 +281,14 @@ def classify_rows(
             continue
         wrapped = "\n" in joined or "\r" in joined
         if wrapped and check_quotes:
+            start = csv_first_line + (rowno - first_row) + extra_lines
+            end = csv_line()  # type: ignore[misc]
+            extra_lines += end - start
             swallowed = swallowed_cell(cells, delimiter, len(headers))
             if swallowed is not None:
-                col, breaks = swallowed
-                start = csv_line() - sum(_line_breaks(cell) for cell in cells)  # type: ignore[misc]
+                col, _breaks = swallowed
                 opened = start + sum(_line_breaks(cell) for cell in cells[:col])
-                problem = f"第{opened}行的引号未闭合，其后{breaks}行被合并为一个单元格，请检查文件"
+                problem = f"第{opened}行的引号未闭合，其后{end - opened}行被合并为一个单元格，请检查文件"
                 if warn is not None:
                     warn(f"文件“{file_name}”{problem}")
                 column = f"“{headers[col]}”列" if col < len(headers) and headers[col] else ""
@@ -397,8 +404,9 @@ def classify_rows(
                         sheet, rowno, raw, RowKind.NOTE, f"{where}{rowno}行：重复的表头行，不是采购记录"
                     )
                 else:
+                    why = str(exc).replace(f"“{bare_amount}”", f"“{amount_text}”", 1) if marked else exc
                     yield LedgerRow(
-                        sheet, rowno, raw, rejected_kind, f"{where}{rowno}行“{amount_header}”列：{exc}"
+                        sheet, rowno, raw, rejected_kind, f"{where}{rowno}行“{amount_header}”列：{why}"
                     )
                 continue
         kind = record_kind
