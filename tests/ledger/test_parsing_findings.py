@@ -10,6 +10,7 @@ import re
 import pytest
 
 from bangfu.ledger.parsing import Confidence, MappedBy, open_ledger
+from bangfu.ledger.parsing.rows import swallowed_cell
 
 from .builders import FORMATS, sheet_name, write_csv, write_ledger, write_xlsx
 
@@ -421,6 +422,30 @@ def test_the_line_is_counted_past_wrapped_headers_and_cells(tmp_path):
         got[2].reason
         == "工作表“d”第4行“备注”列：文件第6行的引号未闭合，其后3行被合并为一个单元格，请检查文件"
     )
+
+
+def test_a_cell_of_more_than_fifty_lines_is_a_broken_quote_whatever_it_holds(tmp_path):
+    path = tmp_path / "e.csv"
+    # line 2 opens the quote; lines 3–61 follow it
+    path.write_text(CSV_HEADER + '周巷镇,2022-03-16,花椒,20,"' + "说明\n" * 60, encoding="utf-8")
+    (row,) = open_ledger(path).rows()
+    assert (
+        row.reason == "工作表“e”第2行“备注”列：文件第2行的引号未闭合，其后59行被合并为一个单元格，请检查文件"
+    )
+
+
+@pytest.mark.parametrize(
+    ("cells", "expected"),
+    [
+        (["周巷镇", "已付\na,b,c\nd,e,f\ng,h,i"], (1, 3)),  # three swallowed record-like lines
+        (["周巷镇", "x\n" * 51], (1, 51)),
+        (["周巷镇", "第一行\n第二行\n第三行\n第四行"], None),  # lines, but not records
+        (["周巷镇", "花椒,\n青花椒"], None),  # one line break
+        (["周巷镇", "a\nb,c,d\ne,f,g"], None),  # two line breaks
+    ],
+)
+def test_swallowed_cells(cells, expected):
+    assert swallowed_cell(cells, ",", 4) == expected
 
 
 def test_quoted_cells_with_a_few_line_breaks_are_normal(tmp_path):

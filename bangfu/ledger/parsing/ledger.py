@@ -312,7 +312,8 @@ def open_ledger(
     word on the file's channel and wins over what the file suggests (``channel_guess`` is then
     "stated"). ``year`` is the year of months written without one ("3月份") when the sheet's titles,
     its name and the file name name none. ``columns`` is the caller's word on columns, per sheet name (a
-    CSV's sheet is its file name without the suffix): {0-based column: field, or None for "no field"}.
+    CSV's sheet is its file name without the suffix): {0-based column: field, or None for "no field"};
+    it applies once the sheet's header row is found, and names of sheets the file lacks are ignored.
 
     Raises :class:`LedgerReadError` (a Chinese message naming the file) for an unreadable or unsupported
     file, or when no sheet has a recognisable header; ValueError for invalid arguments.
