@@ -125,3 +125,14 @@ def test_nothing_to_go_by(tmp_path):
     ledger = open_ledger(write_csv(tmp_path / "台账.csv", rows))
     assert ledger.channel_guess == ("", Confidence.UNKNOWN, "文件名、标题和内容都没有表明采购渠道")
     assert not ledger.looks_like_832_export
+
+
+def test_the_sheet_that_looks_like_an_export_is_named(tmp_path):
+    ledger_rows = [["采购单位", "日期", "金额"], ["周巷镇", "2022-03-15", "10"]]
+    path = write_xlsx(tmp_path / "汇编.xlsx", {"台账": ledger_rows, "订单": export()})
+    ledger = open_ledger(path)
+    assert ledger.channel_guess.reason.startswith("工作表“订单”的列和内容像平台订单导出：列：订单编号")
+    assert ledger.warnings == [
+        f"文件“汇编.xlsx”没有写明来自832平台，但{ledger.channel_guess.reason}，已按832平台订单处理；"
+        "如不是，请在导入时指定采购渠道"
+    ]

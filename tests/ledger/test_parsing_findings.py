@@ -101,7 +101,8 @@ def test_a_platform_export_without_832_in_its_name_is_recognised_by_its_content(
     )
     assert ledger.looks_like_832_export
     assert ledger.warnings == [
-        f"文件“{path.name}”没有写明来自832平台，但的列和内容像平台订单导出：{guess.reason.split('：', 1)[1]}，"
+        f"文件“{path.name}”没有写明来自832平台，但其列和内容像平台订单导出：列：订单编号、订单状态、店铺名称、"
+        "下单时间；订单号为16位数字；订单状态为“已完成”“已取消”“待发货”等平台状态；“下单时间”精确到时分，"
         "已按832平台订单处理；如不是，请在导入时指定采购渠道"
     ]
 

@@ -288,9 +288,11 @@ class LedgerFile:
         )
         self._heads.clear()
         if self.channel_guess.confidence == Confidence.INFERRED:
+            reason = self.channel_guess.reason
+            evidence = "其" + reason.removeprefix("文件的") if reason.startswith("文件的") else reason
             self.warnings.append(
-                f"文件“{self.name}”没有写明来自832平台，但{self.channel_guess.reason.removeprefix('文件')}，"
-                "已按832平台订单处理；如不是，请在导入时指定采购渠道"
+                f"文件“{self.name}”没有写明来自832平台，但{evidence}，已按832平台订单处理；"
+                "如不是，请在导入时指定采购渠道"
             )
 
 
