@@ -132,7 +132,29 @@ def test_the_sheet_that_looks_like_an_export_is_named(tmp_path):
     path = write_xlsx(tmp_path / "汇编.xlsx", {"台账": ledger_rows, "订单": export()})
     ledger = open_ledger(path)
     assert ledger.channel_guess.reason.startswith("工作表“订单”的列和内容像平台订单导出：列：订单编号")
+    # Each sheet has its own guess: the ledger sheet's rows are not the platform's.
+    assert [(s.name, s.channel_guess.channel, s.channel_guess.confidence) for s in ledger.sheets] == [
+        ("台账", "", Confidence.UNKNOWN),
+        ("订单", "832平台", Confidence.INFERRED),
+    ]
     assert ledger.warnings == [
         f"文件“汇编.xlsx”没有写明来自832平台，但{ledger.channel_guess.reason}，已按832平台订单处理；"
         "如不是，请在导入时指定采购渠道"
     ]
+
+
+def test_the_file_name_and_the_callers_word_hold_for_every_sheet(tmp_path):
+    rows = [["采购单位", "日期", "金额"], ["周巷镇", "2022-03-15", "10"]]
+    path = write_xlsx(tmp_path / "832平台订单.xlsx", {"一": rows, "二": rows})
+    ledger = open_ledger(path)
+    assert {s.channel_guess for s in ledger.sheets} == {ledger.channel_guess}
+    assert ledger.channel_guess.confidence == Confidence.CERTAIN
+    ledger = open_ledger(path, channel="线下采购")
+    assert {s.channel_guess.channel for s in ledger.sheets} == {"线下采购"}
+
+
+def test_a_sheet_named_after_the_platform_is_certain_for_itself(tmp_path):
+    rows = [["采购单位", "日期", "金额"], ["周巷镇", "2022-03-15", "10"]]
+    ledger = open_ledger(write_xlsx(tmp_path / "汇编.xlsx", {"台账": rows, "832平台": rows}))
+    assert [s.channel_guess.confidence for s in ledger.sheets] == [Confidence.UNKNOWN, Confidence.CERTAIN]
+    assert ledger.channel_guess == ("832平台", Confidence.CERTAIN, "工作表名“832平台”提到832平台")

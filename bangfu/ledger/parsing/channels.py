@@ -7,12 +7,13 @@ holding platform statuses (已完成, 待发货, 已取消, 退款成功 …), a
 second, a shop or seller column, or an order-event date header (下单时间, 支付时间). A town ledger with an
 order-number and a status column that are mostly empty is not one.
 
-The decision (:class:`~bangfu.ledger.parsing.model.ChannelGuess`) is, in order:
+The decision (:class:`~bangfu.ledger.parsing.model.ChannelGuess`), made for each sheet and for the file,
+is, in order:
 
 1. *stated* — the caller's ``channel``;
-2. *certain* — the file name, a sheet name, a title row or a header names the 832 platform
-   (832, 脱贫地区农副产品网络销售平台), or names another platform (京东, 淘宝 …: "电商平台");
-3. *inferred* — the content of a sheet looks like a platform export: "832平台" (the platform the units
+2. *certain* — the file name (for every sheet), or the sheet's name, a title row or a header names the
+   832 platform (832, 脱贫地区农副产品网络销售平台), or names another platform (京东, 淘宝 …: "电商平台");
+3. *inferred* — the content of the sheet looks like a platform export: "832平台" (the platform the units
    buy from), with the evidence as the reason; the reader also warns, so that a person confirms it;
 4. *unknown* — "" (rows take their own 采购渠道 cell, if any).
 """
@@ -145,23 +146,35 @@ def guess_channel(
     layouts: Sequence[SheetLayout],
     heads: Sequence[Sequence[Sequence[str]]],
     stated: str | None = None,
-) -> ChannelGuess:
-    """The channel of a file: see the module docstring. ``heads[i]`` are the first rows of ``layouts[i]``."""
+) -> tuple[ChannelGuess, list[ChannelGuess]]:
+    """The channel of a file and of each of its sheets (see the module docstring); ``heads[i]`` are the
+    first rows of ``layouts[i]``.
+
+    A sheet's guess is the caller's word, else what the file name says, else what the sheet's name,
+    titles or headers say, else what its content suggests. The file's guess is the caller's word, else
+    what its name says, else the first sheet's guess that is not "unknown" — so a workbook holding a town
+    ledger and an export sheet is "inferred" as a whole, while its ledger sheet stays "unknown".
+    """
     if stated:
-        return ChannelGuess(stated, Confidence.STATED, f"导入时指定为“{stated}”")
-    texts = [("文件名", file_name)]
-    for layout in layouts:
-        texts.append(("工作表名", layout.name))
-        texts.extend(("标题", title) for title in layout.title_rows)
-    texts.extend(("表头", header) for layout in layouts for header in layout.headers if header)
-    named = _named_platform(texts)
+        said = ChannelGuess(stated, Confidence.STATED, f"导入时指定为“{stated}”")
+        return said, [said] * len(layouts)
+    named = _named_platform([("文件名", file_name)])
     if named is not None:
-        return named
+        return named, [named] * len(layouts)
+    sheets: list[ChannelGuess] = []
     for layout, head in zip(layouts, heads, strict=True):
-        evidence = platform_evidence(layout, head)
-        if evidence:
-            where = f"工作表“{layout.name}”" if len(layouts) > 1 else "文件"
-            return ChannelGuess(
-                PLATFORM_832, Confidence.INFERRED, f"{where}的列和内容像平台订单导出：{evidence}"
-            )
-    return ChannelGuess("", Confidence.UNKNOWN, "文件名、标题和内容都没有表明采购渠道")
+        texts = [("工作表名", layout.name), *(("标题", title) for title in layout.title_rows)]
+        texts.extend(("表头", header) for header in layout.headers if header)
+        guess: ChannelGuess | None = _named_platform(texts)
+        if guess is None:
+            evidence = platform_evidence(layout, head)
+            if evidence:
+                where = f"工作表“{layout.name}”" if len(layouts) > 1 else "文件"
+                reason = f"{where}的列和内容像平台订单导出：{evidence}"
+                guess = ChannelGuess(PLATFORM_832, Confidence.INFERRED, reason)
+            else:
+                guess = ChannelGuess("", Confidence.UNKNOWN, "文件名、标题和内容都没有表明采购渠道")
+        sheets.append(guess)
+    known = [guess for guess in sheets if guess.confidence != Confidence.UNKNOWN]
+    certain = [guess for guess in known if guess.confidence == Confidence.CERTAIN]
+    return (certain or known or sheets)[0], sheets

@@ -89,7 +89,8 @@ class LedgerFile:
     #: The first sheet's reporting unit ("填报单位：XX"), or a cover sheet's; per sheet:
     #: ``SheetLayout.reporting_unit``.
     reporting_unit_hint: str | None
-    #: The channel of the file's purchases, with its confidence and the evidence (see ``channels``).
+    #: The channel of the file's purchases, with its confidence and the evidence (see ``channels``);
+    #: each sheet has its own (``SheetLayout.channel_guess``), which is what its rows default to.
     channel_guess: ChannelGuess
 
     def __init__(
@@ -280,12 +281,14 @@ class LedgerFile:
                     )
                 else:
                     self.warnings.append(f"工作表“{layout.name}”没有采购单位列，请在导入时指定采购单位")
-        self.channel_guess = guess_channel(
+        self.channel_guess, per_sheet = guess_channel(
             file_name=self.name,
             layouts=self.sheets,
             heads=[self._heads[layout.name] for layout in self.sheets],
             stated=channel,
         )
+        for layout, guess in zip(self.sheets, per_sheet, strict=True):
+            layout.channel_guess = guess
         self._heads.clear()
         if self.channel_guess.confidence == Confidence.INFERRED:
             reason = self.channel_guess.reason

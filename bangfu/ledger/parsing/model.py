@@ -252,6 +252,9 @@ class SheetLayout:
     #: title rows, else by the sheet name, else by the file name, else the caller's ``year``; None when
     #: nothing says (such rows are rejected with the reason).
     year: int | None = None
+    #: The channel of this sheet's purchases (the default of rows without a channel cell), with its
+    #: evidence: set once the whole file is read (see ``channels.guess_channel``).
+    channel_guess: ChannelGuess | None = None
 
     def header_of(self, field_name: str) -> str:
         """The header text of a mapped field, as written in the file."""
