@@ -505,3 +505,34 @@ def test_a_binary_file_is_still_not_a_csv(tmp_path):
     path.write_bytes(b"\x00\x01\x02\x03" * 50)
     with pytest.raises(LedgerReadError, match=re.escape("不是文本表格")):
         open_ledger(path)
+
+
+def test_a_row_after_an_unusual_row_is_read_afresh(tmp_path, fmt):
+    """A refund, a month, a filled-in purchaser or a rejected refund leaves nothing to the next row."""
+    rows = [
+        ["填报单位：周巷镇人民政府"],
+        ["采购单位", "采购日期", "金额"],
+        ["周巷镇", "2022-03-01", "（退）300"],  # 3: refund, marked
+        ["周巷镇", "2022-03-02", "300"],
+        ["周巷镇", "2022年3月", "300"],  # 5: month
+        ["周巷镇", "2022-03-03", "300"],
+        [None, "2022-03-04", "300"],  # 7: purchaser from the 填报单位 line
+        ["周巷镇", "2022-03-05", "300"],
+        ["周巷镇", "不详", "（退）300"],  # 9: a refund rejected for its date
+        ["周巷镇", "2022-03-06", "300"],
+    ]
+    got = list(open_ledger(write_ledger(tmp_path, fmt, rows)).rows())
+    summary = [
+        (r.row, r.kind, r.reason == "", r.record and (r.record.amount_fen, r.record.date_precision, r.record.purchaser_from, r.record.refund))
+        for r in got
+    ]  # fmt: skip
+    assert summary == [
+        (3, "refund", False, (-30000, "day", "cell", True)),
+        (4, "record", True, (30000, "day", "cell", False)),
+        (5, "record", True, (30000, "month", "cell", False)),
+        (6, "record", True, (30000, "day", "cell", False)),
+        (7, "record", True, (30000, "day", "reporting_unit", False)),
+        (8, "record", True, (30000, "day", "cell", False)),
+        (9, "rejected", False, None),
+        (10, "record", True, (30000, "day", "cell", False)),
+    ]

@@ -259,10 +259,24 @@ def classify_rows(
     # Physical lines taken by records spanning several lines so far: a record's first physical line is
     # csv_first_line + its index + these (records of one line are the rule and cost nothing).
     extra_lines = 0
+    # What a common row has; a row that differs sets ``unusual`` and the next row starts afresh. Columns
+    # the sheet lacks keep these values, so a common row pays for none of it.
+    others = bool(refund_cols) or remarks_col >= 0 or type_col >= 0
+    remarks = entry_type = said_refund = said_remark = said_type = ""
+    refund_cell = -1
+    marked = False
+    kind = record_kind
+    reason = ""
+    precision = day
+    purchaser_from = from_cell
+    unusual = False
 
     rowno = first_row - 1
     for values in records:
         rowno += 1
+        if unusual:
+            marked, kind, reason, precision, purchaser_from = False, record_kind, "", day, from_cell
+            unusual = False
         if typed:
             cells = [value if type(value) is str else cell_text(value) for value in values]
             raw = tuple(cells)
@@ -325,8 +339,6 @@ def classify_rows(
 
         # --- what the status, refund, remark and type cells say -------------------------------------
         status = cells[status_col].strip() if status_col >= 0 else ""
-        remarks = cells[remarks_col].strip() if remarks_col >= 0 else ""
-        entry_type = cells[type_col].strip() if type_col >= 0 else ""
         if status:
             said_status = status_cache.get(status)
             if said_status is None:
@@ -335,17 +347,20 @@ def classify_rows(
                     status_cache[status] = said_status
         else:
             said_status = ""
-        said_refund = ""
-        refund_cell = -1
-        if refund_cols:
+        said = said_status
+        if others:
+            remarks = cells[remarks_col].strip() if remarks_col >= 0 else ""
+            entry_type = cells[type_col].strip() if type_col >= 0 else ""
+            said_refund = ""
+            refund_cell = -1
             for col in refund_cols:
                 text = cells[col].strip()
                 if text and (said_refund := status_verdict(text)):
                     refund_cell = col
                     break
-        said_remark = remark_verdict(remarks) if remarks else ""
-        said_type = remark_verdict(entry_type) if entry_type else ""
-        said = said_status or said_refund or said_remark or said_type
+            said_remark = remark_verdict(remarks) if remarks else ""
+            said_type = remark_verdict(entry_type) if entry_type else ""
+            said = said_status or said_refund or said_remark or said_type
 
         # --- amount ---------------------------------------------------------------------------------
         if amount_col < 0:  # cannot happen: a header always has an amount column
@@ -387,7 +402,6 @@ def classify_rows(
                 sheet, rowno, raw, rejected_kind, f"{where}{rowno}行“{amount_header}”列：金额为空"
             )
             continue
-        marked = False
         # Fast path for "1280.35" and "1280" (also in full-width digits): integer arithmetic only.
         digits = amount_text[:-3] + amount_text[-2:] if amount_text[-3:-2] == "." else amount_text + "00"
         if digits.isdecimal():
@@ -396,6 +410,7 @@ def classify_rows(
             bare_amount = amount_text
             if "退" in amount_text or "冲" in amount_text or "红" in amount_text:
                 bare_amount, marked = refund_mark(amount_text)
+                unusual = True
             try:
                 fen = amount_to_fen(bare_amount, scale)
             except AmountError as exc:
@@ -409,8 +424,6 @@ def classify_rows(
                         sheet, rowno, raw, rejected_kind, f"{where}{rowno}行“{amount_header}”列：{why}"
                     )
                 continue
-        kind = record_kind
-        reason = ""
         if fen <= 0 or said or marked:
             if fen == 0:
                 yield LedgerRow(
@@ -430,6 +443,7 @@ def classify_rows(
                     )  # fmt: skip
                     continue
                 kind = RowKind.REFUND
+                unusual = True
                 reason = (
                     f"{where}{rowno}行“{amount_header}”列：金额“{amount_text}”为退款（"
                     + _refund_why(
@@ -456,13 +470,13 @@ def classify_rows(
             yield LedgerRow(sheet, rowno, raw, rejected_kind, f"{where}{rowno}行：表中没有日期列")
             continue
         date = None
-        precision = day
         if typed:
             try:
                 date = _typed_date(values[date_col])
             except _MonthOnly as month:
                 date = month.args[0]
                 precision = DatePrecision.MONTH
+                unusual = True
             except _AmbiguousMonth as exc:
                 yield LedgerRow(sheet, rowno, raw, rejected_kind, f"{where}{rowno}行“{date_header}”列：{exc}")
                 continue
@@ -492,6 +506,7 @@ def classify_rows(
                 date = month_cache.get(date_text)
                 if date is not None:
                     precision = DatePrecision.MONTH
+                    unusual = True
                 else:
                     try:
                         date = _date_from_text(date_text, date_cache)
@@ -510,13 +525,14 @@ def classify_rows(
                             )  # fmt: skip
                             continue
                         precision = DatePrecision.MONTH
+                        unusual = True
                         if len(month_cache) < _DATE_CACHE_SIZE:
                             month_cache[date_text] = date
 
         # --- purchaser ------------------------------------------------------------------------------
         purchaser = cells[purchaser_col].strip() if purchaser_col >= 0 else ""
-        purchaser_from = from_cell
         if not purchaser:
+            unusual = True
             if default_purchaser:
                 purchaser, purchaser_from = default_purchaser, PurchaserSource.DEFAULT
             elif reporting_unit:
