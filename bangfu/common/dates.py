@@ -7,11 +7,14 @@ is the one an office in China would write down.
 
 from __future__ import annotations
 
+import calendar
 import math
 import re
 import unicodedata
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from decimal import Decimal, InvalidOperation
+
+from bangfu.common.text import squash
 
 #: China's time (Asia/Shanghai has had no daylight saving time since 1991).
 CHINA_TZ = timezone(timedelta(hours=8), "Asia/Shanghai")
@@ -136,3 +139,50 @@ def parse_date(value: object) -> date | None:
         return parse_date_strict(value)
     except ValueError:
         return None
+
+
+# --- months ----------------------------------------------------------------------------------------
+
+# 2022年3月, 2022年03月份, 2022年三月, 2022-03, 2022/3, 2022.03, 2022 年 3 月
+_YEAR_MONTH_RE = re.compile(r"(\d{4})\s*(?:年|[-/.])\s*(\d{1,2}|[一二三四五六七八九十]{1,3})\s*(?:月份|月)?")
+# 202203
+_COMPACT_MONTH_RE = re.compile(r"(\d{4})(\d{2})")
+# 3月, 3月份, 03月, 三月, 十二月份
+_MONTH_RE = re.compile(r"(\d{1,2}|[一二三四五六七八九十]{1,3})\s*(?:月份|月)")
+_CN_MONTHS = {
+    "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10, "十一": 11,
+    "十二": 12,
+}  # fmt: skip
+
+
+def _month_number(text: str) -> int | None:
+    month = int(text) if text.isdigit() else _CN_MONTHS.get(text)
+    return month if month is not None and 1 <= month <= 12 else None
+
+
+def parse_month_text(text: str) -> tuple[int | None, int] | None:
+    """A month written without a day, as (year, month) — the year None when not written ("3月份") — or
+    None when the text is not a month: ``"2022年3月"``, ``"2022-03"``, ``"2022/3"``, ``"2022.03"``,
+    ``"202203"``, ``"2022年三月"``, ``"3月"``, ``"3月份"``, ``"十二月"``.
+
+    Years outside 1950–2100 are refused (``"0574-63"`` is no month). ``"2022.1"`` is January.
+    """
+    value = squash(unicodedata.normalize("NFKC", text))
+    match = _YEAR_MONTH_RE.fullmatch(value)
+    if match is None:
+        match = _COMPACT_MONTH_RE.fullmatch(value)
+    if match is not None:
+        year, month = int(match.group(1)), _month_number(match.group(2))
+        if month is None or not 1950 <= year <= 2100:
+            return None
+        return year, month
+    match = _MONTH_RE.fullmatch(value)
+    if match is not None:
+        month = _month_number(match.group(1))
+        return None if month is None else (None, month)
+    return None
+
+
+def month_end(year: int, month: int) -> date:
+    """The last day of a month: ``month_end(2022, 2)`` → 2022-02-28."""
+    return date(year, month, calendar.monthrange(year, month)[1])

@@ -98,8 +98,30 @@ def file_kind(name: str, head: bytes) -> str:
 # --- CSV --------------------------------------------------------------------------------------------
 
 
+def _utf16_without_bom(sample: bytes, complete: bool) -> str | None:
+    """ "utf-16-le" or "utf-16-be" for UTF-16 text without a BOM, else None.
+
+    Digits, delimiters and line breaks are ASCII: in UTF-16 each has a zero byte, always on the same side
+    of the pair (the odd bytes for little-endian), while Chinese characters rarely have one.
+    """
+    pairs = len(sample) // 2
+    if not pairs:
+        return None
+    even, odd = sample[0::2].count(0), sample[1::2].count(0)
+    for encoding, zeros, others in (("utf-16-le", odd, even), ("utf-16-be", even, odd)):
+        if zeros >= 0.1 * pairs and others <= 0.01 * pairs:
+            try:
+                text = codecs.getincrementaldecoder(encoding)().decode(sample, final=complete)
+            except UnicodeDecodeError:
+                return None
+            controls = sum(1 for char in text if char < " " and char not in "\t\r\n")
+            return encoding if "\n" in text and controls <= 0.01 * len(text) else None
+    return None
+
+
 def detect_encoding(path: Path, name: str) -> str:
-    """Return "utf-8-sig" (BOM), "utf-16" (BOM), "utf-8" or "gb18030" (a superset of GBK), from the first MiB.
+    """Return "utf-8-sig" (BOM), "utf-16" (BOM), "utf-8", "gb18030" (a superset of GBK), or "utf-16-le" /
+    "utf-16-be" (UTF-16 without a BOM, as some platforms export), from the first MiB.
 
     The sample may end inside a multi-byte character; an incremental decoder that is not told the input
     is final accepts that, so a cut UTF-8 sample is not mistaken for GB18030.
@@ -112,6 +134,9 @@ def detect_encoding(path: Path, name: str) -> str:
     if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
     if b"\x00" in sample:
+        utf16 = _utf16_without_bom(sample, complete)
+        if utf16 is not None:
+            return utf16
         raise TableReadError(f"文件“{name}”不是文本表格（含有二进制内容），无法按CSV读取")
     for encoding in ("utf-8", "gb18030"):
         try:
@@ -139,7 +164,7 @@ def undecodable_line(path: Path, encoding: str) -> int:
     try:
         data.decode(encoding)
     except UnicodeDecodeError as exc:
-        return data.count(b"\n", 0, exc.start) + 1
+        return data[: exc.start].decode(encoding, errors="replace").count("\n") + 1
     return 0
 
 

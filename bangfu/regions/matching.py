@@ -3,16 +3,20 @@
 ``四川省凉山彝族自治州布拖县``, ``凉山州布拖县``, ``布拖县``, ``布拖`` and ``布拖县特尔果乡`` all name 布拖县.
 A county's name (full or short) counts at the start of the text, right after its own province or
 prefecture, or after punctuation — never inside another word (新县 in 某某新县, 布拖 in 某某布拖鞋店).
+
+:meth:`PlaceIndex.mention` reads free text (a product, a supplier, a remark) more strictly, because a
+short name there is often an ordinary word: 黑山羊 is no goat of 黑山县, 龙井茶 no tea of 龙井市, 长寿面
+no noodle of 长寿区. See its docstring and :data:`COMMON_SHORT_NAMES`.
 """
 
 from __future__ import annotations
 
 import csv
-from collections.abc import Hashable, Iterable
+from collections.abc import Hashable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Generic, TypeVar
+from typing import Generic, NamedTuple, TypeVar
 
 from bangfu.common.text import name_key
 
@@ -125,6 +129,37 @@ def area_forms(name: str, suffixes: tuple[str, ...]) -> set[str]:
     return forms
 
 
+#: Short county names that are also ordinary words, brands or the first word of a product name; in free
+#: text they name the county only after its province or prefecture or after 产地/产自 (贵州大方, 产自长寿).
+COMMON_SHORT_NAMES = frozenset(
+    {
+        "黑山", "龙井", "长寿", "永和", "东方", "大方", "白云", "白沙", "红星", "红旗", "牡丹", "芙蓉", "平安",
+        "太平", "长安", "新华", "和平", "富民", "天山", "泰山", "龙凤", "红河", "大理", "玉树", "海南", "河南",
+        "河北", "江南", "江北", "河东", "河西", "南山", "东山", "西山", "中山", "青山", "金山", "宝山", "城关",
+        "城中", "城东", "城西", "城北", "市中", "市北", "市南", "友好", "友谊", "解放", "前进", "工农",
+        "向阳", "振兴", "复兴", "新城", "新市", "新兴", "兴隆", "吉利", "合作", "互助", "共和", "永安", "安宁",
+        "安定", "太和", "长乐", "福田", "金牛", "白银", "金沙", "紫金", "银海", "港口", "河口", "江口", "湖口",
+        "石门", "龙门", "天河", "七星", "三元", "双桥", "宏伟", "建华", "爱民",
+        "红山", "石林", "长白", "高明", "顺德", "元宝", "美兰", "五华", "民和",
+        "大通", "通道", "普安", "永定", "太白", "清河", "清水", "白水", "黄龙", "青龙", "东至",
+    }
+)  # fmt: skip
+# Words after which a county name is an origin in free text: 产地布拖, 产自布拖县, 来自布拖.
+_ORIGIN_WORDS = ("产地", "产自", "产于", "原产", "来自", "源自", "来源", "来源地", "产区")
+
+
+class Mention(NamedTuple, Generic[K]):
+    """A county named in free text: its key and how it was named."""
+
+    key: K
+    #: "full" (布拖县), "with_area" (凉山布拖), "after_word" (产地布拖) or "short" (布拖 at the start).
+    how: str
+
+
+#: How strongly each way of naming a county in free text says it (``Mention.how``).
+MENTION_STRENGTH = {"full": 3, "with_area": 3, "after_word": 3, "short": 1}
+
+
 @dataclass
 class PlaceIndex(Generic[K]):
     """Finds which known county an origin text names."""
@@ -134,19 +169,29 @@ class PlaceIndex(Generic[K]):
     _short: dict[str, set[K]] = field(default_factory=dict)
     _areas: dict[K, set[str]] = field(default_factory=dict)
     _aliases: dict[str, set[K]] = field(default_factory=dict)
+    _lengths: set[int] = field(default_factory=set)
+    # Province and prefecture names with their suffix (承德市, 凉山州): a county name inside one is not a
+    # county (承德 of 承德县 in 承德市).
+    _area_names: set[str] = field(default_factory=set)
 
     def add(self, key: K, place: Place, aliases: Iterable[str] = ()) -> None:
         self._places[key] = place
         full, short = county_forms(place)
         self._full.setdefault(full, set()).add(key)
+        self._lengths.add(len(full))
         if short != full:
             self._short.setdefault(short, set()).add(key)
+            self._lengths.add(len(short))
         self._areas[key] = area_forms(place.province, _PROVINCE_SUFFIXES) | area_forms(
             place.prefecture, _PREFECTURE_SUFFIXES
+        )
+        self._area_names.update(
+            form for form in self._areas[key] if form.endswith((*_PROVINCE_SUFFIXES, *_PREFECTURE_SUFFIXES))
         )
         for alias in aliases:
             if name_key(alias):
                 self._aliases.setdefault(name_key(alias), set()).add(key)
+                self._lengths.add(len(name_key(alias)))
 
     def place(self, key: K) -> Place:
         return self._places[key]
@@ -184,6 +229,85 @@ class PlaceIndex(Generic[K]):
             mentioned = [key for key in winners if any(area in key_text for area in self._areas[key])]
             winners = mentioned if mentioned else winners
         return winners[0] if len(winners) == 1 else None
+
+    def mention(self, text: str) -> Mention[K] | None:
+        """The one county that free text (a product or supplier name, a remark) names, or None.
+
+        Stricter than :meth:`resolve`, which reads an origin cell. A county counts when
+        - its full name or an alias stands alone: at the start, after its own province or prefecture,
+          after a non-Chinese character or after an origin word ("布拖县彝家苦荞公司", "产自布拖县");
+        - its short name follows its own province or prefecture ("凉山布拖苦荞") or an origin word
+          ("产地：布拖" — the colon already stands alone, "产自布拖");
+        - its short name stands at the start or after a non-Chinese character ("布拖苦荞茶", "【布拖】…"),
+          unless it is an ordinary word (:data:`COMMON_SHORT_NAMES`: 黑山羊, 龙井茶, 长寿面 …).
+        A name inside a longer name that also counts loses to it (和县 in 平和县). Two different counties
+        (a product of one, sold by a company of another; a county name shared by several provinces
+        without its area) give None: an origin is inferred only when the text is unambiguous.
+        """
+        # A space separates words here ("布拖苦荞 昭觉荞麦" names two counties).
+        key_text = " ".join(part for word in (text or "").split() if (part := name_key(word)))
+        if not key_text:
+            return None
+        hits: list[tuple[int, int, str, set[K]]] = []  # (start, end, how, keys)
+        for length in sorted(self._lengths, reverse=True):
+            for start in range(len(key_text) - length + 1):
+                form = key_text[start : start + length]
+                before = key_text[:start]
+                after_word = before.endswith(_ORIGIN_WORDS)
+                for forms, short in ((self._full, False), (self._aliases, False), (self._short, True)):
+                    keys = forms.get(form)
+                    if not keys:
+                        continue
+                    found: set[K] = set()
+                    how = ""
+                    for key in keys:
+                        with_area = bool(before) and any(before.endswith(area) for area in self._areas[key])
+                        alone = not before or not "\u4e00" <= before[-1] <= "\u9fff"
+                        if with_area:
+                            found.add(key)
+                            how = "with_area"
+                        elif after_word:
+                            found.add(key)
+                            how = how or "after_word"
+                        elif alone and not (short and form in COMMON_SHORT_NAMES):
+                            found.add(key)
+                            how = how or ("short" if short else "full")
+                    if found:
+                        hits.append((start, start + length, how, found))
+        if not hits:
+            return None
+        areas = [
+            (start, start + len(name)) for name in self._area_names for start in _occurrences(key_text, name)
+        ]
+        # Hits inside a longer hit are part of it (布拖 in 布拖县, 和县 in 平和县), and hits inside the name
+        # of a province or prefecture are part of that name (承德 of 承德县 in 承德市).
+        outer = [
+            hit
+            for hit in hits
+            if not any(
+                o is not hit and o[0] <= hit[0] and hit[1] <= o[1] and o[1] - o[0] > hit[1] - hit[0]
+                for o in hits
+            )
+            and not any(a[0] <= hit[0] and hit[1] <= a[1] and a[1] - a[0] > hit[1] - hit[0] for a in areas)
+        ]
+        named: set[K] = set()
+        for _start, _end, _how, found in outer:
+            if len(found) > 1:
+                mentioned = {key for key in found if any(area in key_text for area in self._areas[key])}
+                found = mentioned or found
+            named |= found
+        if len(named) != 1:
+            return None
+        key = named.pop()
+        how = max((hit[2] for hit in outer), key=lambda h: MENTION_STRENGTH[h])
+        return Mention(key, how)
+
+
+def _occurrences(text: str, part: str) -> Iterator[int]:
+    start = text.find(part)
+    while start >= 0:
+        yield start
+        start = text.find(part, start + 1)
 
 
 @lru_cache(maxsize=1)

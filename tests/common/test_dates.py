@@ -5,7 +5,14 @@ from decimal import Decimal
 
 import pytest
 
-from bangfu.common.dates import excel_serial_to_date, parse_date, parse_date_strict, parse_date_text
+from bangfu.common.dates import (
+    excel_serial_to_date,
+    month_end,
+    parse_date,
+    parse_date_strict,
+    parse_date_text,
+    parse_month_text,
+)
 
 D = datetime.date
 
@@ -99,3 +106,43 @@ def test_serial_numbers_out_of_range(serial):
     assert parse_date(serial) is None
     with pytest.raises(ValueError):
         excel_serial_to_date(serial)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2022年3月", (2022, 3)),
+        ("2022年03月份", (2022, 3)),
+        ("2022年三月", (2022, 3)),
+        ("2022 年 3 月", (2022, 3)),
+        ("２０２２年３月", (2022, 3)),
+        ("2022-03", (2022, 3)),
+        ("2022/3", (2022, 3)),
+        ("2022.03", (2022, 3)),
+        ("2022.1", (2022, 1)),
+        ("2022.10", (2022, 10)),
+        ("202203", (2022, 3)),
+        ("3月", (None, 3)),
+        ("3月份", (None, 3)),
+        ("03月", (None, 3)),
+        ("十二月", (None, 12)),
+        ("十一月份", (None, 11)),
+        # not months
+        ("2022-13", None),
+        ("13月", None),
+        ("0574-63", None),
+        ("2022年3月5日", None),
+        ("2022-03-15", None),
+        ("3", None),
+        ("abc", None),
+        ("", None),
+    ],
+)
+def test_parse_month_text(text, expected):
+    assert parse_month_text(text) == expected
+
+
+def test_month_end():
+    assert month_end(2022, 2) == D(2022, 2, 28)
+    assert month_end(2024, 2) == D(2024, 2, 29)
+    assert month_end(2022, 12) == D(2022, 12, 31)

@@ -53,11 +53,14 @@ OFFICE_ROWS = [
     [10, "周巷镇人民政府", "2022-03-18", "花椒", "", "布拖", None, None, "500", "", "已取消", ""],
     # 15: refunded, said in a remark
     [11, "周巷镇人民政府", "2022-03-19", "花椒", "", "布拖", None, None, "500", "", "", "退款成功"],
-    # 16–22: rejected rows
+    # 16, 17: rejected rows
     [12, "周巷镇人民政府", "2022-03-20", "花椒", "", "布拖", None, None, "12.3.4", "", "", ""],
     [13, "周巷镇人民政府", "2022-02-30", "花椒", "", "布拖", None, None, "100", "", "", ""],
+    # 18: no purchaser: the one of the "填报单位（盖章）" line
     [14, None, "2022-03-21", "花椒", "", "布拖", None, None, "100", "", "", ""],
+    # 19: a negative amount is a refund
     [15, "周巷镇人民政府", "2022-03-22", "花椒", "", "布拖", None, None, "-50", "", "", ""],
+    # 20–22: rejected rows
     [16, "周巷镇人民政府", "2022-03-23", "花椒", "", "布拖", None, None, "12.345", "", "", ""],
     [17, "周巷镇人民政府", "abc", "花椒", "", "布拖", None, None, "100", "", "", ""],
     [18, "周巷镇人民政府", "2022-03-24", "花椒", "", "布拖", None, None, None, "", "", ""],
@@ -95,8 +98,8 @@ EXPECTED = {
     15: ("cancelled",),
     16: ("rejected",),
     17: ("rejected",),
-    18: ("rejected",),
-    19: ("rejected",),
+    18: ("record", "周巷镇人民政府", D(2022, 3, 21), 10000),
+    19: ("refund", "周巷镇人民政府", D(2022, 3, 22), -5000),
     20: ("rejected",),
     21: ("rejected",),
     22: ("rejected",),
@@ -119,8 +122,7 @@ def reasons(sheet: str) -> dict[int, str]:
         15: f"{where}15行“备注”列：备注“退款成功”，已取消或退款，不计为采购",
         16: f"{where}16行“金额（元）”列：“12.3.4”不是有效金额",
         17: f"{where}17行“采购日期”列：“2022-02-30”不是有效日期",
-        18: f"{where}18行“采购单位”列：采购单位为空",
-        19: f"{where}19行“金额（元）”列：金额“-50”必须大于0",
+        19: f"{where}19行“金额（元）”列：金额“-50”为退款（负数金额），冲减原订单",
         20: f"{where}20行“金额（元）”列：“12.345”超过两位小数，金额精确到分",
         21: f"{where}21行“采购日期”列：“abc”不是有效日期",
         22: f"{where}22行“金额（元）”列：金额为空",
@@ -180,16 +182,17 @@ def test_every_row_is_classified(office_ledger):
     for row in rows:
         expected = EXPECTED[row.row]
         assert row.kind == expected[0], (row.row, row.reason)
-        if row.kind == "record":
+        if row.kind in ("record", "refund"):
             assert (row.record.purchaser, row.record.date, row.record.amount_fen) == expected[1:], row.row
-            assert row.reason == ""
+            assert row.record.refund == (row.kind == "refund")
+            assert (row.reason == "") == (row.kind == "record")
         else:
             assert row.record is None
 
 
 def test_reasons_name_sheet_row_and_column(office_ledger, fmt):
     expected = reasons(sheet_name(fmt))
-    got = {row.row: row.reason for row in office_ledger.rows() if row.kind != "record"}
+    got = {row.row: row.reason for row in office_ledger.rows() if row.reason}
     assert got == expected
 
 
@@ -233,11 +236,22 @@ def test_each_data_row_is_yielded_exactly_once(tmp_path, fmt):
     assert [row.row for row in got] == list(range(4, 4 + data_rows))
     assert all(isinstance(row, LedgerRow) and row.kind in KINDS for row in got)
     counts = Counter(row.kind for row in got)
-    assert counts == {"record": 9, "rejected": 8, "blank": 2, "cancelled": 2, "total": 3, "note": 2}
-    assert sum(row.record.amount_fen for row in got if row.record) == 2472370
+    assert counts == {
+        "record": 10, "refund": 1, "rejected": 6, "blank": 2, "cancelled": 2, "total": 3, "note": 2
+    }  # fmt: skip
+    # The purchases, the row filled from the 填报单位 line (+100.00) and the refund (-50.00).
+    assert sum(row.record.amount_fen for row in got if row.record) == 2472370 + 10000 - 5000
 
 
-KINDS = {RowKind.RECORD, RowKind.REJECTED, RowKind.BLANK, RowKind.TOTAL, RowKind.NOTE, RowKind.CANCELLED}
+KINDS = {
+    RowKind.RECORD,
+    RowKind.REFUND,
+    RowKind.REJECTED,
+    RowKind.BLANK,
+    RowKind.TOTAL,
+    RowKind.NOTE,
+    RowKind.CANCELLED,
+}
 
 
 def test_rows_is_a_generator_and_can_be_read_twice(office_ledger):
@@ -336,17 +350,20 @@ def test_platform_export(tmp_path, fmt):
     assert kinds == [
         (3, "record"),
         (4, "cancelled"),
-        (5, "cancelled"),
+        (5, "cancelled"),  # +300 退款成功: the whole order was refunded
         (6, "record"),
-        (7, "cancelled"),
+        (7, "refund"),  # -300 部分退款: a refund line
         (8, "total"),
     ]
     records = [row.record for row in ledger.rows() if row.record]
-    assert [r.order_key for r in records] == ["2022031500010000", "2022031500010003"]
-    assert [r.amount_fen for r in records] == [128000, 30000]
-    assert [r.date for r in records] == [D(2022, 3, 15), D(2022, 3, 16)]
+    assert [r.order_key for r in records] == ["2022031500010000", "2022031500010003", "2022031500010004"]
+    assert [r.amount_fen for r in records] == [128000, 30000, -30000]
+    assert [r.date for r in records] == [D(2022, 3, 15), D(2022, 3, 16), D(2022, 3, 17)]
     reason = {row.row: row.reason for row in ledger.rows()}[7]
-    assert reason == f"工作表“{sheet_name(fmt, 'export')}”第7行“订单金额(元)”列：金额“-300”为退款，不计为采购"
+    assert (
+        reason
+        == f"工作表“{sheet_name(fmt, 'export')}”第7行“订单金额(元)”列：金额“-300”为退款（负数金额），冲减原订单"
+    )
 
 
 def test_platform_named_in_the_file_name(tmp_path):
@@ -481,15 +498,16 @@ def test_sheet_without_a_date_column(tmp_path, fmt):
     assert [row.reason for row in ledger.rows()] == [f"工作表“{sheet}”第2行：表中没有日期列"]
 
 
-def test_negative_amount_with_a_refund_remark_is_not_an_error(tmp_path, fmt):
+def test_negative_amount_with_a_refund_remark_is_a_refund(tmp_path, fmt):
     rows = [
         ["采购单位", "日期", "金额", "备注"],
         ["周巷镇", "2022-03-15", "-10", "退货退款"],
         ["周巷镇", "2022-03-15", "0", ""],
     ]
     got = list(open_ledger(write_ledger(tmp_path, fmt, rows)).rows())
-    assert [row.kind for row in got] == ["cancelled", "rejected"]
-    assert got[1].reason.endswith("列：金额“0”必须大于0")
+    assert [row.kind for row in got] == ["refund", "rejected"]
+    assert got[0].record.amount_fen == -1000
+    assert got[1].reason.endswith("列：金额“0”为零，既不是采购也不是退款")
 
 
 def test_refund_status_column(tmp_path, fmt):

@@ -9,12 +9,17 @@ import pytest
 
 from bangfu.ledger.parsing import amount_to_fen, normalise_category, normalise_channel, normalise_order_key
 from bangfu.ledger.parsing.values import (
+    REMARK_WORDS,
+    STATUS_WORDS,
+    VOID,
     AmountError,
+    Verdict,
     cell_text,
     number_text,
     parse_quantity,
-    remark_cancels,
-    status_cancels,
+    refund_mark,
+    remark_verdict,
+    status_verdict,
 )
 
 YUAN = Decimal(1)
@@ -45,6 +50,29 @@ WAN = Decimal(10_000)
         ("1e3", YUAN, 100000),
         ("0", YUAN, 0),
         ("-50", YUAN, -5000),
+        # as offices write them
+        ("1,234.50元", YUAN, 123450),
+        ("1,234.50 元", YUAN, 123450),
+        ("￥800", YUAN, 80000),
+        ("￥ 800.00", YUAN, 80000),
+        ("¥1,280.00", YUAN, 128000),
+        ("¥1,280.00元", YUAN, 128000),
+        ("人民币800元", YUAN, 80000),
+        ("800.00元整", YUAN, 80000),
+        ("RMB 1,280.00", YUAN, 128000),
+        ("0.8万", YUAN, 800000),
+        ("1.2万元", YUAN, 1200000),
+        ("3.5千元", YUAN, 350000),
+        ("１２３４.５", YUAN, 123450),
+        ("１,２３４.５０元", YUAN, 123450),
+        ("1 280.00", YUAN, 128000),
+        ("－300", YUAN, -30000),  # full-width minus
+        ("−300", YUAN, -30000),  # the minus sign U+2212
+        ("￥-300", YUAN, -30000),
+        ("-￥300", YUAN, -30000),
+        ("－¥1,280.00", YUAN, -128000),
+        ("(300.00)", YUAN, -30000),  # Excel's accounting format for a negative amount
+        ("（1,280.50）", YUAN, -128050),
     ],
 )
 def test_amounts(text, scale, fen):
@@ -61,6 +89,10 @@ def test_amounts(text, scale, fen):
         ("Infinity", "“Infinity”不是有效金额"),
         ("12.345", "“12.345”超过两位小数，金额精确到分"),
         ("1e20", "“1e20”金额过大"),
+        ("(abc)", "“(abc)”不是有效金额"),
+        ("(-300)", "“(-300)”不是有效金额"),  # a negative in brackets is not a double negative
+        ("（退）-300", "“（退）-300”不是有效金额"),  # the refund mark is removed first: see refund_mark
+        ("约800元", "“约800元”不是有效金额"),
     ],
 )
 def test_invalid_amounts(text, message):
@@ -140,28 +172,73 @@ def test_categories(text, category):
 
 
 @pytest.mark.parametrize(
-    "status",
-    ["已取消", "取消", "买家取消", "退款成功", "已退款", "全额退款", "已关闭", "交易关闭", "关闭", "已作废", "作废", "退货",
-     "待付款", "已撤销"],
+    ("status", "verdict"),
+    [
+        ("已取消", Verdict.CANCELLED), ("取消", Verdict.CANCELLED), ("买家取消", Verdict.CANCELLED),
+        ("已作废", Verdict.CANCELLED), ("作废", Verdict.CANCELLED), ("已撤销", Verdict.CANCELLED),
+        ("待付款", Verdict.CANCELLED), ("未支付", Verdict.CANCELLED), ("交易失败", Verdict.CANCELLED),
+        ("退款成功", Verdict.REFUNDED), ("已退款", Verdict.REFUNDED), ("全额退款", Verdict.REFUNDED),
+        ("退货", Verdict.REFUNDED), ("已退货", Verdict.REFUNDED),  # in a status: the order was returned
+        ("已关闭", Verdict.CLOSED), ("交易关闭", Verdict.CLOSED), ("关闭", Verdict.CLOSED),
+        ("冲红", Verdict.REVERSAL), ("红冲", Verdict.REVERSAL), ("红字", Verdict.REVERSAL),
+        ("退款关闭", Verdict.REFUND_FAILED), ("拒绝退款", Verdict.REFUND_FAILED),
+        ("取消退款", Verdict.REFUND_FAILED), ("退款失败", Verdict.REFUND_FAILED),
+        ("已完成", ""), ("交易成功", ""), ("已收货", ""), ("待发货", ""), ("未取消", ""), ("无退货", ""),
+        ("退款中", ""), ("部分退款", ""), ("售后中", ""), ("", ""),
+    ],
 )  # fmt: skip
-def test_statuses_that_cancel(status):
-    assert status_cancels(status)
+def test_status_verdicts(status, verdict):
+    assert status_verdict(status) == verdict
 
 
 @pytest.mark.parametrize(
-    "status", ["已完成", "交易成功", "已收货", "待发货", "未取消", "无退货", "退款中", ""]
+    ("remark", "verdict"),
+    [
+        ("该订单已退款", Verdict.REFUNDED), ("退款成功", Verdict.REFUNDED), ("已退货", Verdict.REFUNDED),
+        ("订单取消", Verdict.CANCELLED), ("作废", Verdict.CANCELLED),
+        ("交易关闭", Verdict.CLOSED),
+        ("退货", Verdict.REVERSAL), ("退货退款", Verdict.REVERSAL), ("退款", Verdict.REVERSAL),
+        ("冲红", Verdict.REVERSAL), ("红冲3月订单", Verdict.REVERSAL), ("红字发票", Verdict.REVERSAL),
+        ("负数发票", Verdict.REVERSAL),
+        ("拒绝退货", Verdict.REFUND_FAILED),
+        ("店铺关闭前下单", ""),  # a bare 关闭 in a remark is not a status
+        ("未退款", ""), ("退款中", ""), ("共计3箱", ""), ("退休职工慰问品", ""), ("退役军人企业", ""), ("", ""),
+    ],
+)  # fmt: skip
+def test_remark_verdicts(remark, verdict):
+    assert remark_verdict(remark) == verdict
+
+
+@pytest.mark.parametrize(("words", "read"), [(STATUS_WORDS, status_verdict), (REMARK_WORDS, remark_verdict)])
+def test_every_listed_word_has_its_verdict(words, read):
+    for verdict, group in words:
+        for word in group:
+            assert read(word) == verdict, word
+
+
+def test_void_verdicts():
+    assert {Verdict.CANCELLED, Verdict.CLOSED, Verdict.REFUNDED} == VOID
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("（退）-300", ("-300", True)),
+        ("(退)300", ("300", True)),
+        ("【退款】1,280.00", ("1,280.00", True)),
+        ("-300(退款)", ("-300", True)),
+        ("300（退货）", ("300", True)),
+        ("退300", ("300", True)),
+        ("退款：300", ("300", True)),
+        ("冲红 1,280.00", ("1,280.00", True)),
+        ("红冲-50", ("-50", True)),
+        ("1,280.00", ("1,280.00", False)),
+        ("(300.00)", ("(300.00)", False)),
+        ("300元", ("300元", False)),
+    ],
 )
-def test_statuses_that_do_not_cancel(status):
-    assert not status_cancels(status)
-
-
-def test_remarks_that_cancel():
-    assert remark_cancels("该订单已退款")
-    assert remark_cancels("订单取消")
-    assert remark_cancels("交易关闭")
-    assert not remark_cancels("店铺关闭前下单")  # a bare 关闭 in a remark is not a status
-    assert not remark_cancels("未退款")
-    assert not remark_cancels("共计3箱")
+def test_refund_marks(text, expected):
+    assert refund_mark(text) == expected
 
 
 def test_cell_text_is_what_a_person_sees():

@@ -7,11 +7,13 @@ brackets (``bangfu.common.text.name_key``): ``"金额（元）"``, ``"金额 (�
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from bangfu.common.text import clean_cell, join_lines, name_key
+
+from .model import FIELD_LABELS, ColumnMapping, MappedBy
 
 #: How many rows from the top of a sheet may hold titles before the header.
 HEADER_SCAN_ROWS = 30
@@ -21,39 +23,56 @@ HEADER_SCAN_ROWS = 30
 SYNONYMS: dict[str, tuple[str, ...]] = {
     "purchaser": (
         "采购单位", "采购单位名称", "购买单位", "购买单位名称", "采购人", "采购方", "购买方", "买方",
-        "下单单位", "预算单位", "预算单位名称", "采购主体", "单位名称", "买家", "买家名称",
+        "下单单位", "预算单位", "预算单位名称", "采购主体", "单位名称", "买家", "买家名称", "订购单位",
+        "采购方名称", "付款单位", "付款方", "需求单位", "客户名称", "客户", "购买人",
     ),
     "date": (
         "采购日期", "购买日期", "下单日期", "下单时间", "订单日期", "订单时间", "交易日期", "交易时间",
-        "支付时间", "支付日期", "付款时间", "付款日期", "成交时间", "成交日期", "日期", "时间",
-        "开票日期", "发票日期", "创建时间",
+        "支付时间", "支付日期", "付款时间", "付款日期", "成交时间", "成交日期", "采购时间", "购买时间",
+        "消费日期", "消费时间", "销售日期", "业务日期", "单据日期", "记账日期", "入账日期", "日期", "时间",
+        "开票日期", "发票日期", "创建时间", "采购月份", "月份",
     ),
     "amount": (
-        "实付金额", "支付金额", "实付款", "实付款金额", "付款金额", "采购金额", "购买金额", "订单金额",
-        "交易金额", "消费金额", "金额", "合计金额", "总金额", "订单总额", "总价", "价税合计", "金额合计",
+        "实付金额", "支付金额", "实付款", "实付款金额", "实际支付金额", "实际付款", "付款金额", "采购金额",
+        "购买金额", "订单金额", "成交金额", "结算金额", "实收金额", "交易金额", "消费金额", "销售金额",
+        "发票金额", "开票金额", "报销金额", "支出金额", "金额", "合计金额", "总金额", "订单总额", "商品金额",
+        "总价", "价税合计", "金额合计", "采购额", "消费额", "销售额", "货款", "货款金额",
     ),
     "product": (
         "商品名称", "产品名称", "品名", "商品", "产品", "采购内容", "采购产品", "采购商品", "货品名称",
-        "商品名", "产品名", "采购品种", "品种",
+        "商品名", "产品名", "采购品种", "品种", "货物名称", "物品名称", "商品信息", "产品信息",
+        "货物或应税劳务名称", "货物或应税劳务、服务名称",
     ),
     "supplier": (
         "供应商", "供应商名称", "供货商", "供货单位", "销售方", "卖方", "店铺名称", "商家", "商家名称",
-        "店铺", "销售单位", "供应单位", "供货企业", "供应企业",
+        "店铺", "店铺名", "网店名称", "销售单位", "供应单位", "供货企业", "供应企业", "销售企业", "卖家",
+        "卖家名称", "商户", "商户名称", "销售商", "供货方",
     ),
+    # Not 发货地 (where a parcel leaves from: a warehouse in 成都 or a shop in 慈溪) nor a supplier's
+    # 所在地: neither says where the product comes from (see NOT_USED).
     "origin": (
         "产地", "原产地", "产品产地", "商品产地", "来源地", "生产地", "所属地区", "产地(县)", "产地县",
-        "所属县", "所属区县", "来源县", "商品所属地",
+        "所属县", "所属区县", "来源县", "商品所属地", "产品来源", "商品来源", "货源地", "产品所属地",
+        "原产县", "产品原产地", "生产地区", "来源地区", "产地区县", "帮扶地区", "对口地区", "受援地区",
     ),
-    "channel": ("采购渠道", "渠道", "购买渠道", "采购方式", "采购平台", "购买方式", "销售渠道", "平台"),
+    "channel": (
+        "采购渠道", "渠道", "购买渠道", "采购方式", "采购平台", "购买方式", "销售渠道", "平台", "购买平台",
+        "下单平台", "来源渠道",
+    ),
     "category": ("采购用途", "用途", "采购类别", "类别", "采购类型", "消费类型"),
     "quantity": ("数量", "采购数量", "购买数量", "商品数量"),
     "quantity_unit": ("计量单位", "单位(计量)"),
     "order_no": (
         "订单号", "订单编号", "订单号码", "主订单号", "主订单编号", "订单ID", "发票号", "发票号码", "单号",
-        "凭证号", "凭证编号", "子订单号", "子订单编号",
+        "凭证号", "凭证编号", "子订单号", "子订单编号", "交易单号", "交易编号", "交易号", "交易流水号",
+        "流水号", "采购单号", "采购订单号", "单据编号", "单据号",
     ),
     "remarks": ("备注", "说明", "备注说明"),
-    "status": ("订单状态", "状态", "交易状态", "支付状态"),
+    "status": ("订单状态", "状态", "交易状态", "支付状态", "订单当前状态"),
+    # What kind of line it is: a sale, or a return / red-letter reversal (see values.line_verdict).
+    "entry_type": (
+        "单据类型", "业务类型", "交易类型", "记录类型", "收支类型", "款项类型", "订单类型", "发票类型", "类型",
+    ),
 }  # fmt: skip
 _SEQ_HEADERS = frozenset({"序号", "序", "NO", "NO.", "行号"})
 _REFUND_HEADERS = frozenset({"退款状态", "售后状态", "退货状态"})
@@ -66,13 +85,47 @@ _NOT_AMOUNT = ("单价", "优惠", "折扣", "运费", "退款", "税额", "补�
 _NOT_DATE = ("发货", "收货", "完成", "评价", "退款", "出生", "生产", "保质", "有效", "到期", "截止", "更新")
 # Headers not listed above that still say what they hold ("产品来源地", "采购单位全称", "供应商全称"),
 # unless they are about something else of it (its address, phone, code, price …).
-_NOT_NAME = ("地址", "电话", "联系", "编码", "代码", "账号", "单价", "规格", "数量", "税号", "信用")
+_NOT_NAME = ("地址", "电话", "联系", "编码", "代码", "账号", "单价", "规格", "数量", "税号", "信用", "所在地")
 _FALLBACK_WORDS = (
     ("origin", ("产地", "来源地", "所属县")),
     ("purchaser", ("采购单位", "购买单位", "采购人", "预算单位")),
     ("supplier", ("供应商", "供货", "商家", "店铺", "销售单位")),
     ("order_no", ("订单号", "订单编号", "发票号")),
     ("product", ("商品", "产品", "品名")),
+)
+#: Headers recognised as something a purchase does not need, with what the mapping report says about
+#: them; checked in order, by containment, for headers that name no field.
+NOT_USED: tuple[tuple[str, str], ...] = (
+    ("发货地", "发货地是发出货物的地点，不是产地"),
+    ("所在地", "所在地是单位所在的地点，不一定是产地"),
+    ("发货", "发货信息，不导入"),
+    ("收货", "收货信息，不导入"),
+    ("物流", "物流信息，不导入"),
+    ("快递", "物流信息，不导入"),
+    ("地址", "地址，不导入"),
+    ("电话", "联系方式，不导入"),
+    ("手机", "联系方式，不导入"),
+    ("联系", "联系方式，不导入"),
+    ("单价", "单价不是采购金额"),
+    ("运费", "运费，不计入采购金额"),
+    ("优惠", "优惠金额，不导入"),
+    ("折扣", "折扣，不导入"),
+    ("退款金额", "退款金额，不导入；退款请另起一行，写负数金额"),
+    ("税额", "税额，不导入"),
+    ("税率", "税率，不导入"),
+    ("补贴", "补贴，不计入采购金额"),
+    ("预算", "预算，不是采购金额"),
+    ("目标", "目标，不是采购金额"),
+    ("计划", "计划，不是采购金额"),
+    ("规格", "规格，不导入"),
+    ("型号", "规格，不导入"),
+    ("编码", "编码，不导入"),
+    ("条码", "编码，不导入"),
+    ("SKU", "编码，不导入"),
+    ("评价", "评价，不导入"),
+    ("税号", "证照号码，不导入"),
+    ("信用代码", "证照号码，不导入"),
+    ("账号", "账号，不导入"),
 )
 _TRAILING_PAREN_RE = re.compile(r"\(([^()]*)\)$")
 _UNIT_SUFFIX_RE = re.compile(r"[/／]?(万元|元)$")
@@ -91,6 +144,8 @@ class HeaderMap:
     quantity_unit: str = ""
     seq_column: int | None = None
     refund_columns: list[int] = field(default_factory=list)
+    #: Every column and what it was taken for (see ``model.ColumnMapping``).
+    mapping: list[ColumnMapping] = field(default_factory=list)
 
     @property
     def is_header(self) -> bool:
@@ -103,7 +158,11 @@ def header_text(value: str) -> str:
 
 
 def _field_of(key: str) -> tuple[str, int, str] | None:
-    """(field, rank, unit in brackets) of a normalised header, or None when it names no field."""
+    """(field, rank, unit in brackets) of a normalised header, or None when it names no field.
+
+    A listed synonym has its rank in :data:`SYNONYMS` (below ``_FALLBACK_RANK``); a header that only
+    contains a field's word has ``_FALLBACK_RANK``.
+    """
     key = _MARKS_RE.sub("", key).upper()
     if not key:
         return None
@@ -134,11 +193,18 @@ def _field_of(key: str) -> tuple[str, int, str] | None:
     return None
 
 
+def _not_used(key: str) -> str:
+    """What the mapping report says of a header that names no field but is known ("" if unknown)."""
+    key = _MARKS_RE.sub("", key).upper()
+    return next((note for word, note in NOT_USED if word in key), "")
+
+
 def map_headers(cells: Sequence[str]) -> HeaderMap:
-    """Which column holds which field, for one candidate header row."""
+    """Which column holds which field, for one candidate header row, and the mapping of every column."""
     keys = [name_key(cell) for cell in cells]
     result = HeaderMap()
     best: dict[str, tuple[int, int]] = {}  # field → (rank, column)
+    named: dict[int, tuple[str, int]] = {}  # column → (field it names, rank)
     units: dict[int, str] = {}
     for col, key in enumerate(keys):
         if not key:
@@ -159,9 +225,11 @@ def map_headers(cells: Sequence[str]) -> HeaderMap:
             continue
         fieldname, rank, unit = found
         units[col] = unit
+        named[col] = (fieldname, rank)
         if fieldname not in best or rank < best[fieldname][0]:
             best[fieldname] = (rank, col)
     # A bare "单位" next to 数量 (or between 规格 and 数量, as invoices lay it out) is the quantity unit.
+    by_position: set[int] = set()
     for col, key in enumerate(keys):
         if _MARKS_RE.sub("", key) != "单位":
             continue
@@ -172,32 +240,120 @@ def map_headers(cells: Sequence[str]) -> HeaderMap:
             if other
         )
         if next_to_quantity:
+            del named[col]
             if best.get("purchaser", (0, -1))[1] == col:
                 del best["purchaser"]
                 # Another purchaser column may have been shadowed by this one.
-                for other_col, other_key in enumerate(keys):
-                    other = _field_of(other_key) if other_col != col else None
-                    if (
-                        other
-                        and other[0] == "purchaser"
-                        and ("purchaser" not in best or other[1] < best["purchaser"][0])
+                for other_col, (other_field, other_rank) in named.items():
+                    if other_field == "purchaser" and (
+                        "purchaser" not in best or other_rank < best["purchaser"][0]
                     ):
-                        best["purchaser"] = (other[1], other_col)
+                        best["purchaser"] = (other_rank, other_col)
             if "quantity_unit" not in best:
                 best["quantity_unit"] = (0, col)
+                by_position.add(col)
     result.columns = {fieldname: col for fieldname, (_rank, col) in best.items()}
+    result.mapping = _mapping(cells, keys, result, named, by_position)
     if "amount" in result.columns:
-        unit = units.get(result.columns["amount"], "")
-        amount_key = keys[result.columns["amount"]]
-        if "万元" in unit or "万元" in amount_key or unit == "万":
-            result.amount_unit = "万元"
-        elif "元" in unit or amount_key.endswith("元"):
-            result.amount_unit = "元"
+        result.amount_unit = amount_unit_of(
+            keys[result.columns["amount"]], units.get(result.columns["amount"], "")
+        )
     if "quantity" in result.columns:
         unit = units.get(result.columns["quantity"], "")
         if unit and not unit[0].isdigit():
             result.quantity_unit = unit
     return result
+
+
+def amount_unit_of(key: str, unit: str = "") -> str:
+    """ "万元", "元" or "" from an amount header's key (and the unit in its trailing brackets)."""
+    if not unit:
+        paren = _TRAILING_PAREN_RE.search(key)
+        unit = paren.group(1) if paren else ""
+    if "万元" in unit or "万元" in key or unit == "万":
+        return "万元"
+    if "元" in unit or key.endswith("元"):
+        return "元"
+    return ""
+
+
+def _mapping(
+    cells: Sequence[str],
+    keys: list[str],
+    result: HeaderMap,
+    named: dict[int, tuple[str, int]],
+    by_position: set[int],
+) -> list[ColumnMapping]:
+    field_of_column = {col: fieldname for fieldname, col in result.columns.items()}
+    mapping = []
+    for col, cell in enumerate(cells):
+        header = header_text(cell)
+        if col in field_of_column:
+            fieldname = field_of_column[col]
+            if col in by_position:
+                how = MappedBy.POSITION
+            elif named[col][1] >= _FALLBACK_RANK:
+                how = MappedBy.KEYWORD
+            else:
+                how = MappedBy.SYNONYM
+            mapping.append(ColumnMapping(col, header, fieldname, how))
+        elif not keys[col]:
+            mapping.append(ColumnMapping(col, header, None, MappedBy.EMPTY))
+        elif col == result.seq_column:
+            mapping.append(ColumnMapping(col, header, None, MappedBy.SEQUENCE))
+        elif col in result.refund_columns:
+            mapping.append(ColumnMapping(col, header, None, MappedBy.REFUND_STATUS))
+        elif col in named:
+            fieldname = named[col][0]
+            winner = header_text(cells[result.columns[fieldname]])
+            note = f"与“{winner}”同为{FIELD_LABELS[fieldname]}列，取用“{winner}”"
+            mapping.append(ColumnMapping(col, header, None, MappedBy.SHADOWED, note))
+        elif note := _not_used(keys[col]):
+            mapping.append(ColumnMapping(col, header, None, MappedBy.NOT_USED, note))
+        else:
+            mapping.append(ColumnMapping(col, header, None, MappedBy.UNRECOGNISED))
+    return mapping
+
+
+def state_columns(mapped: HeaderMap, cells: Sequence[str], stated: Mapping[int, str | None]) -> None:
+    """Apply the caller's word on columns (column → field, or None for "not this field") to ``mapped``.
+
+    A stated field moves to its column (another column that had it loses it); a column stated as None
+    keeps no field. The amount unit is read again from the amount column's header.
+    """
+    for col, fieldname in stated.items():
+        if not 0 <= col < len(cells):
+            raise ValueError(f"column {col} is not a column of the header")
+        if fieldname is not None and fieldname not in FIELD_LABELS:
+            raise ValueError(f"{fieldname!r} is not a ledger field")
+    columns = dict(mapped.columns)
+    for col, fieldname in stated.items():
+        for other, other_col in list(columns.items()):
+            if other_col == col or (fieldname is not None and other == fieldname):
+                del columns[other]
+        if fieldname is not None:
+            columns[fieldname] = col
+        if mapped.seq_column == col:
+            mapped.seq_column = None
+        if col in mapped.refund_columns:
+            mapped.refund_columns.remove(col)
+    mapped.columns = columns
+    by_column = {col: fieldname for fieldname, col in columns.items()}
+    mapping = []
+    for entry in mapped.mapping:
+        col = entry.index
+        if col in stated:
+            fieldname = stated[col]
+            note = "" if fieldname is not None else "导入时指定不使用此列"
+            mapping.append(ColumnMapping(col, entry.header, fieldname, MappedBy.STATED, note))
+        elif entry.field is not None and by_column.get(col) != entry.field:
+            note = f"导入时指定{FIELD_LABELS[entry.field]}取自其他列"
+            mapping.append(ColumnMapping(col, entry.header, None, MappedBy.SHADOWED, note))
+        else:
+            mapping.append(entry)
+    mapped.mapping = mapping
+    if "amount" in columns:
+        mapped.amount_unit = amount_unit_of(name_key(cells[columns["amount"]]))
 
 
 def find_header(rows: Sequence[Sequence[str]]) -> tuple[int, HeaderMap] | None:
@@ -221,12 +377,16 @@ def find_header(rows: Sequence[Sequence[str]]) -> tuple[int, HeaderMap] | None:
 
 # --- title rows -------------------------------------------------------------------------------------
 
-_LABEL = r"(?:填报单位|报送单位|填表单位|单位名称|上报单位)"
+_LABEL = r"(?:填报单位|报送单位|填表单位|单位名称|上报单位|(?<!\S)单位)"
 _REPORTING_UNIT_RE = re.compile(rf"{_LABEL}\s*(?:[(（]\s*(?:盖章|公章|签章|章)\s*[)）])?\s*[:：]\s*(.*)")
 # What ends the unit name when a title cell goes on: a wide gap or the next label.
 _NEXT_LABEL_RE = re.compile(
     r"\s{2,}|\s*(?:填报日期|填报时间|填表日期|报送日期|日期|时间|填表人|填报人|联系人|联系电话|电话|"
     r"金额单位|单位\s*[:：])"
+)
+# "单位：万元", "单位：元", "单位：吨、万元": a unit of measure, not an organisation.
+_MEASURE_RE = re.compile(
+    r"(?:人民币)?[十百千万亿]*(?:元|吨|斤|公斤|千克|克|个|件|箱|亩|人|份|次|%|％)(?:$|[\s、,，;；/／)）])"
 )
 _TITLE_UNIT_RE = re.compile(r"(?<![填报送表])(?:金额)?单位\s*[:：]\s*(万元|元)(?![\u4e00-\u9fff])")
 _PLATFORM_RE = re.compile(r"832|脱贫地区农副产品|网络销售平台")
@@ -238,22 +398,40 @@ def title_text(cells: Sequence[str]) -> str:
 
 
 def reporting_unit_in(rows: Sequence[Sequence[str]]) -> str | None:
-    """The unit named by "填报单位（盖章）：XX", "填报单位：XX" or "单位名称：XX" in title rows."""
+    """The unit named by "填报单位（盖章）：XX", "填报单位：XX", "报送单位：XX", "单位名称：XX" or "单位：XX"
+    in title rows; "单位：万元" and "金额单位：元" name units of measure, not organisations."""
     for cells in rows:
         texts = [header_text(cell) for cell in cells]
         for index, text in enumerate(texts):
-            match = _REPORTING_UNIT_RE.search(text)
-            if not match:
-                continue
-            value = _NEXT_LABEL_RE.split(match.group(1), maxsplit=1)[0].strip()
-            if not value:  # "填报单位（盖章）：" with the name in the next cell
-                value = next((t for t in texts[index + 1 :] if t), "")
-                if _NEXT_LABEL_RE.match(value) or _REPORTING_UNIT_RE.match(value):
-                    value = ""
-            value = value.strip(" _＿")
-            if value:
-                return value
+            for match in _REPORTING_UNIT_RE.finditer(text):
+                value = _NEXT_LABEL_RE.split(match.group(1), maxsplit=1)[0].strip()
+                if not value:  # "填报单位（盖章）：" with the name in the next cell
+                    value = next((t for t in texts[index + 1 :] if t), "")
+                    if _NEXT_LABEL_RE.match(value) or _REPORTING_UNIT_RE.match(value):
+                        value = ""
+                value = value.strip(" _＿")
+                if value and not _MEASURE_RE.match(value):
+                    return value
     return None
+
+
+# A year in a title, sheet or file name: 2022, "2022年", "2022年度", "2022.1.1-2022.6.30" — not part
+# of a longer number, and not the year of the date a form was filled in or exported ("填报日期：2023年1月
+# 5日" belongs to a 2022 ledger).
+_YEAR_RE = re.compile(r"(?<!\d)(19[5-9]\d|20\d\d)(?!\d)")
+_FULL_DATE_AFTER_RE = re.compile(r"\s*(?:年|[-/.])\s*\d{1,2}\s*(?:月|[-/.])\s*\d{1,2}")
+_FILLED_IN_RE = re.compile(r"(?:填报|填表|报送|上报|制表|打印|导出)\D{0,6}$")
+
+
+def year_in(*texts: str) -> int | None:
+    """The one year the texts name (see ``_YEAR_RE``), or None when they name none or several."""
+    years = set()
+    for text in texts:
+        for match in _YEAR_RE.finditer(text):
+            if _FULL_DATE_AFTER_RE.match(text, match.end()) and _FILLED_IN_RE.search(text, 0, match.start()):
+                continue
+            years.add(int(match.group(1)))
+    return years.pop() if len(years) == 1 else None
 
 
 def amount_unit_in(titles: Sequence[str]) -> str:

@@ -50,13 +50,21 @@ class AmountError(ValueError):
     """Why an amount cell is not a valid amount (a Chinese message without the location)."""
 
 
+# "(300.00)" / "（300.00）": how Excel's accounting format writes a negative amount.
+_ACCOUNTING_NEGATIVE_RE = re.compile(r"[(（]\s*([^()（）]*\d[^()（）]*?)\s*[)）]")
+# "-￥300", "－¥300": the sign before the currency mark.
+_SIGN_BEFORE_CURRENCY_RE = re.compile(r"[-－−]\s*(?=[¥￥])")
+
+
 def amount_to_fen(text: str, scale: Decimal = _ONE) -> int:
     """An amount cell (stripped text) in fen; ``scale`` is 元 per unit of a bare number (1 or 10000).
 
-    ``"1,280.00"``, ``"１２８０"``, ``"1.5万"``, ``"3000元"``, ``"1.2亿"``, ``"¥12.5"`` are understood; a unit
+    ``"1,280.00"``, ``"１２８０"``, ``"1.5万"``, ``"1.2万元"``, ``"3000元"``, ``"1.2亿"``, ``"¥12.5"``,
+    ``"￥1,280.00元"``, ``"-￥300"`` and ``"(300.00)"`` (accounting format: -300) are understood; a unit
     written in the cell wins over ``scale`` (``"1.5万"`` is 15000 元 in a 万元 column too). Amounts finer
     than a fen are rounded half up only in a 万元 column (``0.12345`` 万元 = 1234.50 元); elsewhere they are
-    refused. Zero and negative amounts are returned; the caller decides what they mean.
+    refused. Zero and negative amounts are returned; the caller decides what they mean. A refund mark
+    ("（退）-300") is not an amount: see :func:`refund_mark`.
     """
     try:
         value = Decimal(text)
@@ -66,7 +74,16 @@ def amount_to_fen(text: str, scale: Decimal = _ONE) -> int:
         if scale != _ONE:
             value *= scale
     else:
-        parsed = parse_amount_yuan(text, "万元" if scale == _WAN else "元")
+        unit = "万元" if scale == _WAN else "元"
+        parsed = parse_amount_yuan(text, unit)
+        if parsed is None:
+            negative = _ACCOUNTING_NEGATIVE_RE.fullmatch(text)
+            if negative:
+                parsed = parse_amount_yuan(negative.group(1), unit)
+                parsed = None if parsed is None or parsed < 0 else -parsed
+            elif _SIGN_BEFORE_CURRENCY_RE.match(text):
+                parsed = parse_amount_yuan(_SIGN_BEFORE_CURRENCY_RE.sub("", text, count=1), unit)
+                parsed = None if parsed is None or parsed < 0 else -parsed
         if parsed is None:
             raise AmountError(f"“{text}”不是有效金额")
         value = parsed
@@ -224,35 +241,135 @@ def normalise_category(text: str) -> str:
     return found
 
 
-# --- cancelled orders -------------------------------------------------------------------------------
+# --- refunds and cancelled orders ------------------------------------------------------------------
+#
+# What a status, remark or 单据类型 cell says about its line. How these verdicts and the sign of the
+# amount decide a row's kind is the rule in the docstring of ``rows``.
 
-# "未退款", "无退货", "不取消" are not cancellations.
-_NOT = r"(?<![未无不非没否])"
-_CANCEL_WORDS = r"取消|撤销|撤单|退款成功|已退款|全额退款|退款完成|已关闭|交易关闭|订单关闭|作废|退货"
-#: In a status column: the words above, a bare "关闭", and orders never paid.
-_STATUS_CANCEL_RE = re.compile(
-    rf"{_NOT}(?:{_CANCEL_WORDS}|关闭)|待付款|待支付|未付款|未支付|支付失败|交易失败"
+
+class Verdict:
+    """What a status, remark or type cell says about its line ("" when it says nothing of the kind)."""
+
+    NONE = ""
+    #: Withdrawn or never paid: 已取消, 撤销, 作废, 待付款 …
+    CANCELLED = "cancelled"
+    #: Closed: 交易关闭, 订单关闭, 已关闭.
+    CLOSED = "closed"
+    #: The whole order was refunded or returned: 退款成功, 已退款, 全额退款, 已退货 …
+    REFUNDED = "refunded"
+    #: The line reverses another one: 冲红, 红冲, 红字, 冲销; in a remark or a type cell also 退货, 退款.
+    REVERSAL = "reversal"
+    #: A refund that did not happen: 退款关闭, 退款失败, 拒绝退款, 取消退款 …
+    REFUND_FAILED = "refund_failed"
+
+
+#: Verdicts that make a purchase line void: it is skipped as "cancelled".
+VOID = frozenset({Verdict.CANCELLED, Verdict.CLOSED, Verdict.REFUNDED})
+
+# Words per verdict, checked in this order (a verdict's words may contain a later one's: 退款关闭 is not
+# 关闭, 退款成功 is not a bare 退款). A word preceded by 未/无/不/非/没/否 does not count ("未退款").
+_PENDING = (
+    "退款中",
+    "退货中",
+    "售后中",
+    "申请退款",
+    "退款申请",
+    "申请退货",
+    "退货申请",
+    "部分退款",
+    "部分退货",
 )
-#: In a remark only the explicit words count ("店铺已关闭" is not; "已关闭" alone is, alas, ambiguous).
-_REMARK_CANCEL_RE = re.compile(rf"{_NOT}(?:{_CANCEL_WORDS})")
-_status_cache: dict[str, bool] = {}
+_REFUND_FAILED = (
+    "退款关闭",
+    "退款失败",
+    "拒绝退款",
+    "退款取消",
+    "取消退款",
+    "撤销退款",
+    "退款撤销",
+    "退款已撤销",
+    "退款已关闭",
+    "退货关闭",
+    "退货失败",
+    "拒绝退货",
+    "取消退货",
+    "售后关闭",
+)
+_REVERSAL_MARKS = ("冲红", "红冲", "红字", "冲销", "冲减", "负数发票")
+_REFUNDED = ("退款成功", "已退款", "全额退款", "退款完成", "已退货", "退货成功", "退货完成", "已全额退款")
+_CLOSED = ("交易关闭", "订单关闭", "已关闭")
+_CANCELLED = ("取消", "撤销", "撤单", "作废")
+_UNPAID = ("待付款", "待支付", "未付款", "未支付", "支付失败", "交易失败")
+#: In a status (or 退款状态/售后状态) column: the state of the order. A bare 退货 or 关闭 is the order's
+#: fate there (it was returned, it was closed).
+STATUS_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (Verdict.NONE, _PENDING),
+    (Verdict.REFUND_FAILED, _REFUND_FAILED),
+    (Verdict.REVERSAL, _REVERSAL_MARKS),
+    (Verdict.REFUNDED, (*_REFUNDED, "退货")),
+    (Verdict.CLOSED, (*_CLOSED, "关闭")),
+    (Verdict.CANCELLED, (*_CANCELLED, *_UNPAID)),
+)
+#: In a remark or a 单据类型 cell: a bare 退货/退款 marks the line as a return (a reversal), and only the
+#: explicit words close an order ("店铺关闭前下单" is not a closed order).
+REMARK_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (Verdict.NONE, _PENDING),
+    (Verdict.REFUND_FAILED, _REFUND_FAILED),
+    (Verdict.REFUNDED, _REFUNDED),
+    (Verdict.CLOSED, _CLOSED),
+    (Verdict.CANCELLED, _CANCELLED),
+    (Verdict.REVERSAL, (*_REVERSAL_MARKS, "退货", "退款")),
+)
+_NOT = r"(?<![未无不非没否])"
 
 
-def status_cancels(status: str) -> bool:
-    """Whether a status cell says the order is not a purchase: cancelled, refunded, closed, void, unpaid."""
-    found = _status_cache.get(status)
+def _verdict_rules(words: tuple[tuple[str, tuple[str, ...]], ...]) -> tuple[tuple[str, re.Pattern[str]], ...]:
+    return tuple(
+        (
+            verdict,
+            re.compile(_NOT + "(?:" + "|".join(sorted(map(re.escape, group), key=len, reverse=True)) + ")"),
+        )
+        for verdict, group in words
+    )
+
+
+_STATUS_RULES = _verdict_rules(STATUS_WORDS)
+_REMARK_RULES = _verdict_rules(REMARK_WORDS)
+_status_cache: dict[str, str] = {}
+_remark_cache: dict[str, str] = {}
+
+
+def _verdict(text: str, rules: tuple[tuple[str, re.Pattern[str]], ...], cache: dict[str, str]) -> str:
+    found = cache.get(text)
     if found is None:
-        found = bool(_STATUS_CANCEL_RE.search(squash(status)))
-        if len(_status_cache) < 4096:
-            _status_cache[status] = found
+        key = squash(text)
+        found = next((verdict for verdict, pattern in rules if pattern.search(key)), Verdict.NONE)
+        if len(cache) < 4096:
+            cache[text] = found
     return found
 
 
-def remark_cancels(remark: str) -> bool:
-    """Whether a remark says the order was cancelled or refunded (``"已退款"``, ``"订单取消"``)."""
-    return bool(_REMARK_CANCEL_RE.search(remark))
+def status_verdict(status: str) -> str:
+    """What a status cell says of the order (a :class:`Verdict` value): "已取消" → cancelled, "退款成功"
+    → refunded, "退款关闭" → refund_failed, "冲红" → reversal, "已完成"/"退款中" → ""."""
+    return _verdict(status, _STATUS_RULES, _status_cache)
 
 
-def mentions_refund(text: str) -> bool:
-    """A negative amount with a refund/return remark is a refund line, not an error."""
-    return "退" in text
+def remark_verdict(remark: str) -> str:
+    """What a remark or a 单据类型 cell says of its line: "退货"/"冲红" → reversal, "已退款" → refunded,
+    "订单取消" → cancelled, "未退款"/"退款中"/"共计3箱" → ""."""
+    return _verdict(remark, _REMARK_RULES, _remark_cache)
+
+
+# A refund written into the amount cell: "（退）-300", "-300(退款)", "退300", "冲红 1,280.00".
+_REFUND_MARK_RE = re.compile(
+    r"^\s*(?:[(（\[【]\s*(?:退|退款|退货|冲红|红冲|红字)\s*[)）\]】]|退款|退货|冲红|红冲|退)\s*[:：]?|"
+    r"\s*[(（\[【]\s*(?:退|退款|退货|冲红|红冲|红字)\s*[)）\]】]\s*$"
+)
+
+
+def refund_mark(text: str) -> tuple[str, bool]:
+    """An amount cell without its refund mark, and whether it had one: ``"（退）-300"`` → ("-300", True),
+    ``"1,280.00"`` → ("1,280.00", False)."""
+    stripped = _REFUND_MARK_RE.sub("", text)
+    return (stripped.strip(), True) if stripped != text else (text, False)
