@@ -20,7 +20,7 @@ that itself contains a separator ("党政机关、学校、医院食堂（餐厅
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 
 from bangfu.common.text import name_key
@@ -40,7 +40,9 @@ _LABEL_RE = re.compile(
     r"\s*(?:[:：]|(?=\s)|$)"
 )
 #: "市商务局（牵头）", "市财政局(配合单位)": a role word in brackets right after a name.
-_BRACKETED_ROLE_RE = re.compile(r"(?<!牵头)[（(]\s*(牵头|配合|负责|责任|协办|协助|参与)\s*(?:单位|部门)?\s*[)）]")
+_BRACKETED_ROLE_RE = re.compile(
+    r"(?<!牵头)[（(]\s*(牵头|配合|负责|责任|协办|协助|参与)\s*(?:单位|部门)?\s*[)）]"
+)
 #: The verb of a role statement, with the words offices put around it.
 _VERB_RE = re.compile(
     r"(?:具体|分别|共同|积极|主要|按照职责分工|按职责分工|按职责)?"
@@ -173,6 +175,15 @@ def split_names(text: str, known: Collection[str] = ()) -> list[str]:
         names.append(_clean_name(text[spans[first][0] : spans[last][1]]))
         first = last + 1
     return [name for name in names if name]
+
+
+def multi_part_names(names: Iterable[str]) -> list[str]:
+    """The names that :func:`split_names` would cut (they contain a separator), once each."""
+    return list(
+        dict.fromkeys(
+            name for name in names if any(char in _SEPARATORS or char.isspace() for char in name.strip())
+        )
+    )
 
 
 def _split_conjunctions(name: str) -> list[str]:
