@@ -108,7 +108,7 @@ def dependents(model: type[models.Model]) -> list[Dependent]:
     found = []
     for rel in model._meta.related_objects:
         related = rel.related_model
-        if isinstance(related, str) or related in _OWN_MODELS or not (rel.many_to_one or rel.one_to_one):
+        if isinstance(related, str) or related in _OWN_MODELS or not (rel.one_to_many or rel.one_to_one):
             continue
         found.append(Dependent(related, rel.field.name, rel.on_delete is models.SET_NULL))
     return found
