@@ -120,14 +120,16 @@ def test_plan_import_saves_and_is_idempotent(capsys, cixi_orgs):
     ) == counts
 
 
+UNKNOWN_UNITS_TABLE = (
+    "2023年某县消费帮扶任务分解表\n\t序号\n\t工作任务\n\t工作内容\n\t责任单位\n"
+    "\t1\n\t采购\n\t采购对口地区农特产品100万元。\n\t责任单位：甲镇、乙街道\n"
+)
+
+
 @pytest.mark.django_db
 def test_plan_import_lists_units_it_had_to_create(capsys, tmp_path):
     table = tmp_path / "2023年某县消费帮扶任务分解表.txt"
-    table.write_text(
-        "2023年某县消费帮扶任务分解表\n\t序号\n\t工作任务\n\t工作内容\n\t责任单位\n"
-        "\t1\n\t采购\n\t采购对口地区农特产品100万元。\n\t责任单位：甲镇、乙街道\n",
-        encoding="utf-8",
-    )
+    table.write_text(UNKNOWN_UNITS_TABLE, encoding="utf-8")
     code, out, err = run(capsys, "plan", "import", str(table))
     assert code == 0, err
     assert "以下 2 个单位未在单位库中找到" in out and "甲镇" in out and "乙街道" in out

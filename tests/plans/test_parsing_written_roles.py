@@ -296,17 +296,20 @@ def test_without_the_known_names_a_listed_group_is_split(tmp_path: Path) -> None
 # -- what is not a continuation, and not a role ----------------------------------------------------------
 
 
+NO_FULL_STOPS = Table(
+    rows=[
+        ["序号", "工作任务", "工作内容", "责任单位"],
+        ["1", "渠道建设", "开设消费帮扶专柜10个", "市商务局"],
+        ["", "", "开设线上店铺2家", ""],
+        ["", "", "组织职工参与消费帮扶活动", ""],
+    ],
+    merges=[(1, 0, 3, 0), (1, 1, 3, 1), (1, 3, 3, 3)],
+)
+
+
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_rows_of_a_table_without_full_stops_stay_items(tmp_path: Path, fmt: str) -> None:
-    table = Table(
-        rows=[
-            ["序号", "工作任务", "工作内容", "责任单位"],
-            ["1", "渠道建设", "开设消费帮扶专柜10个", "市商务局"],
-            ["", "", "开设线上店铺2家", ""],
-            ["", "", "组织职工参与消费帮扶活动", ""],
-        ],
-        merges=[(1, 0, 3, 0), (1, 1, 3, 1), (1, 3, 3, 3)],
-    )
+    table = NO_FULL_STOPS
     items = parse_as(tmp_path, table, fmt).tasks[0].items
     assert [item.content for item in items] == [
         "开设消费帮扶专柜10个",
@@ -316,26 +319,32 @@ def test_rows_of_a_table_without_full_stops_stay_items(tmp_path: Path, fmt: str)
     assert all(item.responsible == ["市商务局"] and not item.inferred for item in items)
 
 
+FULL_STOPS = Table(
+    rows=[
+        ["序号", "工作任务", "工作内容", "责任单位"],
+        ["1", "渠道建设", "开设消费帮扶专柜10个。", "市商务局"],
+        ["", "", "开设线上店铺2家。", ""],
+    ]
+)
+
+
 def test_a_row_that_starts_a_sentence_after_a_full_stop_is_an_item() -> None:
-    table = Table(
-        rows=[
-            ["序号", "工作任务", "工作内容", "责任单位"],
-            ["1", "渠道建设", "开设消费帮扶专柜10个。", "市商务局"],
-            ["", "", "开设线上店铺2家。", ""],
-        ]
-    )
+    table = FULL_STOPS
     items = parse_text(to_text(table)).tasks[0].items
     assert [item.content for item in items] == ["开设消费帮扶专柜10个。", "开设线上店铺2家。"]
 
 
+OTHER_UNITS = Table(
+    rows=[
+        ["序号", "工作任务", "工作内容", "责任单位"],
+        ["1", "镇街采购", "周巷镇采购对口地区农特产品", "周巷镇"],
+        ["", "", "古塘街道采购对口地区农特产品100万元。", "古塘街道"],
+        ["2", "宣传", "开展宣传。", "市委宣传部"],
+    ]
+)
+
+
 def test_a_continued_row_with_other_units_is_a_new_item() -> None:
-    table = Table(
-        rows=[
-            ["序号", "工作任务", "工作内容", "责任单位"],
-            ["1", "镇街采购", "周巷镇采购对口地区农特产品", "周巷镇"],
-            ["", "", "古塘街道采购对口地区农特产品100万元。", "古塘街道"],
-            ["2", "宣传", "开展宣传。", "市委宣传部"],
-        ]
-    )
+    table = OTHER_UNITS
     items = parse_text(to_text(table)).tasks[0].items
     assert [item.responsible for item in items] == [["周巷镇"], ["古塘街道"]]
