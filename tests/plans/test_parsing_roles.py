@@ -166,6 +166,10 @@ def test_sentences_in_a_responsibility_cell(text: str, expected: tuple[list[str]
             (["市商务局"], [], ["市农业农村局"]),
             "开展直播带货。",
         ),
+        ("牵头单位为市工商联，组织会员企业认购。", (["市工商联"], [], []), "组织会员企业认购。"),
+        ("各镇（街道）为责任单位，市商务局为牵头单位。", (["市商务局"], ["各镇（街道）"], []), ""),
+        ("由市商务局会同市财政局负责落实专项资金。", ([], ["市商务局", "市财政局"], []), "专项资金。"),
+        ("市总工会作为牵头单位。", (["市总工会"], [], []), ""),
     ],
 )
 def test_statements_of_units_in_running_text(text: str, expected: tuple[list[str], ...], rest: str) -> None:

@@ -348,3 +348,94 @@ def test_a_continued_row_with_other_units_is_a_new_item() -> None:
     table = OTHER_UNITS
     items = parse_text(to_text(table)).tasks[0].items
     assert [item.responsible for item in items] == [["周巷镇"], ["古塘街道"]]
+
+
+# -- section headings in the number and content cells; a unit list cut by the page break -------------------
+
+TABLE_H = Table(
+    before=["2025年消费帮扶重点工作清单"],
+    rows=[
+        ["序号", "工作内容", "责任分工", "完成时限"],
+        ["（一）", "基层工会共参与", "", ""],
+        [
+            "1.",
+            "各基层工会全年购买帮扶产品金额不低于节日慰问品总额的20%。",
+            "市总工会牵头，各基层工会负责",
+            "12月底",
+        ],
+        ["2.", "各基层工会每名职工每年不少于300元用于采购帮扶产品，", "市总工会牵头，", "12月底"],
+        ["", "并于年底前报送完成情况。", "市财政局配合", ""],  # the page broke inside both cells
+        ["（二）", "社会力量同参与", "", ""],
+        ["1.", "牵头单位为市工商联，组织会员企业认购对口地区产品不少于50万元。", "", "全年"],
+        ["", "二、加强工作保障", "", ""],  # a heading written in the content cell
+        ["1.", "由市商务局会同市财政局负责落实专项扶持资金。", "", "全年"],
+    ],
+)
+EXPECTED_H: Outline = [
+    (
+        1,
+        "一",
+        "基层工会共参与",
+        [
+            (
+                "各基层工会全年购买帮扶产品金额不低于节日慰问品总额的20%。",
+                ["市总工会"],
+                ["各基层工会"],
+                [],
+                "12月底",
+                [("ratio", Decimal("0.2"), "比例", ["各基层工会"], "each")],
+            ),
+            (
+                "各基层工会每名职工每年不少于300元用于采购帮扶产品，并于年底前报送完成情况。",
+                ["市总工会"],
+                [],
+                ["市财政局"],
+                "12月底",
+                [("per_capita", Decimal(300), "元/人/年", ["各基层工会"], "each")],
+            ),
+        ],
+    ),
+    (
+        2,
+        "二",
+        "社会力量同参与",
+        [
+            (
+                "牵头单位为市工商联，组织会员企业认购对口地区产品不少于50万元。",
+                ["市工商联"],
+                [],
+                [],
+                "全年",
+                [("amount", Decimal(500_000), "元", ["市工商联"], "each")],
+            )
+        ],
+    ),
+    (
+        3,
+        "二",
+        "加强工作保障",
+        [("由市商务局会同市财政局负责落实专项扶持资金。", [], ["市商务局", "市财政局"], [], "全年", [])],
+    ),
+]
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_headings_in_the_number_and_content_cells(tmp_path: Path, fmt: str) -> None:
+    plan = parse_as(tmp_path, TABLE_H, fmt)
+    assert outline(plan) == EXPECTED_H
+    assert plan.warnings() == []
+    joined = plan.tasks[0].items[1]
+    assert any("文字接续上一行" in line for line in joined.inferred)
+
+
+def test_a_heading_needs_a_higher_number_than_the_items() -> None:
+    table = Table(
+        rows=[
+            ["序号", "工作内容", "责任单位"],
+            ["1", "加强组织领导", ""],  # an item without units, numbered like the others: not a heading
+            ["2", "各镇（街道）采购农特产品100万元。", "各镇（街道）"],
+        ]
+    )
+    plan = parse_text(to_text(table))
+    assert [len(task.items) for task in plan.tasks] == [2]
+    assert plan.tasks[0].items[0].warnings == ["未识别出牵头、责任或配合单位，请核对并补充"]

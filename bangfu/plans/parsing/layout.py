@@ -34,6 +34,17 @@ _ORDINAL_LABEL_RE = re.compile(rf"^第\s*({_CN_LABEL}|\d+)\s*(?:部分|项|条|�
 _GROUPED_SEQ_RE = re.compile(r"^(\d+)\s*[.．]\s*\d+")
 _NOTE_LABELS = {"备注", "注", "说明", "附注", "填表说明", "填报说明"}
 _TOTAL_ROWS = {"合计", "小计", "总计"}
+_LEVELS = (
+    (0, re.compile(rf"^(?:{_CN_LABEL}\s*(?:[、.．:：]|$)|第\s*{_CN_LABEL}\s*(?:部分|项|条|类)?)")),
+    (1, re.compile(rf"^[（(]\s*{_CN_LABEL}\s*[)）]")),
+    (4, re.compile(r"^\d+\s*[.．]\s*\d+")),
+    (3, re.compile(r"^[（(]\s*\d+\s*[)）]")),
+    (2, re.compile(r"^\d+\s*(?:[、.．:：)）]|$)")),
+)
+#: Levels a title in the content cell may carry ("一、…", "（一）…", "第一部分…").
+_SECTION_LEVELS = {0, 1}
+_MAX_HEADING = 40
+_SENTENCE_MARK_RE = re.compile(r"[。；;！!？?]")
 _TERMINAL_RE = re.compile(r"[。；;！!？?…][”’」』）)】\]]*$")
 #: A row ending in one of these stops mid-clause; a row starting with one of these cannot start an item.
 _OPEN_ENDINGS = "，,、：:（(—-～~"
@@ -217,6 +228,14 @@ def ends_sentence(text: str) -> bool:
     return False
 
 
+def _continues_cell(above: str, written: str, *, is_task: bool) -> bool:
+    """A cell of a continued row: empty, the same as above, or the rest of a list cut off above
+    ("配合单位：市商务局、" above, "市财政局" here) — but never another task's name."""
+    if not written or name_key(written) == name_key(above):
+        return True
+    return not is_task and bool(above.rstrip()) and above.rstrip()[-1] in _OPEN_ENDINGS
+
+
 def _continues_sentence(previous: str, text: str) -> bool:
     """Text that cannot stand alone: the row above stops mid-clause, or this one starts with a mark."""
     return bool(previous) and (previous[-1] in _OPEN_ENDINGS or text[0] in _CONTINUATION_STARTS)
@@ -229,6 +248,7 @@ class _Builder:
         self.rows = rows
         self.known = known
         self.seq_per_item = _seq_is_per_item(rows)
+        self.heading_levels = _heading_levels(rows)
         self.sentences_end = _sentences_usually_end(rows)
         self.tasks: list[ParsedTask] = []
         self.notes: list[str] = []
@@ -260,6 +280,10 @@ class _Builder:
             return
         if section is not None:
             self.start_section(section)
+            return
+        heading = self.heading_of(row)
+        if heading is not None:
+            self.new_task(*heading)
             return
         content = row.cell(row.header.content)
         if content is None or not content.text:
@@ -299,6 +323,29 @@ class _Builder:
             return ""
         return cell.text
 
+    def heading_of(self, row: _Row) -> tuple[str, str] | None:
+        """A section heading written in the number and content cells of a table without a task column:
+        ``"一 | 基层工会共参与"`` above items numbered 1, 2 (a numbering of a higher level than the items'),
+        or ``" | 一、基层工会共参与"`` — a short title, no units, no deadline. ``(label, name)``, else ``None``."""
+        if row.header.first(TASK) is not None:
+            return None
+        if any(text for text in self.cell_texts(row).values()):
+            return None
+        content = join_lines(row.own_text(row.header.content))
+        seq = join_lines(row.own_text(row.header.first(SEQ)))
+        if seq:
+            label, rest = split_task_label(seq)
+            if rest or not label or numbering_level(seq) not in self.heading_levels:
+                return None
+            name = content
+        else:
+            label, name = split_task_label(content)
+            if not label or numbering_level(content) not in _SECTION_LEVELS:
+                return None
+        if not name or len(name) > _MAX_HEADING or _SENTENCE_MARK_RE.search(name):
+            return None
+        return label, name
+
     def start_section(self, text: str) -> None:
         if not text:
             return
@@ -325,12 +372,14 @@ class _Builder:
 
     def continues_item(self, row: _Row, text: str) -> bool:
         """A row that carries on the item above (its sentence split by a page break): no number, no task
-        of its own, unit and deadline cells empty or the same, and text that does not stand alone."""
+        of its own, unit and deadline cells empty, the same, or the rest of a list cut off above, and text
+        that does not stand alone."""
         pending = self.pending
         if pending is None or pending.task is not self.task or row.own_text(row.header.first(SEQ)):
             return False
+        task_col = row.header.first(TASK)
         for col, written in self.cell_texts(row).items():
-            if written and name_key(written) != name_key(pending.cells.get(col, "")):
+            if not _continues_cell(pending.cells.get(col, ""), written, is_task=col == task_col):
                 return False
         text = join_lines(text)
         if not text or _ITEM_LABEL_RE.match(text):
@@ -342,10 +391,23 @@ class _Builder:
         return self.sentences_end and not ends_sentence(previous)
 
     def continue_item(self, row: _Row, text: str) -> None:
-        assert self.pending is not None
-        self.pending.pieces.append(text)
-        self.pending.remarks += self.remarks_of(row)
-        self.pending.inferred.append(f"{row.location}没有序号，文字接续上一行（跨页断行），已并入本事项")
+        pending = self.pending
+        assert pending is not None
+        pending.pieces.append(text)
+        pending.remarks += self.remarks_of(row)
+        roles = {column.index: column.role for column in row.header.roles}
+        for col, written in self.cell_texts(row).items():
+            above = pending.cells.get(col, "")
+            if not written or name_key(written) == name_key(above):
+                continue
+            joined = join_lines(f"{above}\n{written}")
+            pending.cells[col] = joined
+            if col in roles:
+                pending.columns[col] = parse_roles(joined, roles[col], known=self.known)
+                pending.own.add(col)
+            else:
+                pending.item.deadline = joined
+        pending.inferred.append(f"{row.location}没有序号，文字接续上一行（跨页断行），已并入本事项")
 
     # -- tasks --------------------------------------------------------------------------------------------
 
@@ -498,6 +560,27 @@ class _Builder:
             item.inferred.append(f"备注栏中写明了单位，已识别为（{from_remarks.describe()}）")
         text = stated.rest if stated.spans else item.content
         item.targets = extract_targets(text, lead=item.lead, responsible=item.responsible)
+
+
+def numbering_level(text: str) -> int | None:
+    """How high a number ranks: 一 / 一、 (0), （一） (1), 第一部分 (0), 1 / 1. / 1、 (2), (1) (3), 1.1 (4)."""
+    text = join_lines(text)
+    for level, pattern in _LEVELS:
+        if pattern.match(text):
+            return level
+    return None
+
+
+def _heading_levels(rows: list[_Row]) -> set[int]:
+    """The numbering levels of the number column above its lowest one (the items'): rows numbered so are
+    section headings when they read as one (see ``_Builder.heading_of``)."""
+    levels = set()
+    for row in rows:
+        seq = row.own_text(row.header.first(SEQ))
+        level = numbering_level(seq) if seq else None
+        if level is not None:
+            levels.add(level)
+    return levels - {max(levels)} if len(levels) > 1 else set()
 
 
 def _sentences_usually_end(rows: list[_Row]) -> bool:

@@ -37,7 +37,7 @@ _LABEL_RE = re.compile(
     r"(?<![^\s；;。，,、（(])"  # at the start of the text, after a separator or an opening bracket
     r"(?P<label>牵头\s*[（(]\s*责任\s*[)）]\s*(?:单位|部门)"
     r"|(?:牵头|责任|配合|协办|参与|协助|协同|主责|主办|承办)\s*(?:单位|部门))"
-    r"\s*(?:[:：]|(?=\s)|$)"
+    r"\s*(?:[:：]|为(?=\S)|(?=\s)|$)"
 )
 #: "市商务局（牵头）", "市财政局(配合单位)": a role word in brackets right after a name.
 _BRACKETED_ROLE_RE = re.compile(
@@ -46,20 +46,14 @@ _BRACKETED_ROLE_RE = re.compile(
 #: The verb of a role statement, with the words offices put around it.
 _VERB_RE = re.compile(
     r"(?:具体|分别|共同|积极|主要|按照职责分工|按职责分工|按职责)?"
-    r"(?P<verb>负责牵头|牵头负责|牵头|负责|配合|协助|协办|参与|落实|实施)"
+    r"(?P<verb>(?:为|作为)(?:牵头|责任|配合|协办)(?:单位|部门)|负责牵头|牵头负责|牵头|负责|配合|协助|协办|参与|落实|实施)"
     r"(?:组织实施|组织|抓好|做好)?(?:实施|落实|推进)?(?:工作)?"
 )
-_VERB_ROLES = {
-    "负责牵头": LEAD,
-    "牵头负责": LEAD,
-    "牵头": LEAD,
-    "负责": RESPONSIBLE,
-    "落实": RESPONSIBLE,
-    "实施": RESPONSIBLE,
-}
 _NAMES_PREFIX_RE = re.compile(r"^(?:由|均由|分别由|并由|请)\s*")
+#: "由…": names introduced so are assigned the work whatever follows the verb.
+_ASSIGNED_RE = re.compile(r"^(?:由|均由|分别由|并由)")
 _TRAILING_VERB_RE = re.compile(rf"(?<=[^\s]){_VERB_RE.pattern}$")
-_CONJUNCTION_RE = re.compile(r"[和及与]")
+_CONJUNCTION_RE = re.compile(r"[和及与]|会同|联合")
 _OPEN = "（(【〔["
 _CLOSE = "）)】〕]"
 _SEPARATORS = "、，,；;\n"
@@ -107,7 +101,12 @@ def role_of_label(label: str) -> str:
 
 
 def _role_of_verb(verb: str) -> str:
-    return _VERB_ROLES.get(verb, COOPERATING)
+    """ "牵头", "负责牵头", "为牵头单位" → lead; "配合", "协助", "参与" → cooperating; "负责", "落实" → responsible."""
+    if "牵头" in verb:
+        return LEAD
+    if any(word in verb for word in ("配合", "协助", "协办", "参与")):
+        return COOPERATING
+    return RESPONSIBLE
 
 
 # -- names ----------------------------------------------------------------------------------------------
@@ -187,7 +186,7 @@ def multi_part_names(names: Iterable[str]) -> list[str]:
 
 
 def _split_conjunctions(name: str) -> list[str]:
-    """``"市商务局和市财政局"`` → both, when every part reads as a unit."""
+    """``"市商务局和市财政局"``, ``"市商务局会同市农业农村局"`` → both, when every part reads as a unit."""
     parts = [part for part in _CONJUNCTION_RE.split(name) if part]
     if len(parts) > 1 and all(looks_like_unit(part) for part in parts):
         return parts
@@ -258,15 +257,18 @@ class _Reader:
         names = [
             _without_trailing_verb(name) for name in _unit_names(self.text[names_start:stop], self.known)
         ]
-        if self.strict:
+        if self.strict:  # the names that read as units; the text after them is the sentence going on
             valid = []
             for name in names:
                 if not _is_unit(name, self.known):
                     break
                 valid.append(name)
-            names = valid
-            if not names:
+            if not valid:
                 return names_start
+            if len(valid) < len(names):
+                found = self.text.find(valid[-1], names_start, stop)
+                stop = found + len(valid[-1]) if found >= 0 else stop
+            names = valid
         self.roles.add(role, names)
         self.spans.append((start, stop))
         return stop
@@ -308,10 +310,10 @@ class _Reader:
         for match in _VERB_RE.finditer(self.text, start, end):
             if self.depths[match.start()] > 0 or self._inside_spans(match.start()):
                 continue
-            after = self.text[match.end() : end].strip()
-            if after and after[0] not in "、和及与":
-                continue  # "负责组织…": a sentence, not a role statement
             names_text = self.text[position : match.start()].lstrip("、和及与 ")
+            after = self.text[match.end() : end].strip()
+            if after and after[0] not in "、和及与" and not _ASSIGNED_RE.match(names_text):
+                continue  # "各镇负责组织…" is a sentence; "由市商务局负责组织…" assigns the work
             names = _unit_names(names_text, self.known)
             if names and all(_is_unit(name, self.known) for name in names):
                 self.roles.add(_role_of_verb(match.group("verb")), names)
@@ -336,8 +338,8 @@ class _Reader:
         text = self._without_spans(0, len(self.text))
         text = re.sub(r"([，,；;、])[，,；;、\s]+", r"\1", text)
         text = re.sub(r"[，,；;、]+([。])", r"\1", text)
-        text = re.sub(r"。{2,}", "。", text)
-        return text.strip(" \n，,；;、")
+        text = re.sub(r"。{2,}", "。", text).strip(" \n，,；;、")
+        return text if any(char.isalnum() for char in text) else ""
 
 
 def _normalise(text: str) -> str:
