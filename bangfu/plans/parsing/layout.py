@@ -44,6 +44,7 @@ _LEVELS = (
 #: Levels a title in the content cell may carry ("一、…", "（一）…", "第一部分…").
 _SECTION_LEVELS = {0, 1}
 _MAX_HEADING = 40
+_MAX_TERSE = 20
 _SENTENCE_MARK_RE = re.compile(r"[。；;！!？?]")
 _TERMINAL_RE = re.compile(r"[。；;！!？?…][”’」』）)】\]]*$")
 #: A row ending in one of these stops mid-clause; a row starting with one of these cannot start an item.
@@ -584,13 +585,11 @@ def _heading_levels(rows: list[_Row]) -> set[int]:
 
 
 def _sentences_usually_end(rows: list[_Row]) -> bool:
-    """Whether most work-content cells of the table end with "。" (or another end of a sentence)."""
-    texts = [
-        join_lines(row.own_text(row.header.content))
-        for row in rows
-        if row.own_text(row.header.content) and row_header(row.cells) is None
-    ]
-    return bool(texts) and 2 * sum(ends_sentence(text) for text in texts if text) >= len(texts)
+    """Whether most work-content cells of the table end with "。" (or another end of a sentence); short
+    texts without any sentence mark (headings, terse items) do not count either way."""
+    texts = [join_lines(row.own_text(row.header.content)) for row in rows if row_header(row.cells) is None]
+    texts = [text for text in texts if len(text) > _MAX_TERSE or _SENTENCE_MARK_RE.search(text)]
+    return bool(texts) and 2 * sum(ends_sentence(text) for text in texts) >= len(texts)
 
 
 def read_layout(grids: Iterable[Grid], *, known: Collection[str] = ()) -> Layout | None:
