@@ -23,7 +23,7 @@ from bangfu.common.text import join_lines, name_key
 from .grid import Cell, Grid, is_horizontal_continuation, is_own, is_vertical_continuation
 from .header import DEADLINE, NOTE, ROLE, SEQ, TASK, Header, find_header, row_header
 from .model import ParsedItem, ParsedTask
-from .roles import Roles, parse_roles, read_role_statements
+from .roles import Roles, known_names, parse_roles, read_role_statements
 from .targets import extract_targets
 from .title import is_note
 
@@ -247,7 +247,7 @@ class _Builder:
 
     def __init__(self, rows: list[_Row], known: Collection[str] = ()) -> None:
         self.rows = rows
-        self.known = known
+        self.known = known_names(known)
         self.seq_per_item = _seq_is_per_item(rows)
         self.heading_levels = _heading_levels(rows)
         self.sentences_end = _sentences_usually_end(rows)

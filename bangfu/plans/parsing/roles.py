@@ -146,7 +146,27 @@ def _clean_name(name: str) -> str:
         name = stripped
 
 
-def split_names(text: str, known: Collection[str] = ()) -> list[str]:
+class KnownNames:
+    """Names that contain a separator yet are one name, kept as comparison keys (built once per table)."""
+
+    def __init__(self, names: Iterable[str] = ()) -> None:
+        self.keys = frozenset(name_key(name) for name in names)
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and name_key(name) in self.keys
+
+    def __bool__(self) -> bool:
+        return bool(self.keys)
+
+
+Known = Collection[str] | KnownNames
+
+
+def known_names(known: Known) -> KnownNames:
+    return known if isinstance(known, KnownNames) else KnownNames(known)
+
+
+def split_names(text: str, known: Known = ()) -> list[str]:
     """Unit names separated by 、，,；; line breaks or spaces — never inside brackets, and never inside
     one of the ``known`` names (``"党政机关、学校、医院食堂（餐厅）"`` stays one name when known)."""
     spans: list[tuple[int, int]] = []
@@ -161,14 +181,14 @@ def split_names(text: str, known: Collection[str] = ()) -> list[str]:
             spans.append((start, index))
             start = index + 1
     spans.append((start, len(text)))
-    keys = {name_key(name) for name in known}
+    keys = known_names(known)
     names: list[str] = []
     first = 0
     while first < len(spans):
         last = first
         if keys:  # the longest run of parts that together is a known name
             for end in range(len(spans) - 1, first, -1):
-                if name_key(_clean_name(text[spans[first][0] : spans[end][1]])) in keys:
+                if _clean_name(text[spans[first][0] : spans[end][1]]) in keys:
                     last = end
                     break
         names.append(_clean_name(text[spans[first][0] : spans[last][1]]))
@@ -193,15 +213,15 @@ def _split_conjunctions(name: str) -> list[str]:
     return [name]
 
 
-def _unit_names(text: str, known: Collection[str]) -> list[str]:
+def _unit_names(text: str, known: KnownNames) -> list[str]:
     names: list[str] = []
     for name in split_names(_NAMES_PREFIX_RE.sub("", text.strip(_TRIM)), known):
         names.extend(_split_conjunctions(name))
     return names
 
 
-def _is_unit(name: str, known: Collection[str]) -> bool:
-    return looks_like_unit(name) or name_key(name) in {name_key(k) for k in known}
+def _is_unit(name: str, known: KnownNames) -> bool:
+    return looks_like_unit(name) or name in known
 
 
 def _without_trailing_verb(name: str) -> str:
@@ -225,10 +245,10 @@ class RoleReading:
 class _Reader:
     """One pass over one text. ``default_role`` is the column's role; ``None`` reads statements only."""
 
-    def __init__(self, text: str, default_role: str | None, known: Collection[str]) -> None:
+    def __init__(self, text: str, default_role: str | None, known: Known) -> None:
         self.text = text
         self.default_role = default_role
-        self.known = known
+        self.known = known_names(known)
         self.depths = _depths(text)
         self.roles = Roles()
         self.spans: list[tuple[int, int]] = []
@@ -346,14 +366,14 @@ def _normalise(text: str) -> str:
     return _BRACKETED_ROLE_RE.sub(lambda m: "负责" if m.group(1) == "责任" else m.group(1), text)
 
 
-def parse_roles(text: str, default_role: str = RESPONSIBLE, *, known: Collection[str] = ()) -> Roles:
+def parse_roles(text: str, default_role: str = RESPONSIBLE, *, known: Known = ()) -> Roles:
     """Read one responsibility cell; names without a label or verb belong to ``default_role``."""
     reader = _Reader(_normalise(text), default_role, known)
     reader.read()
     return reader.roles
 
 
-def read_role_statements(text: str, *, known: Collection[str] = ()) -> RoleReading:
+def read_role_statements(text: str, *, known: Known = ()) -> RoleReading:
     """The roles a running text states explicitly (work content, remarks), and the text without them."""
     reader = _Reader(_normalise(text), None, known)
     reader.read()
