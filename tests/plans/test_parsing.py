@@ -38,11 +38,13 @@ def outline(plan: ParsedPlan) -> Outline:
 
 
 def comparable(plan: ParsedPlan) -> dict:
+    """The plan without what depends on the format: provenance, and what the format made the parser infer
+    (a text extraction cannot tell a merged cell from an empty one, and says so)."""
     data = plan.to_dict()
-    del data["source_name"], data["sha256"]
+    del data["source_name"], data["sha256"], data["inferred"]
     for task in data["tasks"]:
         for item in task["items"]:
-            del item["location"]
+            del item["location"], item["inferred"]
     return data
 
 

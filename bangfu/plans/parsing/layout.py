@@ -555,6 +555,11 @@ class _Builder:
         roles.extend(stated.roles)
         item.lead, item.responsible, item.cooperating = roles.lead, roles.responsible, roles.cooperating
         item.inferred = list(pending.inferred)
+        repeated = Roles()
+        for col in sorted(set(pending.columns) - pending.own):
+            repeated.extend(pending.columns[col])
+        if not written and not repeated.is_empty():
+            item.inferred.append(f"单位栏为空，沿用上一事项的单位（{repeated.describe()}）")
         if not stated.roles.is_empty():
             item.inferred.append(f"工作内容中写明了单位，已识别为（{stated.roles.describe()}）")
         if not from_remarks.is_empty():
