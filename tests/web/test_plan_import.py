@@ -133,8 +133,9 @@ def test_confirming_the_same_table_again_changes_nothing(coordinator):
     for _attempt in range(2):
         url = upload(coordinator)["Location"]
         page = coordinator.get(url)
-        response = coordinator.post(url, form_data(page) | {"confirm": ["1"]})
-        assert response.status_code == 302
+        response = coordinator.post(url, form_data(page) | {"confirm": ["1"]}, follow=True)
+        assert response.redirect_chain
+    assert "2022年已导入过同一份任务分解表，内容未变。" in response.content.decode()
     assert Plan.objects.count() == 1 and not PlanDraft.objects.exists()
 
 

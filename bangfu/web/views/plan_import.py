@@ -215,6 +215,11 @@ def plan_review(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def _report(request: HttpRequest, result: Any) -> None:
+    if result.unchanged:
+        messages.info(
+            request, _("%(year)s年已导入过同一份任务分解表，内容未变。") % {"year": result.plan.year}
+        )
+        return
     created = "、".join(org.name for org in result.created_orgs)
     messages.success(
         request,
