@@ -36,7 +36,8 @@ ROLE_WORDS = {LEAD: "牵头", RESPONSIBLE: "责任", COOPERATING: "配合"}
 _LABEL_RE = re.compile(
     r"(?<![^\s；;。，,、（(])"  # at the start of the text, after a separator or an opening bracket
     r"(?P<label>牵头\s*[（(]\s*责任\s*[)）]\s*(?:单位|部门)"
-    r"|(?:牵头|责任|配合|协办|参与|协助|协同|主责|主办|承办)\s*(?:单位|部门))"
+    r"|(?:牵头|责任|配合|协办|参与|协助|协同|主责|主办|承办)\s*(?:单位|部门)"
+    r"|(?:牵头|责任|配合|协办|协助|参与)(?=\s*[:：]))"  # "牵头：市商务局；配合：…"
     r"\s*(?:[:：]|为(?=\S)|(?=\s)|$)"
 )
 #: "市商务局（牵头）", "市财政局(配合单位)": a role word in brackets right after a name.
@@ -274,8 +275,10 @@ class _Reader:
                 if self.text[index] in "。\n" and self.depths[index] == 0:
                     stop = index
                     break
+        self.bracketed_statements(names_start, stop)  # "责任单位：各镇（街道）（市商务局牵头）"
         names = [
-            _without_trailing_verb(name) for name in _unit_names(self.text[names_start:stop], self.known)
+            _without_trailing_verb(name)
+            for name in _unit_names(self._without_spans(names_start, stop), self.known)
         ]
         if self.strict:  # the names that read as units; the text after them is the sentence going on
             valid = []
