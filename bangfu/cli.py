@@ -262,18 +262,41 @@ def cmd_orgs_change(args: argparse.Namespace) -> int:
 # --- plan -------------------------------------------------------------------------------------
 
 
-def _parse_plan(path: str, year: int | None):
+def _parse_plan(path: str, year: int | None, *, with_database: bool):
+    """Parse a task table; names with separators are kept whole as the database knows them (for an
+    import) or, without a database, as the shipped unit list knows them (for ``plan parse``)."""
     from bangfu.plans.parsing import TableParseError, parse_table
 
     file = existing_file(path)
     try:
-        return parse_table(file, default_year=year)
+        if with_database:
+            setup_django()
+            from bangfu.plans.selectors import plan_parse_file
+
+            return plan_parse_file(file, default_year=year)
+        from bangfu.data import group_spellings
+        from bangfu.plans.parsing.roles import multi_part_names
+
+        return parse_table(file, default_year=year, known=multi_part_names(group_spellings()))
     except TableParseError as exc:
         raise UserError(str(exc)) from exc
 
 
+def _print_lines(heading: str, lines: list[str]) -> None:
+    if lines:
+        print(heading)
+        for line in lines:
+            print(f"  {line}")
+
+
+def _report_parsed(warnings: list[str], inferred: list[str]) -> None:
+    """What the table lacks (warnings) and what was inferred rather than read, one line each."""
+    _print_lines(f"警告：以下 {len(warnings)} 处未能识别，请核对后在网页上修改或补充：", warnings)
+    _print_lines(f"说明：以下 {len(inferred)} 处由系统推断，请核对：", inferred)
+
+
 def cmd_plan_parse(args: argparse.Namespace) -> int:
-    parsed = _parse_plan(args.file, args.year)
+    parsed = _parse_plan(args.file, args.year, with_database=False)
     if args.json:
         print_json(parsed.to_dict())
         return 0
@@ -287,18 +310,19 @@ def cmd_plan_parse(args: argparse.Namespace) -> int:
                     print(f"      {label}：{'、'.join(names)}")
             for target in item.targets:
                 print(f"      目标：{target.kind} {target.value} {target.unit} → {'、'.join(target.orgs)}")
+    _report_parsed(parsed.warnings(), parsed.inferences())
     return 0
 
 
 def cmd_plan_import(args: argparse.Namespace) -> int:
-    parsed = _parse_plan(args.file, args.year)
-    setup_django()
-    from bangfu.plans.services import PlanImportError, plan_import
+    parsed = _parse_plan(args.file, args.year, with_database=True)
+    from bangfu.plans.services import NO_YEAR, YEAR_TAKEN, PlanImportError, plan_import
 
     try:
         result = plan_import(parsed=parsed, year=args.year, replace=args.replace)
     except PlanImportError as exc:
-        raise UserError(str(exc)) from exc
+        hint = {NO_YEAR: "请用 --year 指定年度。", YEAR_TAKEN: "如需用新表替换，请加 --replace。"}
+        raise UserError(f"{exc}{hint.get(exc.reason, '')}") from exc
     plan = result.plan
     if result.unchanged:
         print(f"{plan.year}年任务分解表“{plan.title}”已导入过，内容未变。")
@@ -308,10 +332,15 @@ def cmd_plan_import(args: argparse.Namespace) -> int:
         f"{verb}{plan.year}年任务分解表“{plan.title}”：{plan.tasks.count()} 项任务、"
         f"{result.item_count} 个工作事项、{result.target_count} 个目标。"
     )
+    if result.kept:
+        kept = "、".join(f"{number} 条{label}" for label, number in result.kept.items())
+        print(f"原表事项和目标上的{kept}已随对应的新事项、新目标保留。")
+    _print_lines(f"以下 {len(result.detached)} 处在新表中找不到对应的事项或目标：", result.detached)
     if result.created_orgs:
         print(f"以下 {len(result.created_orgs)} 个单位未在单位库中找到，已新建并标记为待核实：")
         for org in result.created_orgs:
             print(f"  {org.name}（{org.get_kind_display()}）")
+    _report_parsed(result.warnings, result.inferred)
     return 0
 
 

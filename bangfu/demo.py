@@ -13,8 +13,7 @@ from django.db import transaction
 
 from bangfu.ledger.demo import write_demo_files
 from bangfu.ledger.services import ledger_import
-from bangfu.plans.parsing import parse_table
-from bangfu.plans.selectors import plan_get
+from bangfu.plans.selectors import plan_get, plan_parse_file
 from bangfu.plans.services import plan_import
 
 SEED_TABLE = Path(settings.BASE_DIR) / "data" / "seeds" / "2022年慈溪市消费帮扶工作任务分解表.docx"
@@ -179,7 +178,7 @@ def demo_ledgers_load() -> Iterator[str]:
 @transaction.atomic
 def demo_load() -> Iterator[str]:
     if plan_get(year=SEED_YEAR) is None:
-        result = plan_import(parsed=parse_table(SEED_TABLE), year=SEED_YEAR)
+        result = plan_import(parsed=plan_parse_file(SEED_TABLE), year=SEED_YEAR)
         yield f"已导入种子任务分解表：{result.plan.title}（{result.item_count} 个工作事项、{result.target_count} 个目标）"
     else:
         yield f"种子任务分解表已在库中：{plan_get(year=SEED_YEAR)}"

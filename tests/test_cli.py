@@ -111,6 +111,7 @@ def test_plan_import_saves_and_is_idempotent(capsys, cixi_orgs):
     assert code == 2 and "--replace" in err
     code, out, err = run(capsys, "plan", "import", str(SEED_TXT), "--replace")
     assert code == 0 and "已替换" in out, err
+    assert "找不到对应" not in out and "警告" not in out
     assert (
         Item.objects.count(),
         RoleAssignment.objects.count(),
@@ -119,19 +120,53 @@ def test_plan_import_saves_and_is_idempotent(capsys, cixi_orgs):
     ) == counts
 
 
+UNKNOWN_UNITS_TABLE = (
+    "2023年某县消费帮扶任务分解表\n\t序号\n\t工作任务\n\t工作内容\n\t责任单位\n"
+    "\t1\n\t采购\n\t采购对口地区农特产品100万元。\n\t责任单位：甲镇、乙街道\n"
+)
+
+
 @pytest.mark.django_db
 def test_plan_import_lists_units_it_had_to_create(capsys, tmp_path):
     table = tmp_path / "2023年某县消费帮扶任务分解表.txt"
-    table.write_text(
-        "2023年某县消费帮扶任务分解表\n\t序号\n\t工作任务\n\t工作内容\n\t责任单位\n"
-        "\t1\n\t采购\n\t采购对口地区农特产品100万元。\n\t责任单位：甲镇、乙街道\n",
-        encoding="utf-8",
-    )
+    table.write_text(UNKNOWN_UNITS_TABLE, encoding="utf-8")
     code, out, err = run(capsys, "plan", "import", str(table))
     assert code == 0, err
     assert "以下 2 个单位未在单位库中找到" in out and "甲镇" in out and "乙街道" in out
     created = Organisation.objects.filter(needs_review=True)
     assert {(o.name, o.kind) for o in created} == {("甲镇", "town"), ("乙街道", "street")}
+
+
+@pytest.mark.django_db
+def test_plan_import_warns_item_by_item_and_says_what_it_inferred(capsys, cixi_orgs, tmp_path):
+    from tests.plans.fixtures import write
+    from tests.plans.test_parsing_written_roles import TABLE_F
+
+    code, out, err = run(capsys, "plan", "import", str(write(tmp_path, TABLE_F, "xls")))
+    assert code == 0, err
+    lines = out.splitlines()
+    warnings = lines.index("警告：以下 2 处未能识别，请核对后在网页上修改或补充：")
+    assert lines[warnings + 1 : warnings + 3] == [
+        "  事项4.1（工作表“任务分解”第8行）：未识别出牵头、责任或配合单位，请核对并补充",
+        "  事项4.1（工作表“任务分解”第8行）：目标“开展电商培训2期”未识别出适用单位，请核对并补充",
+    ]
+    assert "说明：以下 3 处由系统推断，请核对：" in lines
+    assert (
+        "  事项2.1（工作表“任务分解”第5行）：备注栏中写明了单位，已识别为（牵头：市财政局；配合：市教育局）"
+        in lines
+    )
+
+
+def test_plan_parse_json_carries_warnings_and_keeps_shipped_groups_whole(capsys, tmp_path):
+    from tests.plans.fixtures import write
+    from tests.plans.test_parsing_written_roles import TABLE_F, TABLE_G
+
+    code, out, _err = run(capsys, "plan", "parse", str(write(tmp_path, TABLE_F, "docx")), "--json")
+    data = json.loads(out)
+    assert code == 0 and len(data["warnings"]) == 2 and data["tasks"][3]["items"][0]["warnings"]
+    code, out, _err = run(capsys, "plan", "parse", str(write(tmp_path, TABLE_G, "xlsx")), "--json")
+    canteens = json.loads(out)["tasks"][0]["items"][1]
+    assert canteens["responsible"] == ["党政机关、学校、医院食堂（餐厅）", "市教育局"]
 
 
 @pytest.mark.django_db

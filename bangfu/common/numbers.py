@@ -60,6 +60,17 @@ _PERCENT_RE = re.compile(r"^([+-]?\d+(?:\.\d+)?)%$")
 _CN_FRACTION_RE = re.compile(r"^(百分之|千分之)(.+)$")
 
 
+#: What offices write in a value cell that has no value: a dash, a slash, "无", "不适用" (or nothing).
+_NO_VALUE_RE = re.compile(r"^(?:[-—–―~～/\\_.。]*|无|暂无|不适用|不涉及|n/?a|none|null)$", re.IGNORECASE)
+
+
+def is_no_value(text: object) -> bool:
+    """Whether a value cell says "no value": blank, "—", "-", "/", "无", "不适用", "N/A" … — not an error."""
+    if text is None:
+        return True
+    return bool(_NO_VALUE_RE.match(squash(to_halfwidth(str(text)))))
+
+
 def tidy_decimal(value: Decimal) -> Decimal:
     """``Decimal("3000000.0")`` → ``Decimal("3000000")``; non-integral values are kept as they are."""
     if value == value.to_integral_value():

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
+from django.db.models import F
 
 from bangfu.common.money import yuan_to_fen
 from bangfu.orgs.matching import NameIndex, guess_kind, split_alias
@@ -16,10 +17,23 @@ from bangfu.orgs.services import org_create
 from .choices import Role, TargetKind
 from .models import Item, Plan, PlanDraft, RoleAssignment, Target, Task
 from .parsing import ParsedPlan, ParsedTarget
+from .selectors import Dependent, Replacement, dependents, plan_replacement
 
 
 class PlanImportError(Exception):
-    """A plan that cannot be saved as asked; the message is for the user (Chinese)."""
+    """A plan that cannot be saved as asked; the message is for the user (Chinese).
+
+    ``reason`` lets each caller add its own way out (the command line names its option, the web page its
+    field): ``"year"`` when no year is known, ``"exists"`` when the year already has another table.
+    """
+
+    def __init__(self, message: str, *, reason: str = "") -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+NO_YEAR = "year"
+YEAR_TAKEN = "exists"
 
 
 @dataclass
@@ -28,6 +42,14 @@ class PlanImportResult:
     unchanged: bool = False
     replaced: bool = False
     created_orgs: list[Organisation] = field(default_factory=list)
+    #: Items that lack units or targets without units, one Chinese line each ("事项2.3（…）：…").
+    warnings: list[str] = field(default_factory=list)
+    #: What the parser inferred and says so (units read from the content, rows joined after a page break).
+    inferred: list[str] = field(default_factory=list)
+    #: On replacing: records that stay with their items and targets, by kind ("工作记录": 5).
+    kept: dict[str, int] = field(default_factory=dict)
+    #: On replacing: what could not be matched to the new table and was detached.
+    detached: list[str] = field(default_factory=list)
 
     @property
     def item_count(self) -> int:
@@ -98,7 +120,10 @@ def _target_fields(target: ParsedTarget) -> dict[str, object]:
     return fields
 
 
-def _save_tasks(plan: Plan, parsed: ParsedPlan, resolver: _Resolver) -> None:
+def _save_tasks(plan: Plan, parsed: ParsedPlan, resolver: _Resolver) -> list[tuple[Item, list[Target]]]:
+    """Create the tasks, items, role assignments and targets; returns the items and their targets in
+    reading order."""
+    created: list[tuple[Item, list[Target]]] = []
     roles = (
         (Role.LEAD, "lead"),
         (Role.RESPONSIBLE, "responsible"),
@@ -142,6 +167,29 @@ def _save_tasks(plan: Plan, parsed: ParsedPlan, resolver: _Resolver) -> None:
                 target.orgs.set([s for s in subjects if isinstance(s, Organisation)])
                 target.groups.set([s for s in subjects if isinstance(s, OrgGroup)])
                 saved.append(target)
+            created.append((item, saved))
+    return created
+
+
+#: Old tasks are moved out of the way of the new ones while what hangs on them is carried over.
+_OLD_TASK_SHIFT = 10_000
+
+
+def _carry_over(replacement: Replacement, created: list[tuple[Item, list[Target]]]) -> None:
+    """Move what hangs on the old items and targets (activity records, attribution rules, …) to the
+    matched new ones, one row at a time so that the audit trail records each move."""
+    pairs: list[tuple[list[Dependent], Item | Target, Item | Target]] = []
+    on_items, on_targets = dependents(Item), dependents(Target)
+    pairs += [(on_items, replacement.old_items[i], created[j][0]) for i, j in replacement.items.items()]
+    pairs += [
+        (on_targets, replacement.old_targets[i][a], created[j][1][b])
+        for (i, a), (j, b) in replacement.targets.items()
+    ]
+    for relations, old, new in pairs:
+        for dependent in relations:
+            for row in dependent.rows(**{"": old}):
+                setattr(row, dependent.field, new)
+                row.save(update_fields=[dependent.field])
 
 
 @transaction.atomic
@@ -149,21 +197,26 @@ def plan_import(*, parsed: ParsedPlan, year: int | None = None, replace: bool = 
     """Save a parsed table as the plan of its year.
 
     The same file imported again changes nothing. A different table for a year that already has one is
-    refused unless ``replace`` is given, in which case its tasks, items and targets are rebuilt.
+    refused unless ``replace`` is given, in which case its tasks, items and targets are rebuilt and what
+    hangs on them — activity records on items, attribution rules on targets — moves to the matching new
+    item or target (:func:`~bangfu.plans.selectors.plan_replacement`); what has no match is listed in the
+    result. Base values belong to units and years, not to the table, and stay as they are.
     """
     year = year or parsed.year
     if not year:
-        raise PlanImportError(f"无法从标题“{parsed.title}”中识别年度，请用 --year 指定。")
+        raise PlanImportError(f"无法从标题“{parsed.title}”中识别年度，请指定年度。", reason=NO_YEAR)
     existing = Plan.objects.filter(year=year).first()
+    replacement: Replacement | None = None
     if existing is not None:
         if existing.source_sha256 and existing.source_sha256 == parsed.sha256:
             return PlanImportResult(plan=existing, unchanged=True)
         if not replace:
             raise PlanImportError(
-                f"{year}年已有任务分解表“{existing.title}”（来源：{existing.source_name or '未知'}）。"
-                "如需用新表替换，请选择“替换该年度已有的任务分解表”（命令行加 --replace）。"
+                f"{year}年已有任务分解表“{existing.title}”（来源：{existing.source_name or '未知'}）。",
+                reason=YEAR_TAKEN,
             )
-        existing.tasks.all().delete()
+        replacement = plan_replacement(existing, parsed)
+        existing.tasks.update(seq=F("seq") + _OLD_TASK_SHIFT)
         plan = existing
         plan.title, plan.source_name, plan.source_sha256 = parsed.title, parsed.source_name, parsed.sha256
         plan.notes = "\n".join(parsed.notes)
@@ -177,8 +230,19 @@ def plan_import(*, parsed: ParsedPlan, year: int | None = None, replace: bool = 
             notes="\n".join(parsed.notes),
         )
     resolver = _Resolver()
-    _save_tasks(plan, parsed, resolver)
-    return PlanImportResult(plan=plan, replaced=existing is not None, created_orgs=resolver.created)
+    created = _save_tasks(plan, parsed, resolver)
+    result = PlanImportResult(
+        plan=plan,
+        replaced=existing is not None,
+        created_orgs=resolver.created,
+        warnings=parsed.warnings(),
+        inferred=parsed.inferences(),
+    )
+    if replacement is not None:
+        _carry_over(replacement, created)
+        plan.tasks.filter(seq__gte=_OLD_TASK_SHIFT).delete()
+        result.kept, result.detached = replacement.kept, replacement.detached
+    return result
 
 
 # --- review before saving (web) -----------------------------------------------------------------

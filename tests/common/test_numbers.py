@@ -6,7 +6,14 @@ from decimal import Decimal
 
 import pytest
 
-from bangfu.common.numbers import cn_to_int, parse_amount_yuan, parse_number, parse_ratio, tidy_decimal
+from bangfu.common.numbers import (
+    cn_to_int,
+    is_no_value,
+    parse_amount_yuan,
+    parse_number,
+    parse_ratio,
+    tidy_decimal,
+)
 
 
 @pytest.mark.parametrize(
@@ -144,3 +151,15 @@ def test_parse_ratio_rejects(text: object) -> None:
 def test_tidy_decimal() -> None:
     assert str(tidy_decimal(Decimal("3000000.0"))) == "3000000"
     assert str(tidy_decimal(Decimal("1280.50"))) == "1280.50"
+
+
+@pytest.mark.parametrize(
+    "text", ["", "  ", None, "—", "——", "-", "－", "/", "／", "无", "暂无", "不适用", "N/A"]
+)
+def test_no_value_marks(text):
+    assert is_no_value(text)
+
+
+@pytest.mark.parametrize("text", ["0", "12", "1,200", "无食堂", "—12", "三百"])
+def test_values_are_not_no_value_marks(text):
+    assert not is_no_value(text)

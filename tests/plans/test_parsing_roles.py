@@ -17,7 +17,14 @@ from bangfu.plans.parsing.header import (
     row_header,
 )
 from bangfu.plans.parsing.layout import split_task_label
-from bangfu.plans.parsing.roles import COOPERATING, LEAD, RESPONSIBLE, parse_roles, split_names
+from bangfu.plans.parsing.roles import (
+    COOPERATING,
+    LEAD,
+    RESPONSIBLE,
+    parse_roles,
+    read_role_statements,
+    split_names,
+)
 from bangfu.plans.parsing.title import find_year, is_note, pick_title
 
 
@@ -113,6 +120,107 @@ def test_label_words_inside_a_name_are_not_labels() -> None:
     assert roles("各参与单位") == ([], ["各参与单位"], [])
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("由市财政局牵头，各镇（街道）负责", (["市财政局"], ["各镇（街道）"], [])),
+        ("市商务局牵头，市农业农村局配合", (["市商务局"], [], ["市农业农村局"])),
+        ("市商务局牵头、市农业农村局配合", (["市商务局"], [], ["市农业农村局"])),
+        (
+            "由市委宣传部牵头，市融媒体中心、市文广旅体局配合",
+            (["市委宣传部"], [], ["市融媒体中心", "市文广旅体局"]),
+        ),
+        ("市总工会（牵头）、市财政局", (["市总工会"], ["市财政局"], [])),
+        ("由市商务局和市财政局负责", ([], ["市商务局", "市财政局"], [])),
+        ("各镇（街道）具体负责实施", ([], ["各镇（街道）"], [])),
+        ("责任单位：各镇（街道）负责落实", ([], ["各镇（街道）"], [])),
+        ("由市商务局牵头组织实施，各镇（街道）按职责分工负责", (["市商务局"], ["各镇（街道）"], [])),
+        ("责任单位：各镇（街道）（市商务局牵头）", (["市商务局"], ["各镇（街道）"], [])),
+        ("由各镇（街道）负责，市商务局牵头", (["市商务局"], ["各镇（街道）"], [])),
+        ("市财政局（牵头单位）、市教育局、市卫生健康局", (["市财政局"], ["市教育局", "市卫生健康局"], [])),
+        (
+            "市商务局（牵头），市农业农村局、市供销社（配合）",
+            (["市商务局"], [], ["市农业农村局", "市供销社"]),
+        ),
+        ("牵头：市商务局；配合：市农业农村局", (["市商务局"], [], ["市农业农村局"])),
+    ],
+)
+def test_sentences_in_a_responsibility_cell(text: str, expected: tuple[list[str], ...]) -> None:
+    assert roles(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "rest"),
+    [
+        (
+            "各镇（街道）采购100万元。（由市商务局牵头，各镇（街道）负责）",
+            (["市商务局"], ["各镇（街道）"], []),
+            "各镇（街道）采购100万元。",
+        ),
+        ("（市总工会牵头）各基层工会采购帮扶产品。", (["市总工会"], [], []), "各基层工会采购帮扶产品。"),
+        (
+            "开展培训。牵头单位：市商务局；责任单位：各镇（街道）；配合单位：市农业农村局",
+            (["市商务局"], ["各镇（街道）"], ["市农业农村局"]),
+            "开展培训。",
+        ),
+        ("开展培训（牵头单位：市商务局）。", (["市商务局"], [], []), "开展培训。"),
+        (
+            "由市财政局牵头，各镇（街道）负责，全年采购农特产品各100万元。",
+            (["市财政局"], ["各镇（街道）"], []),
+            "全年采购农特产品各100万元。",
+        ),
+        (
+            "开展直播带货。市商务局牵头，市农业农村局配合。",
+            (["市商务局"], [], ["市农业农村局"]),
+            "开展直播带货。",
+        ),
+        ("牵头单位为市工商联，组织会员企业认购。", (["市工商联"], [], []), "组织会员企业认购。"),
+        ("各镇（街道）为责任单位，市商务局为牵头单位。", (["市商务局"], ["各镇（街道）"], []), ""),
+        ("由市商务局会同市财政局负责落实专项资金。", ([], ["市商务局", "市财政局"], []), "专项资金。"),
+        ("市总工会作为牵头单位。", (["市总工会"], [], []), ""),
+    ],
+)
+def test_statements_of_units_in_running_text(text: str, expected: tuple[list[str], ...], rest: str) -> None:
+    found = read_role_statements(text)
+    assert (found.roles.lead, found.roles.responsible, found.roles.cooperating) == expected
+    assert found.rest == rest
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "组织动员爱心企业、爱心人士等积极参与消费帮扶。",
+        "市委宣传部牵头组织各类媒体宣传。",
+        "各镇（街道）负责组织开展展销活动。",
+        "营造全社会参与消费帮扶的浓厚氛围。",
+        "落实专项扶持资金。",
+        "各责任单位要加强协调。",
+        "龙山镇（滨海区管委会）采购300万元。",
+    ],
+)
+def test_sentences_about_work_name_no_units(text: str) -> None:
+    found = read_role_statements(text)
+    assert found.roles.is_empty() and found.rest == text
+
+
+def test_known_names_with_separators_stay_whole() -> None:
+    known = ["党政机关、学校、医院食堂（餐厅）", "各镇、街道"]
+    assert split_names("党政机关、学校、医院食堂（餐厅）、市教育局，各镇、街道", known) == [
+        "党政机关、学校、医院食堂（餐厅）",
+        "市教育局",
+        "各镇、街道",
+    ]
+    assert split_names("党政机关、学校、医院食堂(餐厅)等", known) == ["党政机关、学校、医院食堂(餐厅)"]
+    assert split_names("党政机关、学校", known) == ["党政机关", "学校"]
+    assert roles("责任单位：党政机关、学校、医院食堂（餐厅）", RESPONSIBLE) != (
+        [],
+        ["党政机关、学校、医院食堂（餐厅）"],
+        [],
+    )
+    found = parse_roles("责任单位：党政机关、学校、医院食堂（餐厅）", known=known)
+    assert found.responsible == ["党政机关、学校、医院食堂（餐厅）"]
+
+
 # -- header cells --------------------------------------------------------------------------------------------
 
 
@@ -147,6 +255,9 @@ def test_label_words_inside_a_name_are_not_labels() -> None:
         ("完成期限", DEADLINE, ""),
         ("时间要求", DEADLINE, ""),
         ("备注", NOTE, ""),
+        ("责任分工", ROLE, RESPONSIBLE),
+        ("职责分工", ROLE, RESPONSIBLE),
+        ("责任主体", ROLE, RESPONSIBLE),
     ],
 )
 def test_header_synonyms(text: str, kind: str, role: str) -> None:

@@ -93,3 +93,52 @@ def test_bases_import_unreadable(cixi_orgs, tmp_path):
     bad.write_bytes(b"PK\x03\x04xx")
     with pytest.raises(BaseImportError, match="坏"):
         bases_import(bad, year=2022)
+
+
+NO_VALUE_ROWS = [
+    ["单位名称", "有无食堂", "食堂采购预算（万元）", "职工人数", "法定节假日慰问品总金额", "代表单位"],
+    ["市民政局", "无", "—", "—", "/", "—"],
+    ["市教育局", "无", "", "", "", ""],
+    ["市卫生健康局", "无", "不适用", "-", "无", "/"],
+    ["市商务局", "无", "120", "", "", ""],  # a budget is given, yet the unit has no canteen
+    ["市财政局", "无", "见附表", "", "", ""],  # whatever the budget cell says
+    ["市委宣传部", "—", "50", "／", "", ""],  # a dash in 有无食堂 says nothing
+    ["市文广旅体局", "有", "—", "", "", ""],  # a canteen and no budget yet: not an error, not exempt
+    ["市总工会", "有", "见附表", "", "", ""],  # a canteen and an unreadable budget: an error
+]
+
+
+def test_no_value_marks_and_units_without_a_canteen(tmp_path):
+    rows = list(read_base_rows(write_xlsx(tmp_path / "食堂.xlsx", {"食堂": NO_VALUE_ROWS})))
+    read = {row.unit: row for row in rows if not row.error}
+    assert [row.error for row in rows if row.error] == [
+        "工作表“食堂”第9行“食堂采购预算（万元）”列：“见附表”不是有效金额"
+    ]
+    for unit in ("市民政局", "市教育局", "市卫生健康局", "市财政局"):
+        row = read[unit]
+        assert row.no_canteen is True and row.food_budget_fen is None, unit
+        assert (row.member_count, row.holiday_gift_fen, row.representative) == (None, None, ""), unit
+    assert (read["市商务局"].no_canteen, read["市商务局"].food_budget_fen) == (True, 120_0000_00)
+    assert (read["市委宣传部"].no_canteen, read["市委宣传部"].food_budget_fen) == (None, 50_0000_00)
+    assert (read["市文广旅体局"].no_canteen, read["市文广旅体局"].food_budget_fen) == (False, None)
+
+
+@pytest.mark.django_db
+def test_units_without_a_canteen_are_exempt_not_missing(cixi_orgs, tmp_path):
+    import datetime as dt
+
+    from bangfu.plans.selectors import plan_parse_file
+    from bangfu.plans.services import plan_import
+    from bangfu.progress.selectors import progress_compute
+    from bangfu.progress.services import progress_rules_ensure
+    from tests.test_cli import SEED_DOCX
+
+    plan = plan_import(parsed=plan_parse_file(SEED_DOCX)).plan
+    progress_rules_ensure(plan)
+    result = bases_import(write_xlsx(tmp_path / "食堂.xlsx", {"食堂": NO_VALUE_ROWS}), year=2022)
+    assert result.saved == 7 and len(result.rejected) == 1
+    report = progress_compute(plan, as_of=dt.date(2022, 6, 30))
+    status = {line.org_label: line.result.status for line in report.lines if line.item_code == "2.1"}
+    for unit in ("市民政局", "市教育局", "市卫生健康局", "市商务局", "市财政局"):
+        assert status[unit] == "exempt", unit
+    assert status["市文广旅体局"] == "no_base"

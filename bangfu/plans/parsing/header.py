@@ -54,6 +54,7 @@ _CONTENT_WORDS = (
 _TASK_KEYS = {"项目", "工作项目", "类别", "分类", "工作类别", "重点工作", "主要工作", "工作重点"}
 _COOPERATING_WORDS = ("配合", "协办", "参与", "协助", "协同")
 _RESPONSIBLE_WORDS = ("责任", "主责", "主办", "承办", "实施")
+_DIVISION_WORDS = ("分工", "责任主体", "责任分解")
 _UNIT_SUFFIX_RE = re.compile(r"\(.*?\)$")
 #: The first cell of a data row: "1", "1.1", "一", "一、名称", "（一）…".
 _ROW_START_RE = re.compile(r"^\s*(?:\d+(?:\.\d+)*|[（(]?[一二三四五六七八九十]+[)）]?)(?:[、.．)）\s]|$)")
@@ -111,6 +112,8 @@ def classify(text: str) -> tuple[str, str] | None:
     bare = _UNIT_SUFFIX_RE.sub("", key)
     if bare.endswith(("单位", "部门")) or key.startswith("牵头"):
         return ROLE, _role_of(key)
+    if any(word in key for word in _DIVISION_WORDS):
+        return ROLE, RESPONSIBLE  # "责任分工": sentences such as "由市财政局牵头，各镇（街道）负责"
     if any(word in key for word in _CONTENT_WORDS):
         return CONTENT, ""
     if "任务" in key or key in _TASK_KEYS:

@@ -23,6 +23,11 @@ UNIT_PER_CAPITA = "元/人"
 UNIT_RATIO = "比例"
 
 
+#: Warnings of an item (:attr:`ParsedItem.warnings`).
+NO_ROLES = "未识别出牵头、责任或配合单位，请核对并补充"
+NO_TARGET_ORGS = "目标“{target}”未识别出适用单位，请核对并补充"
+
+
 class TableParseError(Exception):
     """A task table that cannot be read; the message is Chinese and names the file (and sheet/row)."""
 
@@ -46,6 +51,15 @@ class ParsedTarget:
     base_kind: str = ""
     channel: str = ""
     parent: int | None = None
+
+    @property
+    def label(self) -> str:
+        """The target as a person names it: its clause, else its value ("300万元", "20%")."""
+        if self.text:
+            return self.text
+        if self.kind == RATIO:
+            return f"{json_number(self.value * 100)}%"
+        return f"{json_number(self.value)}{self.unit}"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -72,10 +86,23 @@ class ParsedItem:
     deadline: str | None = None
     targets: list[ParsedTarget] = field(default_factory=list)
     location: str = ""
+    #: What the parser inferred rather than read from a column, said in Chinese ("工作内容中写明了单位…").
+    inferred: list[str] = field(default_factory=list)
 
     @property
     def qualitative(self) -> bool:
         return not self.targets
+
+    @property
+    def warnings(self) -> list[str]:
+        """What the item lacks to be measured or assigned (Chinese); empty when nothing is missing."""
+        found = []
+        if not (self.lead or self.responsible or self.cooperating):
+            found.append(NO_ROLES)
+        for target in self.targets:
+            if not target.orgs:
+                found.append(NO_TARGET_ORGS.format(target=target.label))
+        return found
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -88,6 +115,8 @@ class ParsedItem:
             "targets": [target.to_dict() for target in self.targets],
             "qualitative": self.qualitative,
             "location": self.location,
+            "inferred": list(self.inferred),
+            "warnings": self.warnings,
         }
 
 
@@ -119,6 +148,22 @@ class ParsedPlan:
     def items(self) -> list[ParsedItem]:
         return [item for task in self.tasks for item in task.items]
 
+    def _per_item(self, attribute: str) -> list[str]:
+        lines = []
+        for task in self.tasks:
+            for item in task.items:
+                where = f"事项{task.seq}.{item.seq}" + (f"（{item.location}）" if item.location else "")
+                lines += [f"{where}：{text}" for text in getattr(item, attribute)]
+        return lines
+
+    def warnings(self) -> list[str]:
+        """One line per missing role list or target unit, naming the item: "事项2.3（表格1第5行）：…"."""
+        return self._per_item("warnings")
+
+    def inferences(self) -> list[str]:
+        """One line per thing the parser inferred, naming the item."""
+        return self._per_item("inferred")
+
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ParsedPlan:
         """The inverse of :meth:`to_dict` (numbers back to ``Decimal`` through their text)."""
@@ -142,6 +187,7 @@ class ParsedPlan:
                             cooperating=list(item.get("cooperating") or []),
                             deadline=item.get("deadline"),
                             location=item.get("location") or "",
+                            inferred=list(item.get("inferred") or []),
                             targets=[
                                 ParsedTarget(
                                     kind=target["kind"],
@@ -173,4 +219,6 @@ class ParsedPlan:
             "notes": list(self.notes),
             "source_name": self.source_name,
             "sha256": self.sha256,
+            "warnings": self.warnings(),
+            "inferred": self.inferences(),
         }

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from pathlib import Path
 
 from .grid import Grid
@@ -23,7 +23,6 @@ from .readers import (
     read_text,
     read_workbook,
 )
-from .targets import extract_targets
 from .title import find_year, pick_title
 
 NO_TABLE = "文件 {label} 中未找到任务分解表（需要包含“工作内容”等表头）"
@@ -69,16 +68,18 @@ def _build(
         raise TableParseError(NO_TABLE.format(label=label))
     if not any(task.items for task in layout.tasks):
         raise TableParseError(f"文件 {label} 的{where}中没有任何工作内容行")
-    for task in layout.tasks:
-        for item in task.items:
-            item.targets = extract_targets(item.content, lead=item.lead, responsible=item.responsible)
     title = pick_title(layout.preface)
     year = find_year(title) or default_year
     return ParsedPlan(title=title, year=year, tasks=layout.tasks, notes=layout.notes)
 
 
-def parse_table(path: str | Path, *, default_year: int | None = None) -> ParsedPlan:
+def parse_table(
+    path: str | Path, *, default_year: int | None = None, known: Collection[str] = ()
+) -> ParsedPlan:
     """Parse a task table from .docx, .xlsx/.xlsm, .xls, .txt or .csv (sniffed when the extension is unknown).
+
+    ``known`` are names that contain a separator yet are one name (groups such as
+    "党政机关、学校、医院食堂（餐厅）"); the callers pass the names the database knows.
 
     Raises :class:`TableParseError` with a Chinese message naming the file for anything unreadable.
     """
@@ -88,15 +89,17 @@ def parse_table(path: str | Path, *, default_year: int | None = None) -> ParsedP
     fmt = detect_format(path.suffix, data, label)
     grids = _grids(fmt, data, label)
     where = grids[0].name if fmt in (XLSX, XLS) else "任务分解表"
-    plan = _build(read_layout(grids), label, default_year, where=where)
+    plan = _build(read_layout(grids, known=known), label, default_year, where=where)
     plan.source_name = label
     plan.sha256 = hashlib.sha256(data).hexdigest()
     return plan
 
 
-def parse_text(text: str, *, source_name: str = "", default_year: int | None = None) -> ParsedPlan:
+def parse_text(
+    text: str, *, source_name: str = "", default_year: int | None = None, known: Collection[str] = ()
+) -> ParsedPlan:
     """Parse the text extraction of a task table (one TAB-led line per cell, as in the seed .txt)."""
     label = source_name or "（文本）"
-    plan = _build(read_layout([read_text(text)]), label, default_year)
+    plan = _build(read_layout([read_text(text)], known=known), label, default_year)
     plan.source_name = source_name
     return plan

@@ -27,6 +27,7 @@ from .model import (
     UNIT_YUAN,
     ParsedTarget,
 )
+from .names import looks_like_org
 
 # Full-width ASCII → ASCII and the ideographic space → space, one character for one (offsets stay valid).
 _FOLD = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
@@ -57,76 +58,6 @@ _SUBJECT_KEYWORD_RE = re.compile(r"每年|全年|年度|必须|力争|原则上|
 _SUBJECT_VERB_RE = re.compile(r"采购|购买|认购|预留|安排|落实|完成|开展|举办")
 _SCOPE_PREFIX_RE = re.compile(r"^(?:全市|我市|全县|全区|市级)")
 _ETC_RE = re.compile(r"等[^、，,（）()]*(?:[（(][^）)]*[）)])?$")
-_VERBS = (
-    "购买",
-    "采购",
-    "安排",
-    "做好",
-    "开展",
-    "组织",
-    "鼓励",
-    "支持",
-    "推动",
-    "引导",
-    "实施",
-    "发挥",
-    "落实",
-    "加强",
-    "建立",
-    "利用",
-    "强化",
-    "畅通",
-    "完成",
-    "举办",
-    "参加",
-    "动员",
-    "推进",
-    "帮助",
-    "推介",
-    "宣传",
-    "提供",
-    "发展",
-    "打造",
-    "加大",
-    "的",
-)
-_ORG_SUFFIXES = (
-    "工会",
-    "单位",
-    "食堂",
-    "餐厅",
-    "镇",
-    "乡",
-    "街道",
-    "村",
-    "社区",
-    "部门",
-    "机关",
-    "学校",
-    "医院",
-    "企业",
-    "会",
-    "局",
-    "办",
-    "中心",
-    "社",
-    "集团",
-    "机构",
-    "组织",
-    "公司",
-    "政府",
-    "委",
-    "院",
-    "所",
-    "站",
-    "队",
-    "组",
-    "商超",
-    "团体",
-    "区",
-    "县",
-    "市",
-)
 _PER_UNIT_RE = re.compile(
     r"各\s*(?:(?:采购|购买|完成|认购|销售|安排|落实|实现)[\u4e00-\u9fff（）()]{0,14}?)?"
     r"(?:不少于|不低于|至少|达到)?\s*$"
@@ -224,19 +155,6 @@ def find_hits(text: str) -> list[_Hit]:
 
 
 # -- who a target applies to --------------------------------------------------------------------------
-
-
-def _strip_parenthetical(text: str) -> str:
-    return re.sub(r"[（(][^（）()]*[）)]$", "", text)
-
-
-def looks_like_org(text: str) -> bool:
-    """A unit or group name ("各基层工会", "党政机关、学校、医院食堂（餐厅）"), not a verb phrase."""
-    if not 2 <= len(text) <= 40 or any(ch.isdigit() for ch in text):
-        return False
-    if any(verb in text for verb in _VERBS) or text.startswith(("以上", "上述", "前述", "以下")):
-        return False
-    return _strip_parenthetical(text).endswith(_ORG_SUFFIXES)
 
 
 def _clean_subject(text: str) -> str:

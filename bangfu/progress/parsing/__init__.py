@@ -1,7 +1,9 @@
 """Reading base values (法定节假日慰问品总金额, 职工人数, 食堂采购预算, 无食堂 …) from a spreadsheet.
 
 Pure Python, no Django. One row per unit; a row that cannot be read comes back with ``error`` set (a
-Chinese reason naming the sheet, row and column) instead of being dropped.
+Chinese reason naming the sheet, row and column) instead of being dropped. A value cell holding "—",
+"-", "/", "无", "不适用" or nothing has no value (it is not an error); a unit whose 有无食堂 says 无 (or
+无食堂 says 是) is exempt from the canteen target whatever its budget cell says.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from bangfu.common.money import yuan_to_fen
-from bangfu.common.numbers import parse_amount_yuan, parse_number
+from bangfu.common.numbers import is_no_value, parse_amount_yuan, parse_number
 from bangfu.common.tables import TableReadError, table_rows
 from bangfu.common.text import name_key
 
@@ -87,33 +89,42 @@ def _row(
     def where(field: str) -> str:
         return f"工作表“{sheet}”第{number}行“{headers[layout[field][0]]}”列"
 
+    def flag_cell(field: str) -> str:
+        """A yes/no cell; a dash or "不适用" there says nothing (but "无" is an answer)."""
+        text = cell(field)
+        return "" if is_no_value(text) and name_key(text).lower() not in _YES | _NO else text
+
     values: dict[str, object] = {"unit": cell("unit")}
+    for field, invert in (("no_canteen", False), ("has_canteen", True)):
+        if field in layout:
+            text = flag_cell(field)
+            flag = _flag(text)
+            if flag is None:
+                return BaseRow(sheet, number, error=f"{where(field)}：“{cell(field)}”应为“是”或“否”")
+            if text or not invert:
+                values["no_canteen"] = (not flag) if invert else flag
     for field, target in (("holiday_gift", "holiday_gift_fen"), ("budget", "food_budget_fen")):
         text = cell(field)
-        if text:
-            yuan = parse_amount_yuan(text, unit_hint="万元" if layout[field][1] != 1 else "元")
-            if yuan is None or yuan < 0:
-                return BaseRow(sheet, number, error=f"{where(field)}：“{text}”不是有效金额")
-            values[target] = yuan_to_fen(yuan)
-    if text := cell("members"):
+        if is_no_value(text):
+            continue  # "—", "/", "无", "不适用": no value, not a mistake
+        yuan = parse_amount_yuan(text, unit_hint="万元" if layout[field][1] != 1 else "元")
+        if yuan is None or yuan < 0:
+            if field == "budget" and values.get("no_canteen"):
+                continue  # a unit without a canteen is exempt whatever its budget cell says
+            return BaseRow(sheet, number, error=f"{where(field)}：“{text}”不是有效金额")
+        values[target] = yuan_to_fen(yuan)
+    if not is_no_value(text := cell("members")):
         count = parse_number(text)
         if count is None or count < 0 or count != count.to_integral_value():
             return BaseRow(sheet, number, error=f"{where('members')}：“{text}”不是有效人数")
         values["member_count"] = int(count)
-    if text := cell("year"):
+    if not is_no_value(text := cell("year")):
         year = parse_number(text.rstrip("年"))
         if year is None or not 2000 <= year <= 2100:
             return BaseRow(sheet, number, error=f"{where('year')}：“{text}”不是有效年度")
         values["year"] = int(year)
-    for field, invert in (("no_canteen", False), ("has_canteen", True)):
-        if field in layout:
-            flag = _flag(cell(field))
-            if flag is None:
-                return BaseRow(sheet, number, error=f"{where(field)}：“{cell(field)}”应为“是”或“否”")
-            if cell(field) or not invert:
-                values["no_canteen"] = (not flag) if invert else flag
-    values["representative"] = cell("representative")
-    values["counts_for"] = cell("counts_for")
+    for field in ("representative", "counts_for"):
+        values[field] = "" if is_no_value(cell(field)) else cell(field)
     return BaseRow(sheet, number, **values)  # type: ignore[arg-type]
 
 

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import re
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from bangfu.plans.choices import BaseKind, TargetKind, TargetScope
-
-_SEPARATORS = re.compile(r"[、，,；;\n]+")
 
 
 class PlanUploadForm(forms.Form):
@@ -31,30 +32,118 @@ class PlanUploadForm(forms.Form):
         return upload
 
 
-def names_text(names: list[str]) -> str:
-    return "、".join(names)
+class NameListWidget(forms.Widget):
+    """A list of units and groups: one ticked box per name (untick to remove it) and a search box to add
+    one unit or group, with suggestions from ``unit-suggest`` (groups included). A name is one value,
+    never text to split, so "党政机关、学校、医院食堂（餐厅）" stays one group."""
+
+    @staticmethod
+    def names(value: Any) -> list[str]:
+        if not value:
+            return []
+        if isinstance(value, str):
+            return [value]
+        return [str(name) for name in value]
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> list[str]:
+        values = data.getlist(name) if hasattr(data, "getlist") else data.get(name) or []
+        if isinstance(values, str):
+            values = [values]
+        return list(dict.fromkeys(value.strip() for value in values if value and value.strip()))
+
+    def value_omitted_from_data(self, data: Any, files: Any, name: str) -> bool:
+        return False  # no box ticked is an empty list, not a missing field
+
+    def render(
+        self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
+    ) -> SafeString:
+        final = self.build_attrs(self.attrs, attrs)
+        list_id = f"{final.get('id') or name}-names"
+        url = reverse("unit-suggest") + f"?field={name}&groups=1"
+        chips = format_html_join(
+            "",
+            '<label class="chip"><input type="checkbox" name="{}" value="{}" checked> {}</label>',
+            ((name, written, written) for written in self.names(value)),
+        )
+        return format_html(
+            '<div class="name-list">{}<input type="search" name="{}" value="" list="{}" autocomplete="off" '
+            'placeholder="{}" hx-get="{}" hx-trigger="input changed delay:250ms" hx-target="#{}" '
+            'hx-swap="innerHTML" hx-sync="this:replace"><datalist id="{}"></datalist></div>',
+            chips,
+            name,
+            list_id,
+            _("添加单位或单位组"),
+            url,
+            list_id,
+            list_id,
+        )
 
 
-def names_list(text: str) -> list[str]:
-    return [name.strip() for name in _SEPARATORS.split(text or "") if name.strip()]
+class NameListField(forms.Field):
+    """The units and groups of a role or a target, as a list of names."""
+
+    widget = NameListWidget
+
+    def to_python(self, value: Any) -> list[str]:
+        if not value:
+            return []
+        if isinstance(value, str):
+            return [value.strip()] if value.strip() else []
+        return [str(name).strip() for name in value if str(name).strip()]
+
+    def has_changed(self, initial: Any, data: Any) -> bool:
+        return self.to_python(initial) != self.to_python(data)
 
 
-class ItemReviewForm(forms.Form):
+class NamesCheckedForm(forms.Form):
+    """A form whose name lists accept what the table wrote and, added by hand, only units and groups the
+    database knows (``unknown_names`` tells which of some names it does not)."""
+
+    name_fields: tuple[str, ...] = ()
+
+    def __init__(
+        self, *args: Any, unknown_names: Callable[[list[str]], list[str]] | None = None, **kwargs: Any
+    ):
+        super().__init__(*args, **kwargs)
+        self.unknown_names = unknown_names
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        for field in self.name_fields:
+            written = set(self.initial.get(field) or [])
+            added = [name for name in data.get(field) or [] if name not in written]
+            unknown = self.unknown_names(added) if added and self.unknown_names is not None else []
+            if unknown:
+                self.add_error(
+                    field,
+                    _("未找到单位或单位组：%(names)s。请从输入时的提示中选择。")
+                    % {"names": "；".join(unknown)},
+                )
+        return data
+
+
+class ItemReviewForm(NamesCheckedForm):
+    name_fields = ("lead", "responsible", "cooperating")
+
     content = forms.CharField(label=_("工作内容"), widget=forms.Textarea(attrs={"rows": 3}))
     deadline = forms.CharField(label=_("完成时限"), required=False)
-    lead = forms.CharField(label=_("牵头单位"), required=False, help_text=_("多个单位用顿号“、”分隔"))
-    responsible = forms.CharField(label=_("责任单位"), required=False)
-    cooperating = forms.CharField(label=_("配合单位"), required=False)
+    lead = NameListField(
+        label=_("牵头单位"), required=False, help_text=_("取消勾选即移除；在输入框中选择以添加")
+    )
+    responsible = NameListField(label=_("责任单位"), required=False)
+    cooperating = NameListField(label=_("配合单位"), required=False)
 
 
-class TargetReviewForm(forms.Form):
+class TargetReviewForm(NamesCheckedForm):
+    name_fields = ("orgs",)
+
     kind = forms.ChoiceField(label=_("类型"), choices=TargetKind.choices)
     value = forms.DecimalField(
-        label=_("数值"), max_digits=18, decimal_places=4, min_value=Decimal(0),
+        label=_("数值"), max_digits=20, decimal_places=6, min_value=Decimal(0),
         help_text=_("金额、人均按元；比例写小数，如 0.2"),
     )  # fmt: skip
     unit = forms.CharField(label=_("单位"), required=False)
-    orgs = forms.CharField(label=_("适用单位"), required=False, help_text=_("多个单位用顿号“、”分隔"))
+    orgs = NameListField(label=_("适用单位"), required=False)
     scope = forms.ChoiceField(label=_("适用方式"), choices=TargetScope.choices)
     channel = forms.CharField(label=_("渠道要求"), required=False)
     base_kind = forms.ChoiceField(label=_("基数类型"), choices=BaseKind.choices, required=False)
@@ -62,7 +151,7 @@ class TargetReviewForm(forms.Form):
     delete = forms.BooleanField(label=_("删除"), required=False)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
+        data = super().clean()
         if (
             data.get("kind") == TargetKind.RATIO
             and data.get("value") is not None
@@ -84,7 +173,7 @@ class NewTargetForm(TargetReviewForm):
         kind.choices = [("", "—"), *TargetKind.choices]
 
     def clean(self) -> dict[str, Any]:
-        data = forms.Form.clean(self) or {}
+        data = NamesCheckedForm.clean(self)
         if data.get("kind") and data.get("value") is None:
             self.add_error("value", _("请填写数值。"))
         return data
@@ -95,26 +184,28 @@ class NewTargetForm(TargetReviewForm):
 
 
 def target_initial(target: dict[str, Any]) -> dict[str, Any]:
-    return {**target, "orgs": names_text(target.get("orgs") or []), "delete": False}
+    return {**target, "orgs": list(target.get("orgs") or []), "delete": False}
 
 
 def item_initial(item: dict[str, Any]) -> dict[str, Any]:
     return {
         "content": item["content"],
         "deadline": item.get("deadline") or "",
-        "lead": names_text(item.get("lead") or []),
-        "responsible": names_text(item.get("responsible") or []),
-        "cooperating": names_text(item.get("cooperating") or []),
+        "lead": list(item.get("lead") or []),
+        "responsible": list(item.get("responsible") or []),
+        "cooperating": list(item.get("cooperating") or []),
     }
 
 
 def target_data(cleaned: dict[str, Any], original: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A target as the draft keeps it (``ParsedTarget.to_dict()``), from its form; ``parent`` is the
+    original's and is renumbered by :func:`renumber_parents` once deleted targets are gone."""
     original = original or {}
     return {
         "kind": cleaned["kind"],
-        "value": str(cleaned["value"].normalize()),
+        "value": format(cleaned["value"].normalize(), "f"),
         "unit": cleaned.get("unit") or original.get("unit") or "",
-        "orgs": names_list(cleaned.get("orgs", "")),
+        "orgs": list(cleaned.get("orgs") or []),
         "text": cleaned.get("text") or original.get("text") or "",
         "scope": cleaned.get("scope") or TargetScope.EACH,
         "base": original.get("base", ""),
@@ -124,16 +215,28 @@ def target_data(cleaned: dict[str, Any], original: dict[str, Any] | None = None)
     }
 
 
+def renumber_parents(kept: list[tuple[int | None, dict[str, Any]]]) -> list[dict[str, Any]]:
+    """Targets kept after deletions, as ``(original index or None for an added one, data)``: each
+    ``parent`` (an index into the original list) now points into the kept list, or is dropped when its
+    parent was deleted."""
+    position = {index: new for new, (index, _data) in enumerate(kept) if index is not None}
+    targets = []
+    for _index, data in kept:
+        parent = data.get("parent")
+        targets.append({**data, "parent": position.get(parent) if parent is not None else None})
+    return targets
+
+
 def item_data(
     cleaned: dict[str, Any], original: dict[str, Any], targets: list[dict[str, Any]]
 ) -> dict[str, Any]:
+    data = {key: value for key, value in original.items() if key not in ("warnings", "qualitative")}
     return {
-        **original,
+        **data,
         "content": cleaned["content"].strip(),
         "deadline": cleaned.get("deadline") or None,
-        "lead": names_list(cleaned.get("lead", "")),
-        "responsible": names_list(cleaned.get("responsible", "")),
-        "cooperating": names_list(cleaned.get("cooperating", "")),
+        "lead": list(cleaned.get("lead") or []),
+        "responsible": list(cleaned.get("responsible") or []),
+        "cooperating": list(cleaned.get("cooperating") or []),
         "targets": targets,
-        "qualitative": not targets,
     }

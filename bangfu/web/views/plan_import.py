@@ -16,9 +16,22 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from bangfu.accounts.access import require_role
 from bangfu.plans.models import PlanDraft
-from bangfu.plans.parsing import TableParseError, parse_table
-from bangfu.plans.selectors import plan_names_preview
-from bangfu.plans.services import PlanImportError, plan_draft_commit, plan_draft_create, plan_draft_update
+from bangfu.plans.parsing import ParsedPlan, TableParseError
+from bangfu.plans.selectors import (
+    Replacement,
+    plan_get,
+    plan_names_preview,
+    plan_parse_file,
+    plan_replacement,
+)
+from bangfu.plans.services import (
+    NO_YEAR,
+    YEAR_TAKEN,
+    PlanImportError,
+    plan_draft_commit,
+    plan_draft_create,
+    plan_draft_update,
+)
 from bangfu.web.forms.plans import (
     ItemReviewForm,
     NewTargetForm,
@@ -26,6 +39,7 @@ from bangfu.web.forms.plans import (
     TargetReviewForm,
     item_data,
     item_initial,
+    renumber_parents,
     target_data,
     target_initial,
 )
@@ -44,7 +58,7 @@ def plan_upload(request: HttpRequest) -> HttpResponse:
                 for chunk in upload.chunks():
                     handle.write(chunk)
             try:
-                parsed = parse_table(path, default_year=form.cleaned_data.get("year"))
+                parsed = plan_parse_file(path, default_year=form.cleaned_data.get("year"))
             except TableParseError as exc:
                 form.add_error("file", str(exc))
             else:
@@ -60,6 +74,10 @@ class ItemRow:
     form: ItemReviewForm
     targets: list[tuple[dict[str, Any], TargetReviewForm]]
     new_target: NewTargetForm
+    #: What the item lacks (no units, targets without units): the item is shown in red.
+    warnings: list[str]
+    #: What the parser inferred and says so.
+    inferred: list[str]
 
 
 def _draft_for(request: HttpRequest, token: str) -> PlanDraft:
@@ -70,22 +88,38 @@ def _draft_for(request: HttpRequest, token: str) -> PlanDraft:
     return draft
 
 
+def _unknown_names(names: list[str]) -> list[str]:
+    """The names, added by hand in the review, that are no unit or group of the database."""
+    preview = plan_names_preview(names)
+    return [name for name in names if not preview.get(name)]
+
+
 def _rows(draft: PlanDraft, post: Any = None) -> list[ItemRow]:
+    parsed = ParsedPlan.from_dict(draft.data)
+    checks = {"unknown_names": _unknown_names}
     rows = []
     for ti, task in enumerate(draft.data["tasks"]):
         for ii, item in enumerate(task["items"]):
             prefix = f"i{ti}-{ii}"
             targets = [
-                (target, TargetReviewForm(post, prefix=f"{prefix}-g{gi}", initial=target_initial(target)))
+                (
+                    target,
+                    TargetReviewForm(
+                        post, prefix=f"{prefix}-g{gi}", initial=target_initial(target), **checks
+                    ),
+                )
                 for gi, target in enumerate(item["targets"])
             ]
+            reviewed = parsed.tasks[ti].items[ii]
             rows.append(
                 ItemRow(
                     code=f"{task['seq']}.{item['seq']}",
                     original=item,
-                    form=ItemReviewForm(post, prefix=prefix, initial=item_initial(item)),
+                    form=ItemReviewForm(post, prefix=prefix, initial=item_initial(item), **checks),
                     targets=targets,
-                    new_target=NewTargetForm(post, prefix=f"{prefix}-new"),
+                    new_target=NewTargetForm(post, prefix=f"{prefix}-new", **checks),
+                    warnings=reviewed.warnings,
+                    inferred=reviewed.inferred,
                 )
             )
     return rows
@@ -104,14 +138,14 @@ def _corrected(draft: PlanDraft, rows: list[ItemRow]) -> dict[str, Any] | None:
         for item in task["items"]:
             row = rows[position]
             position += 1
-            targets = [
-                target_data(form.cleaned_data, original)
-                for original, form in row.targets
+            kept: list[tuple[int | None, dict[str, Any]]] = [
+                (index, target_data(form.cleaned_data, original))
+                for index, (original, form) in enumerate(row.targets)
                 if not form.cleaned_data.get("delete")
             ]
             if row.new_target.filled:
-                targets.append(target_data(row.new_target.cleaned_data))
-            items.append(item_data(row.form.cleaned_data, item, targets))
+                kept.append((None, target_data(row.new_target.cleaned_data)))
+            items.append(item_data(row.form.cleaned_data, item, renumber_parents(kept)))
         data["tasks"].append({**task, "items": items})
     return data
 
@@ -125,6 +159,22 @@ def _all_names(data: dict[str, Any]) -> list[str]:
             for target in item["targets"]:
                 names.extend(target.get("orgs") or [])
     return list(dict.fromkeys(names))
+
+
+def _replacement(draft: PlanDraft, year_text: str) -> Replacement | None:
+    """When the year already has another table: what confirming with 替换 keeps and detaches."""
+    year = int(year_text) if year_text.strip().isdigit() else draft.data.get("year")
+    existing = plan_get(year=year) if year else None
+    if existing is None or (existing.source_sha256 == draft.source_sha256 and not draft.edited):
+        return None
+    return plan_replacement(existing, ParsedPlan.from_dict(draft.data))
+
+
+#: What the coordinator can do about a refused import, in the words of this page.
+_WAY_OUT = {
+    NO_YEAR: _("请在上方“年度”中填写年度后再确认。"),
+    YEAR_TAKEN: _("如需用本表替换，请勾选“替换该年度已有的任务分解表”，核对下方将脱钩的记录后再确认。"),
+}
 
 
 @login_required
@@ -146,19 +196,9 @@ def plan_review(request: HttpRequest, token: str) -> HttpResponse:
                 try:
                     result = plan_draft_commit(draft, year=year, replace="replace" in request.POST)
                 except PlanImportError as exc:
-                    messages.error(request, str(exc))
+                    messages.error(request, f"{exc}{_WAY_OUT.get(exc.reason, '')}")
                 else:
-                    created = "、".join(org.name for org in result.created_orgs)
-                    messages.success(
-                        request,
-                        _("已保存%(year)s年任务分解表：%(items)s 个工作事项、%(targets)s 个目标。")
-                        % {
-                            "year": result.plan.year,
-                            "items": result.item_count,
-                            "targets": result.target_count,
-                        }
-                        + (_("新建待核实的单位：%(names)s") % {"names": created} if created else ""),
-                    )
+                    _report(request, result)
                     return redirect("plans:table-year", year=result.plan.year)
             else:
                 messages.success(request, _("修改已保存，确认无误后请点击“确认导入”。"))
@@ -168,8 +208,39 @@ def plan_review(request: HttpRequest, token: str) -> HttpResponse:
         "rows": rows,
         "year": year_text,
         "preview": plan_names_preview(_all_names(draft.data)),
+        "warning_count": sum(len(row.warnings) for row in rows),
+        "replacement": _replacement(draft, year_text),
     }
     return render(request, "web/plans/review.html", context)
+
+
+def _report(request: HttpRequest, result: Any) -> None:
+    if result.unchanged:
+        messages.info(
+            request, _("%(year)s年已导入过同一份任务分解表，内容未变。") % {"year": result.plan.year}
+        )
+        return
+    created = "、".join(org.name for org in result.created_orgs)
+    messages.success(
+        request,
+        _("已保存%(year)s年任务分解表：%(items)s 个工作事项、%(targets)s 个目标。")
+        % {"year": result.plan.year, "items": result.item_count, "targets": result.target_count}
+        + (_("新建待核实的单位：%(names)s") % {"names": created} if created else ""),
+    )
+    if result.kept:
+        kept = "、".join(f"{number} 条{label}" for label, number in result.kept.items())
+        messages.info(request, _("原表上的%(kept)s已随对应的事项和目标保留。") % {"kept": kept})
+    if result.detached:
+        messages.warning(
+            request,
+            _("以下记录在新表中找不到对应，已脱钩：%(lines)s") % {"lines": "；".join(result.detached)},
+        )
+    if result.warnings:
+        messages.warning(
+            request,
+            _("%(count)s 处未能识别，请在任务分解表中核对补充：%(lines)s")
+            % {"count": len(result.warnings), "lines": "；".join(result.warnings)},
+        )
 
 
 @login_required
