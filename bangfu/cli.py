@@ -419,7 +419,7 @@ def cmd_ledger_import(args: argparse.Namespace) -> int:
 
     org = org_by_name(args.org) if args.org else None
     try:
-        summary = ledger_import(path=file, year=args.year, org=org, status=args.status)
+        summary = ledger_import(path=file, year=args.year, org=org, status=args.status, channel=args.channel)
     except LedgerImportError as exc:
         raise UserError(str(exc)) from exc
     if args.json:
@@ -434,7 +434,20 @@ def cmd_ledger_import(args: argparse.Namespace) -> int:
         f"拒绝 {summary.rejected} 条，重复 {summary.duplicates} 条，跳过 {summary.skipped} 条。"
     )
     if summary.reporting_org:
-        print(f"填报单位：{summary.reporting_org}")
+        source = "（由文件中的“填报单位”识别）" if summary.reporting_org_source == "file" else ""
+        print(f"填报单位：{summary.reporting_org}{source}")
+    if summary.channel.get("channel") and not summary.already_imported:
+        print(f"采购渠道：{summary.channel['channel']}（{summary.channel['reason']}）")
+    for sheet in summary.sheets:
+        unknown = [m["header"] for m in sheet.get("mapping", []) if m["label"] == "未识别"]
+        if unknown:
+            print(f"工作表“{sheet['name']}”未识别的列（内容保留在原始值中，不导入）：{'、'.join(unknown)}")
+    if summary.enriched:
+        print(f"补全已有记录 {summary.enriched} 条（产地、渠道、供应商等，来自本文件）")
+    if summary.flagged:
+        print(
+            f"待核查 {summary.flagged} 处（来源不一致、渠道与产地不符或金额异常），请在网页“数据核查”中处理"
+        )
     if summary.report:
         print(f"问题行报告（含原始值和原因，可修改后重新导入）：{summary.report}")
     if summary.created_orgs:
@@ -654,6 +667,10 @@ def build_parser() -> argparse.ArgumentParser:
     ledger_imp.add_argument("--year", type=int, help="只接受该年度的记录")
     ledger_imp.add_argument("--org", help="填报单位：每一行都由该单位报送；采购单位为空的行记到该单位")
     ledger_imp.add_argument("--json", action="store_true", help="输出 JSON 摘要")
+    ledger_imp.add_argument(
+        "--channel",
+        help="采购渠道（832平台、线下采购、展销会、电商平台、专柜、其他；832 即 832平台）：未注明渠道的行都按此计入",
+    )
     ledger_imp.add_argument(
         "--status",
         default="approved",

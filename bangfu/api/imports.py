@@ -22,7 +22,7 @@ from ninja.errors import HttpError
 
 from bangfu.common.money import fen_to_yuan
 from bangfu.ledger.access import batch_get_for_user, import_terms_for, upload_get_for_user
-from bangfu.ledger.choices import UploadState
+from bangfu.ledger.choices import Channel, UploadState
 from bangfu.ledger.models import ImportBatch, Upload
 from bangfu.ledger.services import LedgerImportError
 from bangfu.ledger.services.uploads import ledger_suffixes, safe_name, upload_import_start, upload_store
@@ -70,6 +70,19 @@ class ImportOut(Schema):
     unassigned: list[str]
     created_orgs: list[str]
     warnings: list[str]
+    enriched: int = Field(0, description="由本文件补全的已有记录（产地、832渠道、供应商、采购单位）")
+    flagged: int = Field(0, description="列入“数据核查”的记录：来源不一致、832渠道但产地非832县、金额异常")
+    refunds: int = Field(0, description="退款（冲减）行，已计入 accepted，金额为负")
+    reporting_org_source: str | None = Field(None, description="stated 指定 · file 文件中的“填报单位” · null")
+    channel: dict[str, str] = Field(
+        default_factory=dict, description="采购渠道及依据：channel、confidence、reason"
+    )
+    fields: dict[str, dict[str, int]] = Field(
+        default_factory=dict, description="产地、渠道、采购单位、日期：填写、推断或补入、缺失的行数"
+    )
+    columns: list[dict[str, Any]] = Field(
+        default_factory=list, description="每个工作表的每一列：表头、识别为的字段（或“未识别”）及说明"
+    )
 
 
 class ImportPendingOut(Schema):
@@ -129,11 +142,14 @@ def record_import(
     file: File[UploadedFile],
     year: Form[int | None] = None,
     org: Form[int | None] = None,
+    channel: Form[str | None] = None,
 ) -> Any:
     """Upload a ledger or 832-platform export (.xlsx, .xls, .csv in UTF-8 or GBK) as ``multipart/form-data``.
 
     ``year`` rejects rows dated outside that year. ``org`` (coordinator only) is the reporting unit and
-    the purchaser of rows that name none; other roles always import for their own unit. Records imported
+    the purchaser of rows that name none; other roles always import for their own unit. ``channel``
+    (832平台, 线下采购, 展销会, 电商平台, 专柜, 其他; or the codes 832, offline …) states the channel of rows
+    without one; otherwise the file decides and the summary's ``channel`` says how. Records imported
     through the API (as through the web) are ``submitted`` and wait for somebody else's review.
 
     The file is imported by a background job (as in the web's import wizard); the request waits for it up
@@ -151,6 +167,12 @@ def record_import(
     limit = settings.BANGFU_UPLOAD_MAX_BYTES
     if file.size is not None and file.size > limit:
         raise HttpError(413, f"文件“{name}”过大（{_mb(file.size)} MB），上限为 {_mb(limit)} MB。")
+    code = ""
+    if channel:
+        code = next((value for value, label in Channel.choices if channel in (value, str(label))), "")
+        if not code:
+            labels = "、".join(str(label) for _value, label in Channel.choices)
+            raise HttpError(422, f"不认识的采购渠道“{channel}”；可以是：{labels}")
     try:
         terms = import_terms_for(request.user, org)
     except PermissionDenied as exc:
@@ -164,6 +186,7 @@ def record_import(
                 size=file.size or 0,
                 reporting_org=terms.reporting_org if org is not None else None,
                 year=year,
+                channel=code,
             )
             upload_import_start(upload)
     except LedgerImportError as exc:

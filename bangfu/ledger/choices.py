@@ -65,3 +65,24 @@ class FlagKind(models.TextChoices):
     SOURCE_CONFLICT = "conflict", _("来源不一致")
     CHANNEL_ORIGIN = "channel_origin", _("832渠道但产地非832县")
     IMPLAUSIBLE_AMOUNT = "amount", _("单笔金额异常")
+
+
+class DatePrecision(models.TextChoices):
+    DAY = "day", _("日")
+    MONTH = "month", _("月")
+
+
+class InferredFrom(models.TextChoices):
+    """Where an origin not written in its own cell was read from ("" = written, or unknown)."""
+
+    WRITTEN = "", _("填写")
+    PRODUCT = "product", _("商品名称")
+    SUPPLIER = "supplier", _("供应商")
+    REMARKS = "remarks", _("备注")
+    CATALOG = "catalog", _("产品目录")
+
+
+class PurchaserFrom(models.TextChoices):
+    CELL = "cell", _("填写")
+    DEFAULT = "default", _("导入时指定")
+    REPORTING_UNIT = "reporting_unit", _("按填报单位填入")

@@ -482,6 +482,7 @@ def for_list(qs: QuerySet[Purchase]) -> QuerySet[Purchase]:
     ).only(
         "id",
         "date",
+        "date_precision",
         "amount_fen",
         "purchaser_id",
         "purchaser_name",

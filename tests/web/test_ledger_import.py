@@ -292,3 +292,25 @@ def test_the_batch_page_reads_a_fixed_number_of_queries(
     with django_assert_max_num_queries(12):
         response = client.get(reverse("ledger:batch", args=[batch.pk]))
     assert response.status_code == 200
+
+
+def test_the_preview_says_prominently_what_changes_what_counts(world, media, tmp_path):
+    rows = [
+        ["采购单位", "采购日期", "商品名称", "源头县", "金额（元）", "订单号"],
+        ["周巷镇甲公司工会", "2022-03-15", "布拖苦荞茶", "布拖", "100", "M-1"],
+        ["周巷镇甲公司工会", "2022-03-16", "马铃薯", "布拖", "200", "M-2"],
+    ]
+    client = world.client("reporter")
+    token = token_of(upload(client, write_csv(tmp_path / "无产地列.csv", rows), channel="832"))
+    preview = client.get(reverse("ledger:import-preview", args=[token]))
+    html = preview.content.decode()
+    attention = html.split('class="card attention"', 1)[1].split("</section>", 1)[0]
+    assert "导入前请注意" in attention and "没有产地列" in attention and "1 行无法识别产地" in attention
+    assert html.index('class="card attention"') < html.index("确认导入（")  # read before confirming
+    mapping = {m["header"]: m for m in preview.context["sheets"][0]["mapping"]}
+    assert mapping["源头县"]["status"] == "未识别" and mapping["源头县"]["unrecognised"]
+    assert "采购渠道：832平台" in html  # as stated at the upload
+    client.post(reverse("ledger:import-confirm", args=[token]))
+    stored = Purchase.objects.filter(order_no__in=["M-1", "M-2"])
+    assert set(stored.values_list("channel", flat=True)) == {"832"}
+    assert stored.get(order_no="M-1").origin_inferred_from == "product"

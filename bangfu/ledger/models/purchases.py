@@ -10,7 +10,7 @@ from bangfu.common.money import format_yuan
 from bangfu.orgs.models import Organisation
 from bangfu.regions.models import Region
 
-from ..choices import Category, Channel, RecordStatus
+from ..choices import Category, Channel, DatePrecision, InferredFrom, PurchaserFrom, RecordStatus
 from .batches import ImportBatch
 from .catalog import Product, Supplier
 
@@ -32,6 +32,10 @@ class Purchase(TimeStampedModel):
         db_index=False,  # served by the (purchaser, date) index
     )
     purchaser_name = models.CharField(_("采购单位（原文）"), max_length=200)
+    #: Whether the purchaser was written in the row or filled in (the file's 填报单位 line, the importer).
+    purchaser_from = models.CharField(
+        _("采购单位来源"), max_length=16, choices=PurchaserFrom.choices, default=PurchaserFrom.CELL
+    )
     reporting_org = models.ForeignKey(
         Organisation,
         verbose_name=_("填报单位"),
@@ -42,6 +46,11 @@ class Purchase(TimeStampedModel):
         related_name="reported_purchases",
     )
     date = models.DateField(_("采购日期"))
+    #: "month" when only the month was written: the date is that month's last day, shown as "2022年3月".
+    date_precision = models.CharField(
+        _("日期精度"), max_length=5, choices=DatePrecision.choices, default=DatePrecision.DAY
+    )
+    #: Negative for a refund (退货、退款、冲红), which is linked to the purchase it reduces.
     amount_fen = models.BigIntegerField(_("金额（分）"))
     product = models.CharField(_("产品"), max_length=200, blank=True)
     supplier = models.CharField(_("供应商"), max_length=200, blank=True)
@@ -73,6 +82,10 @@ class Purchase(TimeStampedModel):
         db_index=False,
         related_name="purchases",
     )
+    #: Where an origin not written in the origin cell was inferred from (the product or supplier name …).
+    origin_inferred_from = models.CharField(
+        _("产地来源"), max_length=10, choices=InferredFrom.choices, blank=True, default=InferredFrom.WRITTEN
+    )
     channel = models.CharField(_("采购渠道"), max_length=10, choices=Channel.choices, default=Channel.OTHER)
     category = models.CharField(
         _("采购类别"), max_length=16, choices=Category.choices, blank=True, default=""
@@ -93,6 +106,16 @@ class Purchase(TimeStampedModel):
         blank=True,
         on_delete=models.PROTECT,
         related_name="purchases",
+    )
+    #: The purchase a refund reduces (same order or invoice number).
+    refund_of = models.ForeignKey(
+        "self",
+        verbose_name=_("冲减的原采购"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        db_index=False,  # the partial index below: few records are refunds
+        related_name="refunds",
     )
     sheet = models.CharField(_("工作表"), max_length=100, blank=True)
     row_number = models.PositiveIntegerField(_("行号"), null=True, blank=True)
@@ -118,7 +141,11 @@ class Purchase(TimeStampedModel):
             # or a random key for a hand-entered record without a number (m:…). A full (not partial)
             # unique index, so that `dedupe_key IN (…)` lookups use it on SQLite too.
             models.UniqueConstraint(fields=["dedupe_key"], name="purchase_unique_dedupe_key"),
-            models.CheckConstraint(condition=Q(amount_fen__gt=0), name="purchase_amount_positive"),
+            # A purchase has a positive amount; a refund a negative one, and says which purchase it reduces.
+            models.CheckConstraint(
+                condition=Q(amount_fen__gt=0) | Q(amount_fen__lt=0, refund_of__isnull=False),
+                name="purchase_amount_positive_or_refund",
+            ),
         ]
         indexes = [
             # The progress engine's grouped sums read this index alone (covering): per purchaser, the
@@ -151,6 +178,9 @@ class Purchase(TimeStampedModel):
             # Other records of the same order number (a platform's order lines against a ledger's order
             # total): found, not merged — a difference is flagged for the coordinator.
             models.Index(fields=["order_key"], name="purchase_order_key", condition=~Q(order_key="")),
+            models.Index(
+                fields=["refund_of"], name="purchase_refund_of", condition=Q(refund_of__isnull=False)
+            ),
             # The records a user entered by hand (four-eyes review; a user's deletion).
             models.Index(
                 fields=["created_by"], name="purchase_created_by", condition=Q(created_by__isnull=False)
@@ -159,6 +189,17 @@ class Purchase(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.purchaser_name} {self.date} {format_yuan(self.amount_fen)}元"
+
+    @property
+    def is_refund(self) -> bool:
+        return self.amount_fen < 0
+
+    @property
+    def date_text(self) -> str:
+        """The date as written: "2022-03-15", or "2022年3月" for a month-only date."""
+        if self.date_precision == DatePrecision.MONTH:
+            return f"{self.date.year}年{self.date.month}月"
+        return self.date.isoformat()
 
     @property
     def amount_yuan(self) -> str:

@@ -32,6 +32,8 @@ class Upload(models.Model):
         related_name="+",
     )
     year = models.PositiveSmallIntegerField(_("年度"), null=True, blank=True)
+    #: The channel the uploader stated for the file's purchases ("" = decided from the file).
+    channel = models.CharField(_("采购渠道"), max_length=10, blank=True)
     state = models.CharField(
         _("状态"), max_length=12, choices=UploadState.choices, default=UploadState.RECEIVED
     )

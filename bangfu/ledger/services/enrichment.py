@@ -57,6 +57,8 @@ class Incoming:
     supplier_ref_id: int | None
     sheet: str
     row: int
+    #: Where the incoming origin was inferred from ("" when written in its cell).
+    origin_inferred_from: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +129,48 @@ def other_amounts(order_keys: Iterable[str]) -> dict[str, list[tuple[int, int]]]
     return found
 
 
+@dataclass(frozen=True, slots=True)
+class Original:
+    """A stored purchase a refund may reduce, with what the refund takes from it when it lacks it."""
+
+    id: int
+    amount_fen: int
+    purchaser_id: int | None
+    origin_region_id: int | None
+    origin_inferred_from: str
+    channel: str
+    category: str
+
+
+def originals_for(order_keys: Iterable[str]) -> dict[str, list[Original]]:
+    """order key → the stored purchases (not refunds) with that order or invoice number, oldest first."""
+    table = connection.ops.quote_name(Purchase._meta.db_table)
+    keys = sorted(set(order_keys))
+    found: dict[str, list[Original]] = {}
+    with connection.cursor() as cursor:
+        for start in range(0, len(keys), 2000):
+            chunk = keys[start : start + 2000]
+            cursor.execute(
+                f"SELECT order_key, id, amount_fen, purchaser_id, origin_region_id, origin_inferred_from, "
+                f"channel, category FROM {table} "
+                f"WHERE order_key <> '' AND order_key IN ({', '.join(['%s'] * len(chunk))}) AND amount_fen > 0 "
+                "ORDER BY id",
+                chunk,
+            )
+            for key, *values in cursor.fetchall():
+                found.setdefault(key, []).append(Original(*values))
+    return found
+
+
+def refunded_original(originals: list[Original], refund_fen: int) -> Original:
+    """The purchase a refund reduces: the one of its order whose amount it refunds exactly, else the
+    first."""
+    for original in originals:
+        if original.amount_fen == -refund_fen:
+            return original
+    return originals[0]
+
+
 def _channel_label(code: str) -> str:
     return str(Channel(code).label) if code in Channel.values else code
 
@@ -153,8 +197,13 @@ def compare(stored: Stored, incoming: Incoming, plan: Plan, region_names: dict[i
     if incoming.origin_region_id is not None:
         if stored.origin_region_id is None and "origin_region_id" not in fills:
             fills["origin_region_id"] = incoming.origin_region_id
-            fills["origin"] = incoming.origin
-        elif stored.origin_region_id not in (None, incoming.origin_region_id):
+            if incoming.origin:
+                fills["origin"] = incoming.origin
+            fills["origin_inferred_from"] = incoming.origin_inferred_from
+        elif not incoming.origin_inferred_from and stored.origin_region_id not in (
+            None,
+            incoming.origin_region_id,
+        ):
             conflict(
                 "origin",
                 "产地",

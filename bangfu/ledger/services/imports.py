@@ -13,6 +13,7 @@ import hashlib
 import json
 import pickle
 import tempfile
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -24,14 +25,23 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from bangfu.common.money import fen_to_yuan
+from bangfu.common.money import fen_to_yuan, format_yuan
 from bangfu.common.text import text_array_json
 from bangfu.orgs.models import Organisation
 from bangfu.orgs.resolving import OUTSIDE, OrgResolver
 
-from ..choices import BatchKind, Channel, RecordStatus, RowOutcome
+from ..choices import BatchKind, Channel, InferredFrom, RecordStatus, RowOutcome
 from ..models import ImportBatch, PurchaseSighting, RejectedRow
-from ..parsing import LedgerFile, LedgerReadError, LedgerRow, open_ledger
+from ..parsing import (
+    CHANNELS,
+    Confidence,
+    LedgerFile,
+    LedgerReadError,
+    LedgerRow,
+    infer_origin,
+    normalise_channel,
+    open_ledger,
+)
 from ..reporting import ProblemRow, write_problem_report
 from ..resolving import (
     CATEGORY_BY_LABEL,
@@ -46,15 +56,19 @@ from .enrichment import (
     compare,
     flags_create,
     non_832_region_ids,
+    originals_for,
     other_amounts,
     purchases_complete,
+    refunded_original,
     region_names,
     row_flags,
     stored_facts,
 )
 from .writing import (
     AMOUNT,
+    CATEGORY,
     CHANNEL,
+    INFERRED_FROM,
     KEY,
     ORDER_KEY,
     ORIGIN,
@@ -62,6 +76,7 @@ from .writing import (
     PURCHASER,
     PURCHASER_NAME,
     RAW,
+    REFUND_OF,
     ROW_NUMBER,
     SHEET,
     SUPPLIER,
@@ -104,9 +119,23 @@ class ImportSummary:
     #: Flags raised for the coordinator: sources that disagree, 832 purchases from non-832 counties,
     #: implausibly large single purchases (the records count as they are).
     flagged: int = 0
-    #: A dry run: everything was computed as for the real import, then rolled back (no batch, no report).
+    #: Refund lines stored (negative amounts, each linked to the purchase it reduces); counted in
+    #: ``accepted`` and netted in ``total_fen``.
+    refunds: int = 0
+    #: Where the reporting unit came from: "stated" (the command's --org, the web's choice, the
+    #: importer's own unit), "file" (a 填报单位 line) or None.
+    reporting_org_source: str | None = None
+    #: The file's channel: {"channel", "confidence" (stated/certain/inferred/unknown), "reason"}.
+    channel: dict[str, str] = field(default_factory=dict)
+    #: How the records' eligibility fields were known: {"origin": {"written", "inferred", "missing",
+    #: "unrecognised"}, "channel": {"written", "assumed"}, "purchaser": {"cell", "reporting_unit",
+    #: "default", "unassigned"}, "date": {"day", "month"}} (row counts).
+    fields: dict[str, dict[str, int]] = field(default_factory=dict)
+    #: A preview: the read phase alone; nothing was written (no batch, no report).
     dry_run: bool = False
-    #: Each sheet read: name, header_row, headers, columns ({field: 0-based column}), amount_unit.
+    #: Each sheet read: name, header_row, headers, columns ({field: 0-based column}), amount_unit,
+    #: mapping (every column: {"column", "header", "field", "label", "how", "note"}), reporting_unit,
+    #: channel.
     sheets: list[dict[str, Any]] = field(default_factory=list)
     #: The first rows of the file as read and classified (for a preview).
     sample: list[LedgerRow] = field(default_factory=list)
@@ -140,6 +169,15 @@ class ImportSummary:
             "warnings": self.warnings,
             "enriched": self.enriched,
             "flagged": self.flagged,
+            "refunds": self.refunds,
+            "reporting_org_source": self.reporting_org_source,
+            "channel": self.channel,
+            "fields": self.fields,
+            "columns": [
+                {"sheet": sheet["name"], **column}
+                for sheet in self.sheets
+                for column in sheet.get("mapping", [])
+            ],
         }
 
 
@@ -211,6 +249,12 @@ class _Spool:
 Progress = Callable[[str, int, int | None], None]
 
 
+@dataclass(frozen=True, slots=True)
+class _SheetDefaults:
+    channel: str
+    reporting_org_id: int | None
+
+
 class _Reader:
     """The read phase: every row classified, resolved, checked against the stored records and the rest
     of the file, and prepared for writing — with reads only, so it never holds the write lock."""
@@ -221,6 +265,7 @@ class _Reader:
         *,
         year: int | None,
         reporting_org: Organisation | None,
+        reporting_stated: bool,
         status: str,
         within: frozenset[int] | None,
         spool: _Spool | None,
@@ -233,10 +278,20 @@ class _Reader:
         self.spool = spool
         self.progress = progress
         self.reporting_org_id = reporting_org.pk if reporting_org else None
+        #: The reporting unit was stated (``--org``, the web's choice, a reporter's own unit): it wins over
+        #: each sheet's 填报单位 line.
+        self.reporting_stated = reporting_stated
         self.purchasers = OrgResolver(default_parent=reporting_org, within=within, defer=True)
         self.regions = RegionResolver()
         self.catalog = CatalogResolver()
-        self.default_channel = Channel.PLATFORM_832 if ledger.looks_like_832_export else Channel.OTHER
+        self._sheets: dict[str, _SheetDefaults] = {}
+        self._mentions: dict[str, Any] = {}
+        #: How the rows' eligibility fields were known (written, inferred, assumed, missing), counted.
+        self.counts: Counter[str] = Counter()
+        #: Order numbers of this file's purchases (a refund may reduce one of them).
+        self.order_keys: set[str] = set()
+        self.refunds: list[tuple[tuple[Any, ...], LedgerRow]] = []
+        self.refunds_ready: list[tuple[Any, ...]] = []
         self.key_prefix = ledger.sha256[:20]
         self.summary = ImportSummary(file=ledger.name, sha256=ledger.sha256)
         self.problems: list[ProblemRow] = []
@@ -266,6 +321,8 @@ class _Reader:
                 record(row)
                 if len(self.pending) >= FLUSH_EVERY:
                     self._check()
+            elif kind == "refund":
+                self._refund(row)
             elif kind == "rejected":
                 self._problem(row, RowOutcome.REJECTED, row.reason)
                 self.summary.rejected += 1
@@ -274,6 +331,7 @@ class _Reader:
                 if kind != "blank":
                     self._problem(row, RowOutcome.SKIPPED, row.reason)
         self._check()
+        self._check_refunds()
         self.summary.duplicates = len(self.duplicates)
 
     def _problem(self, row: LedgerRow, outcome: str, reason: str) -> None:
@@ -281,13 +339,34 @@ class _Reader:
             ProblemRow(outcome=outcome, sheet=row.sheet, row=row.row, raw=row.raw, reason=reason)
         )
 
+    def _reject(self, row: LedgerRow, reason: str) -> None:
+        self._problem(row, RowOutcome.REJECTED, f"工作表“{row.sheet}”第{row.row}行：{reason}")
+        self.summary.rejected += 1
+
+    def _sheet(self, name: str) -> _SheetDefaults:
+        """What a sheet's rows take when they say nothing: its channel and its reporting unit."""
+        found = self._sheets.get(name)
+        if found is None:
+            layout = next((s for s in self.ledger.sheets if s.name == name), None)
+            guess = layout.channel_guess if layout is not None and layout.channel_guess else None
+            guess = guess or self.ledger.channel_guess
+            channel = (
+                CHANNEL_BY_LABEL.get(guess.channel, Channel.OTHER)
+                if guess and guess.channel
+                else Channel.OTHER
+            )
+            reporting_id = self.reporting_org_id
+            if not self.reporting_stated and layout is not None and layout.reporting_unit:
+                match = self.purchasers.index.resolve(layout.reporting_unit)
+                reporting_id = match.key if match.key is not None else reporting_id
+            found = self._sheets[name] = _SheetDefaults(channel=channel, reporting_org_id=reporting_id)
+        return found
+
     def _record(self, row: LedgerRow) -> None:
         record = row.record
         assert record is not None
         if self.year is not None and record.date.year != self.year:
-            reason = f"工作表“{row.sheet}”第{row.row}行：日期 {record.date:%Y-%m-%d} 不在 {self.year} 年度内"
-            self._problem(row, RowOutcome.REJECTED, reason)
-            self.summary.rejected += 1
+            self._reject(row, f"日期 {record.date:%Y-%m-%d} 不在 {self.year} 年度内")
             return
         key = (
             f"n:{record.order_key}:{record.amount_fen}"
@@ -299,50 +378,142 @@ class _Reader:
             self.duplicates.append((key, _Seen.of(row)))
             return
         pending_keys[key] = row
+        prepared = self._prepare(row, record, key)
+        if prepared is None:
+            del pending_keys[key]
+            return
+        self.pending.append(prepared)
+        if record.order_key:
+            self.order_keys.add(record.order_key)
+
+    def _prepare(self, row: LedgerRow, record: Any, key: str) -> tuple[Any, ...] | None:
+        """The row in the order of PurchaseRow, without the batch (appended when it is written); None
+        (and the row rejected) when its purchaser is outside the importer's scope."""
         purchaser_id = self.purchasers.resolve(record.purchaser)
         if purchaser_id == OUTSIDE:
-            del pending_keys[key]
-            reason = f"工作表“{row.sheet}”第{row.row}行：采购单位“{record.purchaser}”不在本单位范围内，不能由本单位报送"
-            self._problem(row, RowOutcome.REJECTED, reason)
-            self.summary.rejected += 1
-            return
+            self._reject(row, f"采购单位“{record.purchaser}”不在本单位范围内，不能由本单位报送")
+            return None
+        counts = self.counts
+        defaults = self._sheet(row.sheet)
         if self.catalog.empty:
             supplier_id = product_id = product_region = None
         else:
             supplier_id = self.catalog.supplier(record.supplier)
             product_id, product_region = self.catalog.product(record.product, supplier_id)
-        region_id = self.regions.resolve(record.origin) or (None if record.origin else product_region)
-        # In the order of PurchaseRow, without the batch (appended when it is written).
-        self.pending.append(
-            (
-                purchaser_id,
-                record.purchaser,
-                self.reporting_org_id,
-                self.adapter.date(record.date),
-                record.amount_fen,
-                record.product,
-                record.supplier,
-                product_id,
-                supplier_id,
-                record.origin,
-                region_id,
-                CHANNEL_BY_LABEL.get(record.channel, self.default_channel),
-                CATEGORY_BY_LABEL.get(record.category, ""),
-                self.adapter.quantity(record.quantity),
-                record.quantity_unit,
-                record.order_no,
-                record.order_key,
-                key,
-                record.remarks,
-                self.status,
-                row.sheet,
-                row.row,
-                text_array_json(row.raw),
-                self.stamp,
-                self.stamp,
-                None,
-            )
+        inferred = ""
+        if record.origin:
+            region_id = self.regions.resolve(record.origin)
+            counts["origin_written"] += 1
+            if region_id is None:
+                counts["origin_unrecognised"] += 1
+        elif product_region is not None:
+            region_id, inferred = product_region, InferredFrom.CATALOG
+            counts["origin_inferred"] += 1
+        else:
+            guess = infer_origin(record, self.regions.index, self._mentions)  # type: ignore[arg-type]
+            if guess is not None:
+                region_id, inferred = guess.key, guess.field
+                counts["origin_inferred"] += 1
+            else:
+                region_id = None
+                counts["origin_missing"] += 1
+        channel = CHANNEL_BY_LABEL.get(record.channel)
+        if channel is None:
+            channel = defaults.channel
+            counts["channel_written" if record.channel else "channel_assumed"] += 1
+        else:
+            counts["channel_written"] += 1
+        counts[f"purchaser_{record.purchaser_from}"] += 1
+        if purchaser_id is None:
+            counts["purchaser_unassigned"] += 1
+        counts[f"date_{record.date_precision}"] += 1
+        return (
+            purchaser_id,
+            record.purchaser,
+            record.purchaser_from,
+            defaults.reporting_org_id,
+            self.adapter.date(record.date),
+            record.date_precision,
+            record.amount_fen,
+            record.product,
+            record.supplier,
+            product_id,
+            supplier_id,
+            record.origin,
+            region_id,
+            inferred,
+            channel,
+            CATEGORY_BY_LABEL.get(record.category, ""),
+            self.adapter.quantity(record.quantity),
+            record.quantity_unit,
+            record.order_no,
+            record.order_key,
+            key,
+            record.remarks,
+            self.status,
+            row.sheet,
+            row.row,
+            text_array_json(row.raw),
+            self.stamp,
+            self.stamp,
+            None,
+            None,
         )
+
+    # -- refunds ----------------------------------------------------------------------------------
+
+    def _refund(self, row: LedgerRow) -> None:
+        """A refund line: kept aside until the whole file is read, then linked to the purchase it reduces
+        (stored, or earlier in this file); one without a purchase to reduce is a problem row."""
+        record = row.record
+        assert record is not None
+        if self.year is not None and record.date.year != self.year:
+            self._reject(row, f"日期 {record.date:%Y-%m-%d} 不在 {self.year} 年度内")
+            return
+        if not record.order_key:
+            self._reject(
+                row, "退款（冲减）行没有订单号或发票号，无法对应原采购，未导入；请补上原订单号后重新导入"
+            )
+            return
+        key = f"n:{record.order_key}:{record.amount_fen}"
+        if key in self.pending_keys:
+            self.duplicates.append((key, _Seen.of(row)))
+            return
+        self.pending_keys[key] = row
+        prepared = self._prepare(row, record, key)
+        if prepared is None:
+            del self.pending_keys[key]
+            return
+        self.refunds.append((prepared, row))
+
+    def _check_refunds(self) -> None:
+        """Refunds already stored are duplicates; a refund whose order is neither stored nor in this file
+        is rejected with its reason; the rest count (net: their amounts are negative)."""
+        if not self.refunds:
+            return
+        keys = [prepared[KEY] for prepared, _row in self.refunds]
+        stored = existing_keys(keys)
+        order_keys = {prepared[ORDER_KEY] for prepared, _row in self.refunds}
+        originals = originals_for(order_keys)
+        kept = []
+        for prepared, row in self.refunds:
+            key, order_key = prepared[KEY], prepared[ORDER_KEY]
+            self.pending_keys[key] = None
+            if key in stored:
+                self.stored_keys.add(key)
+                self.duplicates.append((key, _Seen.of(row)))
+            elif order_key in originals or order_key in self.order_keys:
+                kept.append(prepared)
+            else:
+                self._reject(
+                    row,
+                    f"退款（冲减）{format_yuan(-prepared[AMOUNT])} 元对应的原订单（{prepared[ORDER_KEY]}）"
+                    "不在已有记录或本文件中，未导入；请先导入原订单，或核对订单号",
+                )
+        self.refunds_ready = kept
+        self.summary.refunds = len(kept)
+        self.summary.accepted += len(kept)
+        self.summary.total_fen += sum(prepared[AMOUNT] for prepared in kept)
 
     def _check(self) -> None:
         """The pending rows against the stored records: duplicates set aside, the rest counted (and
@@ -393,6 +564,7 @@ class _Reader:
             supplier_ref_id=row[SUPPLIER_REF],
             sheet=row[SHEET],
             row=row[ROW_NUMBER],
+            origin_inferred_from=row[INFERRED_FROM],
         )
         compare(stored, incoming, self.plan, self._region_names)
 
@@ -461,7 +633,45 @@ class _Writer:
             written += len(chunk)
             if self.progress is not None:
                 self.progress("write", written, spool.rows)
+        self._refunds(provisional)
         summary.duplicates = len(reader.duplicates)
+
+    def _refunds(self, provisional: dict[int, int | None]) -> None:
+        """Refunds last, once every purchase of the file is stored: each linked to the purchase it
+        reduces, from which it takes the purchaser, origin, channel and category it lacks (so that it
+        reduces the same figures the purchase counts in)."""
+        reader, summary = self.reader, self.reader.summary
+        refunds = reader.refunds_ready
+        summary.refunds = 0
+        if not refunds:
+            return
+        originals = originals_for({row[ORDER_KEY] for row in refunds})
+        stored = existing_keys([row[KEY] for row in refunds])
+        rows = []
+        for row in refunds:
+            found = originals.get(row[ORDER_KEY])
+            if row[KEY] in stored or not found:  # stored meanwhile, or its order removed meanwhile
+                continue
+            original = refunded_original(found, row[AMOUNT])
+            values = list(row)
+            if values[PURCHASER] is not None and values[PURCHASER] < OUTSIDE:
+                values[PURCHASER] = provisional[values[PURCHASER]]
+            if values[PURCHASER] is None:
+                values[PURCHASER] = original.purchaser_id
+            if values[ORIGIN_REGION] is None and original.origin_region_id is not None:
+                values[ORIGIN_REGION] = original.origin_region_id
+                values[INFERRED_FROM] = original.origin_inferred_from or InferredFrom.WRITTEN
+            if values[CHANNEL] in (Channel.OTHER, "") and original.channel:
+                values[CHANNEL] = original.channel
+            if not values[CATEGORY]:
+                values[CATEGORY] = original.category
+            values[REFUND_OF] = original.id
+            rows.append((*values, self.batch.pk))
+        if rows:
+            write_rows(rows, self.sql)
+            summary.refunds = len(rows)
+            summary.accepted += len(rows)
+            summary.total_fen += sum(row[AMOUNT] for row in rows)
 
 
 def _duplicate_problems(
@@ -526,9 +736,28 @@ def _sheets(ledger: LedgerFile) -> list[dict[str, Any]]:
             "headers": list(s.headers),
             "columns": dict(s.columns),
             "amount_unit": "万元" if s.amount_scale == 10000 else "元",
+            "mapping": [
+                {
+                    "column": c.index + 1,
+                    "header": c.header,
+                    "field": c.field,
+                    "label": c.label,
+                    "how": c.how,
+                    "note": c.note,
+                }
+                for c in s.mapping
+            ],
+            "reporting_unit": s.reporting_unit,
+            "channel": _channel_dict(s.channel_guess or ledger.channel_guess),
         }
         for s in ledger.sheets
     ]
+
+
+def _channel_dict(guess: Any) -> dict[str, str]:
+    if guess is None:
+        return {}
+    return {"channel": guess.channel, "confidence": guess.confidence, "reason": guess.reason}
 
 
 def _already_imported(ledger: LedgerFile, previous: ImportBatch, *, dry_run: bool) -> ImportSummary:
@@ -557,6 +786,7 @@ def ledger_import(
     dry_run: bool = False,
     within: frozenset[int] | None = None,
     progress: Progress | None = None,
+    channel: str | None = None,
 ) -> ImportSummary:
     """Import one ledger file. Atomic: stored whole or not at all. The same file twice changes nothing.
 
@@ -575,11 +805,23 @@ def ledger_import(
     sheets' layouts, the first rows as read, every problem row and the units it would create), and
     nothing at all is written.
 
+    ``org`` is the reporting unit (and the purchaser of rows that name none), stated by the importer;
+    without it each sheet's 填报单位 line decides. ``channel`` (a channel's label, "832" for the 832
+    platform) states the file's channel; without it the file's name, titles, headers or content decide,
+    and the summary says which and why.
+
+    Nothing is guessed silently: the summary lists every column with the field it was taken for (or
+    未识别), counts the rows whose origin, channel, purchaser or date were inferred, assumed or missing,
+    and says in ``warnings`` what changes what counts (no origin column, origins that stay unknown, a
+    channel inferred from the content, purchasers filled from the 填报单位 line, month-only dates, refunds).
+
     ``progress(phase, done, total)`` is called now and then with "read" (rows so far) and "write".
     """
     path = Path(path)
+    if channel is not None and normalise_channel(channel) not in CHANNELS:
+        raise LedgerImportError(f"不认识的采购渠道“{channel}”；可以是：{'、'.join(CHANNELS)}")
     try:
-        ledger = open_ledger(path, default_purchaser=org.name if org else None)
+        ledger = open_ledger(path, default_purchaser=org.name if org else None, channel=channel, year=year)
     except LedgerReadError as exc:
         raise LedgerImportError(str(exc)) from exc
     spool = None if dry_run else _Spool()
@@ -592,6 +834,7 @@ def ledger_import(
             ledger,
             year=year,
             reporting_org=reporting_org,
+            reporting_stated=org is not None,
             status=status,
             within=within,
             spool=spool,
@@ -602,7 +845,10 @@ def ledger_import(
         summary.dry_run = dry_run
         summary.sheets = _sheets(ledger)
         summary.reporting_org = reporting_org.name if reporting_org else None
-        summary.warnings = list(ledger.warnings)
+        summary.reporting_org_source = ("stated" if org is not None else "file") if reporting_org else None
+        summary.channel = _channel_dict(ledger.channel_guess)
+        summary.fields = _fields(reader.counts)
+        summary.warnings = list(ledger.warnings) + _notes(ledger, reader)
         summary.enriched = reader.plan.enriched
         summary.flagged = reader.flagged
         if dry_run:
@@ -620,6 +866,59 @@ def ledger_import(
         ledger.close()
         if spool is not None:
             spool.close()
+
+
+def _fields(counts: Counter[str]) -> dict[str, dict[str, int]]:
+    groups = {
+        "origin": ("written", "inferred", "missing", "unrecognised"),
+        "channel": ("written", "assumed"),
+        "purchaser": ("cell", "reporting_unit", "default", "unassigned"),
+        "date": ("day", "month"),
+    }
+    return {group: {name: counts[f"{group}_{name}"] for name in names} for group, names in groups.items()}
+
+
+def _notes(ledger: LedgerFile, reader: _Reader) -> list[str]:
+    """What changes what counts, in one sentence each (shown prominently before an import is confirmed)."""
+    counts, notes = reader.counts, []
+    no_origin = [s.name for s in ledger.sheets if "origin" not in s.columns]
+    if no_origin and counts["origin_inferred"] + counts["origin_missing"]:
+        notes.append(
+            f"工作表“{'”“'.join(no_origin)}”没有产地列：{counts['origin_inferred']} 行的产地由商品、供应商名称推断（记为推断）。"
+        )
+    elif counts["origin_inferred"]:
+        notes.append(f"{counts['origin_inferred']} 行产地为空，已由商品、供应商名称推断（记为推断）。")
+    if counts["origin_missing"]:
+        notes.append(f"{counts['origin_missing']} 行无法识别产地，不计入对口地区目标。")
+    if counts["origin_unrecognised"]:
+        notes.append(
+            f"{counts['origin_unrecognised']} 行填写的产地不是已知的对口地区或832平台县，不计入对口地区目标。"
+        )
+    guess = ledger.channel_guess
+    assumed = counts["channel_assumed"]
+    if assumed and guess.confidence == Confidence.INFERRED:
+        notes.append(
+            f"本文件按内容判断为{guess.channel}导出（{guess.reason}），{assumed} 行按{guess.channel}计入；"
+            "如判断有误，请在导入时指定采购渠道。"
+        )
+    elif assumed and guess.confidence == Confidence.UNKNOWN:
+        notes.append(
+            f"文件没有注明采购渠道，{assumed} 行记为“其他”，不计入832平台采购目标；"
+            "如为832平台导出，请在导入时指定采购渠道。"
+        )
+    if counts["purchaser_reporting_unit"]:
+        units = sorted({s.reporting_unit for s in ledger.sheets if s.reporting_unit})
+        notes.append(
+            f"{counts['purchaser_reporting_unit']} 行采购单位为空，已按填报单位“{'、'.join(units)}”填入。"
+        )
+    if counts["date_month"]:
+        notes.append(f"{counts['date_month']} 行只写了月份，按当月最后一天计入（显示为“某年某月”）。")
+    if reader.summary.refunds:
+        refunded = -sum(prepared[AMOUNT] for prepared in reader.refunds_ready)
+        notes.append(
+            f"{reader.summary.refunds} 行为退款（冲减），共 {format_yuan(refunded)} 元，冲减对应的原订单。"
+        )
+    return notes
 
 
 def _write(

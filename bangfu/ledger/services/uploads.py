@@ -38,7 +38,7 @@ from bangfu.common.money import format_yuan
 from bangfu.common.tables import TableReadError, file_kind
 from bangfu.common.workbooks import check_package
 
-from ..choices import UploadState
+from ..choices import Channel, UploadState
 from ..models import ImportBatch, Upload
 from ..parsing import LedgerRow
 from .imports import ImportSummary, LedgerImportError, ledger_import
@@ -133,6 +133,7 @@ def upload_store(
     size: int,
     reporting_org: Any = None,
     year: int | None = None,
+    channel: str = "",
 ) -> Upload:
     """Keep an uploaded file (within the user's quota) and record it; :class:`LedgerImportError` with the
     reason when it is refused (nothing is kept then)."""
@@ -166,6 +167,7 @@ def upload_store(
         sha256=digest.hexdigest(),
         reporting_org=reporting_org,
         year=year,
+        channel=channel,
     )
 
 
@@ -286,6 +288,10 @@ def summary_record(summary: ImportSummary) -> dict[str, Any]:
         "dry_run": summary.dry_run,
         "sheets": [{**sheet, "headers": _cells(sheet.get("headers", []))} for sheet in summary.sheets],
         "sample": [_row(row) for row in summary.sample[:PREVIEW_SAMPLE_ROWS]],
+        "columns": [
+            {**column, "header": _cell(column["header"]), "note": _cell(column["note"])}
+            for column in summary.to_dict()["columns"][: PREVIEW_COLUMNS * 4]
+        ],
         "problems": [
             {
                 "outcome": p.outcome,
@@ -316,6 +322,11 @@ def _finish(upload: Upload, **fields: Any) -> None:
     _progress_path(upload).unlink(missing_ok=True)
     fields.setdefault("worker", "")
     Upload.objects.filter(pk=upload.pk).update(updated_at=timezone.now(), **fields)
+
+
+def _channel_label(code: str) -> str | None:
+    """The reader's name of a stated channel (the upload keeps the record's code)."""
+    return str(Channel(code).label) if code in Channel.values else None
 
 
 def _terms(upload: Upload) -> Any:
@@ -349,6 +360,7 @@ def upload_preview_run(upload_id: int) -> None:
             dry_run=True,
             within=terms.within,
             progress=_progress_writer(upload),
+            channel=_channel_label(upload.channel),
         )
     except (LedgerImportError, PermissionDenied) as exc:
         _discard_files(upload.token)
@@ -393,6 +405,7 @@ def upload_import_run(upload_id: int) -> None:
             status=terms.status,
             within=terms.within,
             progress=_progress_writer(upload),
+            channel=_channel_label(upload.channel),
         )
     except (LedgerImportError, PermissionDenied) as exc:
         _finish(upload, state=UploadState.FAILED, error=str(exc))

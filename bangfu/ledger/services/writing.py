@@ -22,8 +22,10 @@ class PurchaseRow(NamedTuple):
 
     purchaser_id: int | None
     purchaser_name: str
+    purchaser_from: str
     reporting_org_id: int | None
     date: Any  # adapted for the database
+    date_precision: str
     amount_fen: int
     product: str
     supplier: str
@@ -31,6 +33,7 @@ class PurchaseRow(NamedTuple):
     supplier_ref_id: int | None
     origin: str
     origin_region_id: int | None
+    origin_inferred_from: str
     channel: str
     category: str
     quantity: Any  # adapted decimal or None
@@ -46,6 +49,7 @@ class PurchaseRow(NamedTuple):
     created_at: Any
     updated_at: Any
     created_by_id: int | None  # entered by hand only; an import's author is its batch's
+    refund_of_id: int | None  # set in the write phase, once the refunded purchase is known
     # Last, so that the read phase's rows (written before the batch exists) are completed with one
     # tuple concatenation: ``row + (batch_id,)``.
     batch_id: int | None
@@ -59,6 +63,9 @@ KEY = COLUMNS.index("dedupe_key")
 ORDER_KEY = COLUMNS.index("order_key")
 ORIGIN = COLUMNS.index("origin")
 ORIGIN_REGION = COLUMNS.index("origin_region_id")
+INFERRED_FROM = COLUMNS.index("origin_inferred_from")
+CATEGORY = COLUMNS.index("category")
+REFUND_OF = COLUMNS.index("refund_of_id")
 CHANNEL = COLUMNS.index("channel")
 SUPPLIER = COLUMNS.index("supplier")
 SUPPLIER_REF = COLUMNS.index("supplier_ref_id")

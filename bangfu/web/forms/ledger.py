@@ -216,6 +216,12 @@ class ImportUploadForm(forms.Form):
         max_value=2100,
         help_text=_("填写后，其他年度的行将被拒绝。"),
     )
+    channel = forms.ChoiceField(
+        label=_("采购渠道"),
+        required=False,
+        choices=[("", _("按文件判断")), *Channel.choices],
+        help_text=_("文件中没有“采购渠道”列的行按此计入；选“按文件判断”时，预览会说明判断的依据。"),
+    )
 
     def __init__(self, *args: Any, user: Any, choose_unit: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -439,6 +439,7 @@ def approvals(request: HttpRequest) -> HttpResponse:
 
 SAMPLE_KINDS = {
     "record": gettext_lazy("记录"),
+    "refund": gettext_lazy("退款（冲减）"),
     "rejected": gettext_lazy("拒绝"),
     "blank": gettext_lazy("空行"),
     "total": gettext_lazy("合计行"),
@@ -448,7 +449,20 @@ SAMPLE_KINDS = {
 
 
 def _mapping(sheet: dict[str, Any]) -> list[dict[str, Any]]:
-    """Each header of a sheet and the field it was recognised as (or none)."""
+    """Each header of a sheet and the field it was recognised as — or why none ("未识别", "不导入" with
+    the reason); batches stored before the reader reported it show the field or nothing."""
+    if sheet.get("mapping"):
+        return [
+            {
+                "column": m["column"],
+                "header": m["header"],
+                "field": m["label"] if m["field"] else "",
+                "status": "" if m["field"] else m["label"],
+                "unrecognised": m["how"] == "unrecognised",
+                "note": m.get("note", ""),
+            }
+            for m in sheet["mapping"]
+        ]
     by_column = {col: name for name, col in sheet.get("columns", {}).items()}
     return [
         {"column": i + 1, "header": header, "field": str(FIELD_NAMES.get(by_column.get(i, ""), ""))}
@@ -508,6 +522,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
                 size=file.size,
                 reporting_org=org,
                 year=form.cleaned_data.get("year"),
+                channel=form.cleaned_data.get("channel") or "",
             )
             upload_preview_start(upload)
         except LedgerImportError as exc:
