@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from bangfu import __version__
+from bangfu.common.text import os_error_text
 
 EXIT_USER_ERROR = 2
 
@@ -207,7 +208,8 @@ def cmd_orgs_load(args: argparse.Namespace) -> int:
     try:
         result = orgs_load_file(file)
     except (ValueError, KeyError) as exc:
-        raise UserError(f"无法读取单位清单 {file}：{exc}") from exc
+        what = f"缺少字段 {exc}" if isinstance(exc, KeyError) else "不是有效的 JSON 单位清单"
+        raise UserError(f"无法读取单位清单 {file}：{what}（格式见 bangfu/data/cixi_orgs.json）") from exc
     print(
         f"新增单位 {len(result.created)} 个、别名 {result.names_added} 个、单位组 {len(result.groups_created)} 个。"
     )
@@ -512,7 +514,7 @@ def cmd_progress(args: argparse.Namespace) -> int:
                 rows=xlsx_rows(report),
             )
         except OSError as exc:
-            raise UserError(f"无法写入文件 {path}：{exc.strerror or exc}") from exc
+            raise UserError(f"无法写入文件 {path}：{os_error_text(exc)}") from exc
     if args.json:
         print_json([line.to_dict() for line in report.lines])
     elif not args.xlsx:

@@ -17,6 +17,8 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
+from .text import csv_error_text, os_error_text
+
 
 class TableReadError(Exception):
     """A file that cannot be read at all. The message is for the user, in Chinese, and names the file.
@@ -187,7 +189,7 @@ def csv_head(path: Path, name: str, encoding: str, rows: int) -> tuple[list[list
     except UnicodeDecodeError as exc:
         raise undecodable_error(path, name, encoding) from exc
     except csv.Error as exc:
-        raise TableReadError(f"文件“{name}”开头不是有效的CSV：{exc}") from exc
+        raise TableReadError(f"文件“{name}”开头不是有效的CSV：{csv_error_text(exc)}") from exc
     return head, delimiter
 
 
@@ -243,7 +245,7 @@ def table_rows(path: Path) -> Iterator[tuple[str, int, list[str]]]:
     try:
         _digest, head, _size = file_digest(path)
     except OSError as exc:
-        raise TableReadError(f"无法读取文件“{name}”：{exc.strerror or exc}") from exc
+        raise TableReadError(f"无法读取文件“{name}”：{os_error_text(exc)}") from exc
     if file_kind(name, head) == "text":
         encoding = detect_encoding(path, name)
         _head, delimiter = csv_head(path, name, encoding, 20)

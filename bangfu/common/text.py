@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import re
 import unicodedata
@@ -78,3 +79,35 @@ def text_array_json(values: tuple[str, ...] | list[str]) -> str:
     if _NEEDS_ESCAPE.search(joined):
         return _json_encode(list(values))
     return f'["{joined}"]' if values else "[]"
+
+
+_OS_ERRORS = {
+    errno.ENOENT: "文件或文件夹不存在",
+    errno.EACCES: "没有读写权限",
+    errno.EPERM: "没有读写权限",
+    errno.EISDIR: "这是文件夹，不是文件",
+    errno.ENOTDIR: "路径中有一段不是文件夹",
+    errno.ENOSPC: "磁盘空间不足",
+    errno.EROFS: "磁盘是只读的",
+    errno.EEXIST: "文件已存在",
+    errno.ENAMETOOLONG: "文件名过长",
+    errno.EMFILE: "打开的文件过多",
+    errno.EIO: "磁盘读写出错",
+}
+
+
+def os_error_text(exc: OSError) -> str:
+    """An operating-system error in words an office understands (never the English strerror)."""
+    return _OS_ERRORS.get(exc.errno or 0, f"系统错误（错误码 {exc.errno}）" if exc.errno else "系统错误")
+
+
+def csv_error_text(exc: Exception) -> str:
+    """A csv module error in Chinese: what is wrong with the file, not the module's English."""
+    text = str(exc)
+    if "field larger than field limit" in text:
+        return "有单元格超过 131,072 个字符，可能是引号未闭合或文件已损坏"
+    if "new-line character seen in unquoted field" in text:
+        return "换行符格式异常，请用Excel打开后另存为CSV"
+    if "NUL" in text or "null byte" in text:
+        return "含有不可见的空字符，文件可能已损坏"
+    return "引号或分隔符格式有误"

@@ -27,6 +27,7 @@ from bangfu.common.tables import (
     open_text,
     undecodable_error,
 )
+from bangfu.common.text import csv_error_text, os_error_text
 
 from .channels import PLATFORM_832, guess_channel
 from .headers import (
@@ -160,7 +161,9 @@ class LedgerFile:
             except UnicodeDecodeError as exc:
                 raise undecodable_error(self.path, self.name, self.encoding) from exc
             except csv.Error as exc:
-                raise LedgerReadError(f"文件“{self.name}”第{reader.line_num}行不是有效的CSV：{exc}") from exc
+                raise LedgerReadError(
+                    f"文件“{self.name}”第{reader.line_num}行不是有效的CSV：{csv_error_text(exc)}"
+                ) from exc
 
     def _sheet_rows(self, layout: SheetLayout) -> Iterator[LedgerRow]:
         records: Iterator[list[Any]] = self._workbook.rows(layout.name)
@@ -322,7 +325,7 @@ def open_ledger(
     except IsADirectoryError:
         raise LedgerReadError(f"“{name}”是文件夹，不是文件") from None
     except OSError as exc:
-        raise LedgerReadError(f"无法读取文件“{name}”：{exc.strerror or exc}") from exc
+        raise LedgerReadError(f"无法读取文件“{name}”：{os_error_text(exc)}") from exc
     if size == 0:
         raise LedgerReadError(f"文件“{name}”是空文件")
     columns = columns or {}

@@ -6,6 +6,8 @@ import hashlib
 from collections.abc import Collection, Iterable
 from pathlib import Path
 
+from bangfu.common.text import os_error_text
+
 from .grid import Grid
 from .header import find_header
 from .layout import Layout, read_layout
@@ -38,7 +40,7 @@ def _read_bytes(path: Path, label: str) -> bytes:
     except PermissionError:
         raise TableParseError(f"无法读取文件 {label}：没有读取权限") from None
     except OSError as exc:
-        raise TableParseError(f"无法读取文件 {label}：读取失败（{exc.strerror or exc}）") from exc
+        raise TableParseError(f"无法读取文件 {label}：读取失败（{os_error_text(exc)}）") from exc
 
 
 def _first_sheet_with_header(grids: Iterable[Grid], label: str) -> list[Grid]:
