@@ -537,6 +537,8 @@ def cmd_base_import(args: argparse.Namespace) -> int:
     except BaseImportError as exc:
         raise UserError(str(exc)) from exc
     print(f"已导入 {result.saved} 个单位的{year}年基数；未导入 {len(result.rejected)} 行。")
+    if result.unrecognised:
+        print(f"未识别的列（不导入）：{'、'.join(result.unrecognised)}")
     for reason in result.rejected:
         print(f"  {reason}")
     if result.created_orgs:

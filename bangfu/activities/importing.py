@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db import transaction
 
 from bangfu.common.dates import parse_date
-from bangfu.common.tables import TableReadError, table_rows
+from bangfu.common.tables import TableReadError, column_report, table_rows
 from bangfu.common.text import name_key
 from bangfu.ledger.reporting import ProblemRow, write_problem_report
 from bangfu.orgs.access import Within, unit_writable
@@ -28,6 +28,7 @@ from .kinds import KINDS, DetailsError, clean_details
 from .models import Activity
 from .services import ActivityError, activity_create
 
+COMMON_LABELS = {"unit": "单位", "item": "事项编号", "date": "日期", "title": "名称", "description": "说明"}
 COMMON = {
     "unit": ("单位", "填报单位", "单位名称", "责任单位"),
     "item": ("事项", "事项编号", "工作事项"),
@@ -49,6 +50,12 @@ class ActivityImportResult:
     skipped: int = 0
     report: str = ""
     problems: list[ProblemRow] = field(default_factory=list)
+    #: Every header column with the field it was taken for, or 未识别 (``common.tables.column_report``).
+    columns: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def unrecognised(self) -> list[str]:
+        return [str(c["header"]) for c in self.columns if c["field"] is None]
 
 
 def _columns(cells: list[str], kind_code: str) -> dict[str, int]:
@@ -156,6 +163,8 @@ def activities_import(
             found = _columns(cells, kind)
             if "title" in found and "date" in found:
                 columns[sheet], headers[sheet] = found, cells
+                labels = {**COMMON_LABELS, **{spec.name: spec.label for spec in KINDS[kind].fields}}
+                result.columns.extend(column_report(sheet, cells, found, labels))
             continue
         if (
             not any(c.strip() for c in cells)

@@ -260,3 +260,27 @@ def table_rows(path: Path) -> Iterator[tuple[str, int, list[str]]]:
 
     for sheet, number, record in workbook_rows(path, name=name, head=head):
         yield sheet, number, [cell_text(value) for value in record]
+
+
+def column_report(
+    sheet: str, headers: list[str], found: dict[str, int], labels: dict[str, str]
+) -> list[dict[str, Any]]:
+    """Every column of a header row and what an importer took it for: ``{"sheet", "column" (1-based),
+    "header", "field" (or None), "label" (the field's Chinese name, or "未识别")}`` — so that no column is
+    ignored without saying so."""
+    by_index = {index: name for name, index in found.items()}
+    report = []
+    for index, header in enumerate(headers):
+        if not header.strip() and index not in by_index:
+            continue
+        name = by_index.get(index)
+        report.append(
+            {
+                "sheet": sheet,
+                "column": index + 1,
+                "header": header.strip(),
+                "field": name,
+                "label": labels.get(name, name) if name else "未识别",
+            }
+        )
+    return report

@@ -106,6 +106,12 @@ class BaseImportResult:
     rejected: list[str] = field(default_factory=list)
     created_orgs: list[str] = field(default_factory=list)
     unassigned: list[str] = field(default_factory=list)
+    #: Every header column with the field it was taken for, or 未识别 (see ``common.tables.column_report``).
+    columns: list[dict[str, object]] = field(default_factory=list)
+
+    @property
+    def unrecognised(self) -> list[str]:
+        return [str(c["header"]) for c in self.columns if c["field"] is None]
 
 
 class _KnownUnits:
@@ -133,11 +139,12 @@ def bases_import(
 
     With ``within`` (a reporter's scope), only units already known and inside it are written: rows naming
     other units are refused, nothing is created, and links to units outside it are not saved."""
+    columns: list[dict[str, object]] = []
     try:
-        rows = list(read_base_rows(Path(path)))
+        rows = list(read_base_rows(Path(path), columns))
     except BaseFileError as exc:
         raise BaseImportError(str(exc)) from exc
-    result = BaseImportResult()
+    result = BaseImportResult(columns=columns)
     resolver: OrgResolver | _KnownUnits = (
         OrgResolver(default_parent=default_parent) if within is None else _KnownUnits()
     )

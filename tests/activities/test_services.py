@@ -184,3 +184,14 @@ def test_import_activities_keeps_every_row(cixi_orgs, tmp_path):
     from openpyxl import load_workbook
 
     assert load_workbook(result.report).worksheets[0].max_row == 4  # header + 3 rejected rows
+
+
+def test_the_activity_import_reports_every_column(cixi_orgs, tmp_path):
+    from bangfu.activities.importing import activities_import
+    from tests.ledger.builders import write_xlsx
+
+    rows = [["名称", "日期", "单位", "经办人"], ["消费帮扶展销会", "2022-05-01", "周巷镇", "李四"]]
+    result = activities_import(write_xlsx(tmp_path / "活动.xlsx", {"活动": rows}), kind="event")
+    labels = {c["header"]: c["label"] for c in result.columns}
+    assert labels["名称"] == "名称" and labels["单位"] == "单位" and labels["经办人"] == "未识别"
+    assert result.unrecognised == ["经办人"]

@@ -142,3 +142,16 @@ def test_units_without_a_canteen_are_exempt_not_missing(cixi_orgs, tmp_path):
     for unit in ("市民政局", "市教育局", "市卫生健康局", "市商务局", "市财政局"):
         assert status[unit] == "exempt", unit
     assert status["市文广旅体局"] == "no_base"
+
+
+def test_every_column_is_reported_with_what_it_was_taken_for(cixi_orgs, tmp_path):
+    rows = [["单位名称", "职工人数", "联系人", "食堂采购预算（万元）"], ["周巷镇总工会", "120", "王五", "3"]]
+    result = bases_import(write_xlsx(tmp_path / "基数.xlsx", {"基数": rows}), year=2022)
+    assert result.saved == 1
+    assert [(c["header"], c["label"]) for c in result.columns] == [
+        ("单位名称", "单位名称"),
+        ("职工人数", "职工人数"),
+        ("联系人", "未识别"),
+        ("食堂采购预算（万元）", "食堂采购预算"),
+    ]
+    assert result.unrecognised == ["联系人"]

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from bangfu.common.money import yuan_to_fen
 from bangfu.common.numbers import is_no_value, parse_amount_yuan, parse_number
-from bangfu.common.tables import TableReadError, table_rows
+from bangfu.common.tables import TableReadError, column_report, table_rows
 from bangfu.common.text import name_key
 
 BaseFileError = TableReadError
@@ -31,6 +31,18 @@ HEADERS: dict[str, tuple[str, ...]] = {
     "representative": ("代表单位", "共用食堂代表单位", "共用食堂的代表单位"),
     "counts_for": ("计入单位", "采购计入单位", "服务单位", "所属单位"),
 }  # fmt: skip
+#: Each field's name in the column report.
+LABELS = {
+    "unit": "单位名称",
+    "year": "年度",
+    "holiday_gift": "法定节假日慰问品总金额",
+    "members": "职工人数",
+    "budget": "食堂采购预算",
+    "no_canteen": "无食堂",
+    "has_canteen": "有无食堂",
+    "representative": "共用食堂代表单位",
+    "counts_for": "采购计入单位",
+}
 _YES = {"是", "有", "√", "✓", "y", "yes", "1", "true"}
 _NO = {"否", "无", "×", "x", "n", "no", "0", "false", ""}
 
@@ -128,8 +140,9 @@ def _row(
     return BaseRow(sheet, number, **values)  # type: ignore[arg-type]
 
 
-def read_base_rows(path: Path) -> Iterator[BaseRow]:
-    """Rows under the first header that names a unit column and at least one value column."""
+def read_base_rows(path: Path, columns: list[dict[str, object]] | None = None) -> Iterator[BaseRow]:
+    """Rows under the first header that names a unit column and at least one value column. ``columns``,
+    when given, receives every header column of each sheet with the field it was taken for (or 未识别)."""
     layouts: dict[str, tuple[dict[str, tuple[int, Decimal]], list[str]]] = {}
     found = False
     for sheet, number, cells in table_rows(Path(path)):
@@ -138,6 +151,8 @@ def read_base_rows(path: Path) -> Iterator[BaseRow]:
             if layout:
                 layouts[sheet] = (layout, cells)
                 found = True
+                if columns is not None:
+                    columns.extend(column_report(sheet, cells, {k: v[0] for k, v in layout.items()}, LABELS))
             continue
         layout, headers = layouts[sheet]
         if not any(c.strip() for c in cells):
