@@ -236,29 +236,45 @@ def fill_merged(records: Iterator[list[Any]], spans: dict[int, list[tuple[int, i
         yield record
 
 
-def table_rows(path: Path) -> Iterator[tuple[str, int, list[str]]]:
+#: Rows :func:`table_rows` reads at most: its files (county lists, base values, activity records) are lists
+#: of units or events, never of purchases; a file beyond this is refused rather than held in memory.
+MAX_TABLE_ROWS = 200_000
+
+
+def table_rows(path: Path, *, max_rows: int = MAX_TABLE_ROWS) -> Iterator[tuple[str, int, list[str]]]:
     """Every row of every worksheet (or of the CSV) as text: (sheet name, 1-based row number, cells).
 
-    For small files such as county lists; the ledger importer uses the pieces above directly, streaming.
+    For small files such as county lists, base values and activity records (at most ``max_rows`` rows,
+    else :class:`TableReadError`); the ledger importer uses the pieces above directly, streaming.
     """
     name = path.name
     try:
         _digest, head, _size = file_digest(path)
     except OSError as exc:
         raise TableReadError(f"无法读取文件“{name}”：{os_error_text(exc)}") from exc
+    too_many = TableReadError(f"文件“{name}”超过 {max_rows:,} 行，超出此类表格的上限；请拆分后分别导入")
     if file_kind(name, head) == "text":
         encoding = detect_encoding(path, name)
         _head, delimiter = csv_head(path, name, encoding, 20)
         try:
             with open_text(path, encoding) as handle:
-                for number, record in enumerate(csv.reader(handle, delimiter=delimiter), start=1):
+                reader = csv.reader(handle, delimiter=delimiter)
+                for number, record in enumerate(reader, start=1):
+                    if number > max_rows:
+                        raise too_many
                     yield path.stem, number, record
         except UnicodeDecodeError as exc:
             raise undecodable_error(path, name, encoding) from exc
+        except csv.Error as exc:
+            raise TableReadError(f"文件“{name}”不是有效的CSV：{csv_error_text(exc)}") from exc
         return
     from .workbooks import workbook_rows
 
+    count = 0
     for sheet, number, record in workbook_rows(path, name=name, head=head):
+        count += 1
+        if count > max_rows:
+            raise too_many
         yield sheet, number, [cell_text(value) for value in record]
 
 

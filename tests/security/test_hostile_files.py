@@ -179,3 +179,26 @@ def test_refused_uploads_leave_nothing_behind(world, tmp_path, settings):
     assert not folder.exists() or not any(folder.iterdir())
     # Failed uploads do not count against the user's quota of uploads awaiting confirmation.
     assert not Upload.objects.filter(state__in=("received", "previewing", "previewed")).exists()
+
+
+def test_a_csv_far_too_long_for_its_kind_is_refused_without_reading_it_whole(world, tmp_path, capsys):
+    from bangfu.common.tables import table_rows
+
+    path = tmp_path / "基数.csv"
+    path.write_text("单位名称,职工人数\n" + "周巷镇总工会,1\n" * 300, encoding="utf-8")
+    with pytest.raises(Exception) as caught:
+        list(table_rows(path, max_rows=100))
+    one_chinese_line(str(caught.value), "基数.csv", "100")
+    text = tmp_path / "分解表.txt"
+    text.write_bytes(("\t序号\n\t工作内容\n" + "x" * 100 + "\n").encode() * 60_000)
+    assert main(["plan", "parse", str(text)]) == 2
+    one_chinese_line(capsys.readouterr().err, "分解表.txt", "MB")
+
+
+def test_a_broken_quote_in_a_county_list_is_a_chinese_line(world, tmp_path, capsys):
+    path = tmp_path / "县名单.csv"
+    path.write_text(
+        '省,市（州）,县\n四川省,凉山彝族自治州,"布拖县\n' + "x" * 200_000 + "\n", encoding="utf-8"
+    )
+    assert main(["region", "import", str(path)]) == 2
+    one_chinese_line(capsys.readouterr().err, "县名单.csv")

@@ -53,7 +53,15 @@ def _first_sheet_with_header(grids: Iterable[Grid], label: str) -> list[Grid]:
     raise TableParseError(NO_TABLE.format(label=label) + f"；已检查：{checked}")
 
 
+#: A task table is a few pages; a text or CSV file beyond this is not one (and is not read into memory).
+MAX_TEXT_BYTES = 5 << 20
+
+
 def _grids(fmt: str, data: bytes, label: str) -> list[Grid]:
+    if fmt in (TEXT, CSV) and len(data) > MAX_TEXT_BYTES:
+        raise TableParseError(
+            f"无法读取文件 {label}：文本有 {len(data) / 2**20:.1f} MB，任务分解表不会这么大；请确认文件是否正确"
+        )
     if fmt == DOCX:
         return read_docx(data, label)
     if fmt == TEXT:
