@@ -270,9 +270,7 @@ def table_rows(path: Path, *, max_rows: int = MAX_TABLE_ROWS) -> Iterator[tuple[
         return
     from .workbooks import workbook_rows
 
-    count = 0
-    for sheet, number, record in workbook_rows(path, name=name, head=head):
-        count += 1
+    for count, (sheet, number, record) in enumerate(workbook_rows(path, name=name, head=head), start=1):
         if count > max_rows:
             raise too_many
         yield sheet, number, [cell_text(value) for value in record]
