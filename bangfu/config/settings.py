@@ -17,6 +17,8 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
+from bangfu.common.files import create_once
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 BANGFU_HOME = Path(os.environ.get("BANGFU_HOME", "var")).resolve()
 
@@ -36,16 +38,9 @@ def _secret_key() -> str:
     key = os.environ.get("SECRET_KEY")
     if key:
         return key
-    # Zero-set-up default: a random key kept in the data directory, never in the repository.
-    path = BANGFU_HOME / "secret_key"
-    try:
-        return path.read_text(encoding="utf-8").strip()
-    except FileNotFoundError:
-        key = secrets.token_urlsafe(50)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.touch(mode=0o600)
-        path.write_text(key, encoding="utf-8")
-        return key
+    # Zero-set-up default: a random key kept in the data directory, never in the repository. Written
+    # complete or not at all, so that a process killed meanwhile cannot leave an empty key behind.
+    return create_once(BANGFU_HOME / "secret_key", secrets.token_urlsafe(50), mode=0o600)
 
 
 SECRET_KEY = _secret_key()
@@ -219,7 +214,8 @@ STATIC_ROOT = BANGFU_HOME / "static"
 MEDIA_ROOT = BANGFU_HOME / "media"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise serves from here once collectstatic has run
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Django's file-system storage, writing each file completely before it appears under its name.
+    "default": {"BACKEND": "bangfu.common.storage.AtomicFileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True

@@ -30,6 +30,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from bangfu.accounts.access import require_role
+from bangfu.common.numbers import parse_id
 from bangfu.notifications import access
 from bangfu.notifications.choices import Channel, DeliveryStatus
 from bangfu.notifications.models import Reminder
@@ -264,7 +265,7 @@ def retry(request: HttpRequest) -> HttpResponse:
     failed = access.reminder_list_for_user(request.user, plan=plan, status=DeliveryStatus.FAILED)
     one = request.POST.get("reminder", "")
     if one:
-        reminder = access.reminder_get_for_user(request.user, int(one) if one.isdigit() else 0)
+        reminder = access.reminder_get_for_user(request.user, parse_id(one) or 0)
         failed = failed.filter(pk=reminder.pk)
     now = timezone.now()
     requeued = reminders_requeue(failed, now=now)
