@@ -65,7 +65,9 @@ def keyset_page(
     ``after``, or the one before cursor ``before``.
 
     ``order`` must end with a unique key (the primary key) and name only columns that are never NULL,
-    so that every row has exactly one place in the order.
+    so that every row has exactly one place in the order. A cursor holds the boundary row's values of
+    these columns in the page's address (and so in browser histories and proxy logs): order only by
+    values the page itself shows, never by a secret.
     """
     keys = [(name.lstrip("-"), name.startswith("-")) for name in order]
     annotated = qs.annotate(**{_KEY.format(i): F(path) for i, (path, _desc) in enumerate(keys)})

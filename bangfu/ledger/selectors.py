@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -234,6 +234,12 @@ class Page:
     @property
     def has_prev(self) -> bool:
         return self.prev_cursor is not None
+
+    def __iter__(self) -> Iterator[Purchase]:
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
 
 
 def _cursor_of(purchase: Purchase, field_name: str) -> str:

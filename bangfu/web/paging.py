@@ -39,7 +39,9 @@ def list_query(request: HttpRequest) -> str:
     return query_without(request, *PAGE_PARAMS)
 
 
-def keyset_page_for(request: HttpRequest, qs: QuerySet[M], *, order: Sequence[str], size: int) -> KeysetPage[M]:
+def keyset_page_for(
+    request: HttpRequest, qs: QuerySet[M], *, order: Sequence[str], size: int
+) -> KeysetPage[M]:
     """The page of ``qs`` that ``?after=`` / ``?before=`` ask for (the first page without them)."""
     return keyset_page(
         qs, order=order, after=request.GET.get("after", ""), before=request.GET.get("before", ""), size=size

@@ -19,7 +19,6 @@ from urllib.parse import parse_qsl, urlsplit
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -40,6 +39,7 @@ from bangfu.orgs.models import Organisation
 from bangfu.plans.models import Plan
 from bangfu.plans.selectors import plan_list
 from bangfu.web.forms.progress import DateInput, default_as_of
+from bangfu.web.paging import keyset_page_for, list_query
 
 PAGE = 50
 EVERYTHING = [("", gettext_lazy("全部"))]
@@ -154,17 +154,19 @@ def history(request: HttpRequest) -> HttpResponse:
         if filters.value("unit"):
             reminders = reminders.filter(unit_id=filters.value("unit"))
         counts = dict(reminders.order_by().values_list("status").annotate(n=Count("pk")))
-    page = Paginator(reminders, PAGE).get_page(request.GET.get("page"))
-    page.object_list = _with_masked_errors(page.object_list)
-    query = request.GET.copy()
-    query.pop("page", None)
+    # Not by recipient: a cursor is part of the address, and a robot's recipient holds its token.
+    page = keyset_page_for(
+        request, reminders, order=("-period", "unit__name", "unit_id", "channel", "pk"), size=PAGE
+    )
+    page.items = _with_masked_errors(page.items)
     today = timezone.localdate()
     context = {
         "plan": plan,
         "filters": filters,
         "page": page,
         "counts": [(code, label, counts.get(code, 0)) for code, label in DeliveryStatus.choices],
-        "query": query.urlencode(),
+        "count": sum(counts.values()),
+        "query": list_query(request),
         "can_act": scope.can_administer,
         "prepare": PrepareForm(
             initial={"year": plan.year, "as_of": default_as_of(plan.year, today)}, plans=plans
