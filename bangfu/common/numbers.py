@@ -206,6 +206,8 @@ def parse_ratio(text: object) -> Decimal | None:
     return None
 
 
+#: The largest id (or other whole number) accepted from a request: 18 digits fit any integer column.
+ID_MAX = 10**18 - 1
 _ID_RE = re.compile(r"[0-9]{1,18}")
 
 
