@@ -103,10 +103,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
     setup_django()
     from waitress import serve
 
+    from bangfu.backups.serving import DatabaseBusy, serving_lock
     from bangfu.config.wsgi import application
 
-    print(f"bangfu 已启动：http://{args.host}:{args.port}/  （按 Ctrl+C 停止）", flush=True)
-    serve(application, host=args.host, port=args.port, threads=args.threads, ident="bangfu")
+    try:
+        # Held while serving, so that `bangfu restore` refuses to run under a live site.
+        with serving_lock():
+            print(f"bangfu 已启动：http://{args.host}:{args.port}/  （按 Ctrl+C 停止）", flush=True)
+            serve(application, host=args.host, port=args.port, threads=args.threads, ident="bangfu")
+    except DatabaseBusy as exc:
+        raise UserError(str(exc)) from exc
     return 0
 
 
