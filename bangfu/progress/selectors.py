@@ -674,14 +674,19 @@ def progress_line_record_page(
     approved_only: bool | None = None,
     after: str = "",
     before: str = "",
-    size: int = LINE_RECORDS_PAGE,
+    size: int | None = None,
 ) -> Listing:
     """A page of the records behind a line, oldest first, continued by cursor (``after``/``before``) as
     the ledger list is: the same cost on the last page of 900,000 records as on the first, and a cursor
     that is not one of ours shows the first page."""
     records = progress_line_records(line, as_of=as_of, approved_only=approved_only)
     return purchase_listing(
-        records, sort="date", after=after, before=before, size=size, shape=_with_provenance
+        records,
+        sort="date",
+        after=after,
+        before=before,
+        size=size or LINE_RECORDS_PAGE,
+        shape=_with_provenance,
     )
 
 
