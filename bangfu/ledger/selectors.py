@@ -35,6 +35,7 @@ from django.db.models import (
 )
 from django.utils.translation import gettext_lazy as _
 
+from bangfu.common import paging
 from bangfu.common.money import format_yuan
 from bangfu.orgs.models import Organisation
 from bangfu.orgs.selectors import org_children_map, org_subtree_ids
@@ -44,8 +45,8 @@ from .choices import ApprovalAction, Category, Channel, RecordStatus
 from .models import ApprovalEvent, ImportBatch, Purchase, PurchaseSighting
 
 PAGE_SIZE = 50
-#: Rows counted at most for "N 条"; beyond it the page says "more than N".
-COUNT_LIMIT = 10_000
+#: Rows counted at most for "N 条" (one limit for every list: ``common.paging``).
+COUNT_LIMIT = paging.COUNT_LIMIT
 
 #: sort key → (field, descending)
 SORTS: dict[str, tuple[str, bool]] = {
