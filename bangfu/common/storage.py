@@ -18,7 +18,7 @@ from django.core.files.storage import FileSystemStorage
 from .files import fsync_file, temp_file_beside
 
 
-class _FinishedFile(File):  # type: ignore[type-arg]
+class _FinishedFile(File):
     """A complete file on disk that Django may move rather than copy."""
 
     def __init__(self, path: Path) -> None:
@@ -32,7 +32,7 @@ class _FinishedFile(File):  # type: ignore[type-arg]
 class AtomicFileSystemStorage(FileSystemStorage):
     def _save(self, name: str, content: Any) -> str:
         if hasattr(content, "temporary_file_path"):  # already complete on disk: Django moves it
-            return str(super()._save(name, content))
+            return str(super()._save(name, content))  # type: ignore[misc]  # (not in django-stubs)
         target = Path(self.path(name))
         target.parent.mkdir(parents=True, exist_ok=True)
         temp = temp_file_beside(target)
@@ -43,7 +43,7 @@ class AtomicFileSystemStorage(FileSystemStorage):
             fsync_file(temp)
             finished = _FinishedFile(temp)
             try:
-                return str(super()._save(name, finished))
+                return str(super()._save(name, finished))  # type: ignore[misc]
             finally:
                 finished.close()
         finally:

@@ -15,9 +15,13 @@ pytestmark = [
 
 
 def test_servers_share_the_lock_and_a_restore_is_refused_until_they_end():
-    with serving_lock(), serving_lock():
-        with pytest.raises(DatabaseBusy, match="正由运行中的 bangfu serve"), restore_lock():
-            pass
-    with restore_lock():  # every server gone (their connections closed): the restore may run …
-        with pytest.raises(DatabaseBusy, match="正在从备份恢复"), serving_lock():
-            pass  # … and no server starts meanwhile
+    with (
+        serving_lock(),
+        serving_lock(),
+        pytest.raises(DatabaseBusy, match="正由运行中的 bangfu serve"),
+        restore_lock(),
+    ):
+        pass
+    # Every server gone (their connections closed): the restore may run, and no server starts meanwhile.
+    with restore_lock(), pytest.raises(DatabaseBusy, match="正在从备份恢复"), serving_lock():
+        pass
