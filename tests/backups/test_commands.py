@@ -353,10 +353,12 @@ def serving(site: Site) -> Iterator[subprocess.Popen[str]]:
 
 
 def test_restore_is_refused_while_bangfu_serve_runs_and_not_after_it_was_killed(tmp_path, sqlite_backup):
+    import fcntl
+
     site = Site(tmp_path / "live")
     site.home.mkdir()
     site.run("init")
-    with serving(site) as server:
+    with serving(site) as first, serving(site) as second:  # servers share the database
         line = site.refused("restore", str(sqlite_backup.archive), "--yes")
         assert line.startswith("错误：数据库 ") and "正由运行中的 bangfu serve" in line
         assert line.endswith("确需在服务运行时恢复，请加 --while-serving")
@@ -364,29 +366,20 @@ def test_restore_is_refused_while_bangfu_serve_runs_and_not_after_it_was_killed(
         # The expert's override skips only this check (the next one, data already there, still holds).
         line = site.refused("restore", str(sqlite_backup.archive), "--while-serving")
         assert "目标数据库已有数据" in line
-        server.send_signal(signal.SIGKILL)  # a crash: no clean shutdown, nothing released by bangfu
-        server.wait(timeout=30)
-    # The lock went with the process: no stale lock file blocks the restore.
-    assert (site.home / "bangfu.sqlite3.serving").exists()
-    site.run("restore", str(sqlite_backup.archive), "--yes")
-    assert_same_figures(sqlite_backup, site)
-
-
-def test_two_servers_share_the_database_and_none_starts_during_a_restore(tmp_path):
-    import fcntl
-
-    site = Site(tmp_path / "busy")
-    site.home.mkdir()
-    site.run("init")
-    with serving(site), serving(site):  # servers do not exclude each other
-        pass
-    lock = os.open(site.home / "bangfu.sqlite3.serving", os.O_RDWR | os.O_CREAT)
+        for server in (first, second):  # a crash: no clean shutdown, nothing released by bangfu itself
+            server.send_signal(signal.SIGKILL)
+            server.wait(timeout=30)
+    # No server starts while a restore holds the lock …
+    lock = os.open(site.home / "bangfu.sqlite3.serving", os.O_RDWR)
     try:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # as a restore holds it
+        fcntl.flock(lock, fcntl.LOCK_EX)
         line = site.refused("serve", "--port", str(_free_port()))
         assert line == f"错误：数据库 {site.home / 'bangfu.sqlite3'} 正在从备份恢复，请等恢复完成后再启动服务"
     finally:
         os.close(lock)
+    # … and the killed servers' locks went with their processes: no stale lock blocks the restore.
+    site.run("restore", str(sqlite_backup.archive), "--yes")
+    assert_same_figures(sqlite_backup, site)
 
 
 @pytest.fixture
