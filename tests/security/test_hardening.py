@@ -59,6 +59,34 @@ def test_hostile_query_values_never_cause_a_server_error(world, settings):  # no
     assert not failures, "\n".join(failures)
 
 
+@pytest.mark.django_db
+def test_a_nul_character_is_refused_in_chinese_before_it_reaches_the_database(client, cixi_orgs, make_user):
+    """PostgreSQL cannot store U+0000 in text: unrefused, a search for it is a database error."""
+    client.force_login(make_user("coordinator"))
+    for url, params in (
+        (reverse("ledger:list"), {"q": "布拖\x00"}),
+        (reverse("unit-suggest"), {"unit": "\x00"}),
+    ):
+        response = client.get(url, params)
+        assert response.status_code == 400 and "不允许的字符" in response.content.decode()
+    response = client.post(
+        "/api/records",
+        data='{"product": "\\u0000"}',
+        content_type="application/json",
+        headers={"X-CSRFToken": "x"},
+    )
+    assert response.status_code == 400 and "不允许的字符" in response.json()["detail"]
+    assert client.get(reverse("ledger:list"), {"q": "布拖"}).status_code == 200
+    uploaded = client.post(reverse("ledger:import"), {"file": _binary_upload()})
+    assert "不允许的字符" not in uploaded.content.decode()  # an uploaded file may hold any bytes
+
+
+def _binary_upload() -> Any:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile("台账.xlsx", b"PK\x03\x04\x00\x00 not really a workbook")
+
+
 # --- the audit trail's date -------------------------------------------------------------------------
 
 
