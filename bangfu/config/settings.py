@@ -6,6 +6,7 @@ SECRET_KEY         required in production; a random key is generated into BANGFU
 DEBUG              "1" for development
 ALLOWED_HOSTS      comma separated; default localhost names
 BANGFU_CITY        the city whose units the system serves (default 慈溪市)
+BANGFU_BEHIND_HTTPS_PROXY, BANGFU_TRUSTED_PROXIES   behind the intranet's HTTPS proxy (docs/operations.md)
 """
 
 from __future__ import annotations
