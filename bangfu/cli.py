@@ -105,21 +105,27 @@ def cmd_serve(args: argparse.Namespace) -> int:
     setup_django()
     from waitress import serve
 
+    from bangfu.backups.serving import DatabaseBusy, serving_lock
     from bangfu.common.supervise import Supervised
     from bangfu.config.wsgi import application
 
-    worker = None
-    if not args.no_worker:
-        command = [sys.executable, "-m", "bangfu", "worker", "--exit-with", str(os.getpid())]
-        worker = Supervised(command, name="后台任务进程").start()
-    # SIGTERM (a service manager stopping us) ends the server like Ctrl+C, so the worker is stopped too.
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
-    print(f"bangfu 已启动：http://{args.host}:{args.port}/  （按 Ctrl+C 停止）", flush=True)
     try:
-        serve(application, host=args.host, port=args.port, threads=args.threads, ident="bangfu")
-    finally:
-        if worker is not None:
-            worker.stop()
+        # Held while serving, so that `bangfu restore` refuses to run under a live site.
+        with serving_lock():
+            worker = None
+            if not args.no_worker:
+                command = [sys.executable, "-m", "bangfu", "worker", "--exit-with", str(os.getpid())]
+                worker = Supervised(command, name="后台任务进程").start()
+            # SIGTERM (a service manager stopping us) ends the server like Ctrl+C: the worker stops too.
+            signal.signal(signal.SIGTERM, signal.default_int_handler)
+            print(f"bangfu 已启动：http://{args.host}:{args.port}/  （按 Ctrl+C 停止）", flush=True)
+            try:
+                serve(application, host=args.host, port=args.port, threads=args.threads, ident="bangfu")
+            finally:
+                if worker is not None:
+                    worker.stop()
+    except DatabaseBusy as exc:
+        raise UserError(str(exc)) from exc
     return 0
 
 

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from bangfu.common.files import atomic_write_text
 from bangfu.ledger.demo import write_demo_files
 from bangfu.ledger.services import ledger_import
 from bangfu.plans.selectors import plan_get, plan_parse_file
@@ -30,9 +31,7 @@ def _demo_password(username: str) -> str:
     known = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
     if username not in known:
         known[username] = secrets.token_urlsafe(9)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.touch(mode=0o600)
-        path.write_text(json.dumps(known, ensure_ascii=False, indent=1), encoding="utf-8")
+        atomic_write_text(path, json.dumps(known, ensure_ascii=False, indent=1), mode=0o600)
     return known[username]
 
 

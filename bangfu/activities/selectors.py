@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from bangfu.ledger.choices import RecordStatus
 from bangfu.ledger.models import Purchase
@@ -65,35 +65,35 @@ def item_counts(
     return grouped
 
 
-def outlet_directory(
-    *, place_type: str = "", town_id: int | None = None, q: str = ""
-) -> list[dict[str, Any]]:
-    """Open outlets for the public directory: only fields marked public, nothing private."""
+def outlet_directory(*, place_type: str = "", town_id: int | None = None, q: str = "") -> QuerySet[Activity]:
+    """Outlets for the public directory: approved, marked public and not closed. Every condition is a
+    database filter, so that a page reads only its own rows. Show them with :func:`outlet_public_card`
+    only."""
     from bangfu.orgs.selectors import org_subtree_ids
 
-    qs = Activity.objects.filter(kind="outlet", public=True, status=RecordStatus.APPROVED).select_related(
-        "organisation"
+    qs = Activity.objects.filter(kind="outlet", public=True, status=RecordStatus.APPROVED).filter(
+        ~Q(details__status="已关闭") | Q(details__status__isnull=True)
     )
     if town_id is not None:
-        qs = qs.filter(organisation_id__in=org_subtree_ids(town_id))
+        qs = qs.filter(organisation_id__in=sorted(org_subtree_ids(town_id)))
     if q:
         qs = qs.filter(title__icontains=q[:50])
-    public_fields = [spec for spec in KINDS["outlet"].fields if spec.public]
-    outlets = []
-    for activity in qs.order_by("title"):
-        details = activity.details
-        if details.get("status") == "已关闭":
-            continue
-        if place_type and details.get("place_type") != place_type:
-            continue
-        outlets.append(
-            {
-                "title": activity.title,
-                "fields": [(spec.label, details.get(spec.name) or "") for spec in public_fields],
-                "place_type": details.get("place_type", ""),
-            }
-        )
-    return outlets
+    if place_type:
+        qs = qs.filter(details__place_type=place_type)
+    return qs.only("id", "title", "details")
+
+
+def outlet_public_card(activity: Activity) -> dict[str, Any]:
+    """What the public directory shows of an outlet: its name and the fields marked public, nothing
+    private (monthly sales, contacts)."""
+    details = activity.details
+    return {
+        "title": activity.title,
+        "fields": [
+            (spec.label, details.get(spec.name) or "") for spec in KINDS["outlet"].fields if spec.public
+        ],
+        "place_type": details.get("place_type", ""),
+    }
 
 
 # --- lists and pages --------------------------------------------------------------------------------

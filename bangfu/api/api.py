@@ -1,6 +1,7 @@
 """The JSON API (``/api/``): one NinjaAPI, a router per domain, the OpenAPI document at
 ``/api/openapi.json`` and its Swagger page at ``/api/docs`` (scripts and styles from django-ninja's own
-static files, served by this site — nothing from the internet)."""
+static files, served by this site — nothing from the internet), both for signed-in users and API tokens
+only."""
 
 from __future__ import annotations
 
@@ -40,6 +41,8 @@ api = NinjaAPI(
     renderer=ChineseJSONRenderer(),
     # Local assets only (ninja's static files); no "validator" badge fetched from swagger.io.
     docs=Swagger(settings={"validatorUrl": None, "persistAuthorization": False}),
+    # The document and its page describe the whole system: signed-in users and API tokens only.
+    docs_decorator=auth.docs_for_signed_in,
 )
 install_handlers(api)
 

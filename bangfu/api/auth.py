@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import Iterator
+import functools
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from django.conf import settings
-from django.http import Http404, HttpRequest
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 from ninja.errors import AuthenticationError, HttpError
@@ -27,6 +29,7 @@ from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
 
 from bangfu.accounts.access import Scope, require_role, scope_for
+from bangfu.accounts.clientip import client_ip
 from bangfu.accounts.models import ApiToken
 from bangfu.accounts.services import api_token_create
 
@@ -92,6 +95,33 @@ session_auth = SessionAuth()
 default_auth = [token_auth, session_auth]
 
 
+def docs_for_signed_in(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """The OpenAPI document and its Swagger page for signed-in users (the session) and valid API tokens
+    only: they map every endpoint, parameter and field of the system. Anyone else: the page sends a
+    browser to the login page; the document answers 401 in JSON."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            return view(request, *args, **kwargs)
+        try:
+            bearer = token_auth(request)  # the user, or None without a bearer token
+        except AuthenticationError:  # a token that does not match
+            bearer = None
+        if bearer is not None:
+            return view(request, *args, **kwargs)
+        if request.path.endswith(".json"):
+            return JsonResponse(
+                {"detail": "请先登录网页，或在 Authorization 头中提供 API 令牌。"},
+                status=401,
+                json_dumps_params={"ensure_ascii": False},
+            )
+        return redirect_to_login(request.get_full_path())
+
+    return wrapper
+
+
 def require(request: HttpRequest, *, write: bool = False, review: bool = False) -> Scope:
     """The caller's scope; 403 when their account has no role or their role may not do this."""
     if scope_for(request.user).role is None:
@@ -108,7 +138,7 @@ def audited(request: HttpRequest) -> Iterator[None]:
         return
     from auditlog.context import set_actor
 
-    with set_actor(request.user, remote_addr=request.META.get("REMOTE_ADDR")):
+    with set_actor(request.user, remote_addr=client_ip(request)):
         yield
 
 

@@ -14,6 +14,8 @@ from urllib.parse import urlencode
 from django.http import HttpRequest
 from ninja.errors import HttpError
 
+from bangfu.common.numbers import parse_id
+
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
 _BAD_CURSOR = "分页游标 cursor 无效：请使用上一页返回的 next_cursor。"
@@ -27,9 +29,10 @@ def decode_cursor(cursor: str) -> int:
     try:
         text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         prefix, pk = text.split(":")
-        if prefix != "id" or not pk.isdigit():
+        number = parse_id(pk)
+        if prefix != "id" or number is None:
             raise ValueError(text)
-        return int(pk)
+        return number
     except (ValueError, binascii.Error, UnicodeDecodeError):
         raise HttpError(422, _BAD_CURSOR) from None
 

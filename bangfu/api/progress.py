@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 
+from bangfu.common.numbers import ID_MAX
 from bangfu.orgs.selectors import org_subtree_ids
 from bangfu.plans.access import plan_get_for_user
 from bangfu.progress.access import progress_for_user, unit_get_for_user
@@ -23,7 +24,7 @@ router = Router(tags=["完成进度"])
 class ProgressFilter(Schema):
     year: int | None = Field(None, ge=2000, le=2100, description="年度（默认最近的任务分解表）")
     as_of: dt.date | None = Field(None, description="截至日期（默认今天，不晚于该年12月31日）")
-    unit: int | None = Field(None, description="单位 id：只看该单位及其辖区内单位的目标")
+    unit: int | None = Field(None, ge=1, le=ID_MAX, description="单位 id：只看该单位及其辖区内单位的目标")
     approved_only: bool | None = Field(None, description="只计已审核的记录（默认按该年度的设置）")
 
 

@@ -20,6 +20,7 @@ from pydantic import field_validator
 
 from bangfu.accounts.choices import Role
 from bangfu.common.money import fen_to_yuan
+from bangfu.common.numbers import ID_MAX
 from bangfu.ledger.access import batch_list_for_user, purchase_get_for_user, purchase_list_for_user
 from bangfu.ledger.choices import Category, Channel, RecordStatus
 from bangfu.ledger.models import Purchase
@@ -57,16 +58,16 @@ def _column_letter(index: int) -> str:
 
 
 class RecordListFilter(Schema):
-    unit: int | None = Field(None, description="单位 id：该单位及其辖区内单位采购的记录")
+    unit: int | None = Field(None, ge=1, le=ID_MAX, description="单位 id：该单位及其辖区内单位采购的记录")
     date_from: dt.date | None = Field(None, description="采购日期自（含）")
     date_to: dt.date | None = Field(None, description="采购日期至（含）")
     status: RecordStatus | None = Field(None, description="状态")
     channel: Channel | None = Field(None, description="采购渠道")
     eligible: bool | None = Field(None, description="true：产地为对口地区；false：产地不是或不明")
-    batch: int | None = Field(None, description="导入批次 id")
+    batch: int | None = Field(None, ge=1, le=ID_MAX, description="导入批次 id")
     q: str | None = Field(None, max_length=100, description="采购单位或产品名称包含")
     order_no: str | None = Field(None, max_length=100, description="订单号/发票号以此开头")
-    cursor: str | None = Field(None, description="上一页返回的 next_cursor")
+    cursor: str | None = Field(None, max_length=200, description="上一页返回的 next_cursor")
     limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description=f"每页条数（1–{MAX_LIMIT}）")
 
 

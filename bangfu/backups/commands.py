@@ -18,6 +18,11 @@ def register(add: Callable[..., argparse.ArgumentParser], subparsers: Any) -> No
     restore = add("restore", cmd_restore, "从备份文件恢复数据库和上传文件，并升级到当前版本")
     restore.add_argument("path", help="bangfu backup 生成的 .tar.gz 文件")
     restore.add_argument("--yes", action="store_true", help="确认用备份替换目标数据库中已有的数据")
+    restore.add_argument(
+        "--while-serving",
+        action="store_true",
+        help="不检查 bangfu serve 是否正在使用该数据库（仅供清楚后果的管理员使用）",
+    )
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
@@ -44,7 +49,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
     from .services import BackupError, backup_restore, counts_text, model_name
 
     try:
-        result = backup_restore(path=path, replace_data=args.yes)
+        result = backup_restore(path=path, replace_data=args.yes, while_serving=args.while_serving)
     except BackupError as exc:
         raise UserError(str(exc)) from exc
     manifest = result.manifest

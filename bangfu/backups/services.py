@@ -12,6 +12,7 @@ deleted) → apply migrations, so a backup from an older version is upgraded.
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import sqlite3
 import tempfile
@@ -41,6 +42,7 @@ from .databases import (
     sqlite_copy,
     sqlite_load,
 )
+from .serving import DatabaseBusy, restore_lock
 
 ENGINES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
 
@@ -211,10 +213,19 @@ def _counts(cursor: _Cursor, tables: set[str]) -> dict[str, int]:
 # --- restore ------------------------------------------------------------------------------------
 
 
-def backup_restore(*, path: Path, replace_data: bool = False) -> RestoreResult:
+def backup_restore(*, path: Path, replace_data: bool = False, while_serving: bool = False) -> RestoreResult:
     """Restores the archive at ``path`` into the configured database and media folder. Refuses a
-    database that already holds data unless ``replace_data``."""
+    database that already holds data unless ``replace_data``, and one that a running ``bangfu serve``
+    uses unless ``while_serving`` (see :mod:`.serving`)."""
     vendor = _vendor()
+    try:
+        with contextlib.nullcontext() if while_serving else restore_lock():
+            return _restore(path=path, vendor=vendor, replace_data=replace_data)
+    except DatabaseBusy as exc:
+        raise BackupError(str(exc)) from exc
+
+
+def _restore(*, path: Path, vendor: str, replace_data: bool) -> RestoreResult:
     media = Path(settings.MEDIA_ROOT)
     try:
         media.parent.mkdir(parents=True, exist_ok=True)

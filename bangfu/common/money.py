@@ -7,6 +7,8 @@ from decimal import ROUND_HALF_UP, Decimal
 FEN_PER_YUAN = 100
 FEN_PER_WAN = 1_000_000
 _CENT = Decimal("0.01")
+#: Amounts of 10 万亿元 (10**13 元) and more are typing errors, not money (and far below 2**63 fen).
+MAX_YUAN = Decimal(10**13)
 
 
 def yuan_to_fen(yuan: Decimal | int | str) -> int:

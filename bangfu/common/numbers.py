@@ -215,3 +215,18 @@ def parse_ratio(text: object) -> Decimal | None:
             return None
         return number / (100 if match.group(1) == "百分之" else 1000)
     return None
+
+
+#: The largest id (or other whole number) accepted from a request: 18 digits fit any integer column.
+ID_MAX = 10**18 - 1
+_ID_RE = re.compile(r"[0-9]{1,18}")
+
+
+def parse_id(text: object) -> int | None:
+    """A record id, year or other whole number sent in a URL or a form: ASCII digits only, at most 18
+    of them (so that it fits any integer column), else None. ``str.isdigit`` is not enough: it accepts
+    "²" and "٣", which ``int()`` then refuses or reads, and any length."""
+    if not isinstance(text, str):
+        return None
+    value = text.strip()
+    return int(value) if _ID_RE.fullmatch(value) else None

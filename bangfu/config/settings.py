@@ -6,16 +6,21 @@ SECRET_KEY         required in production; a random key is generated into BANGFU
 DEBUG              "1" for development
 ALLOWED_HOSTS      comma separated; default localhost names
 BANGFU_CITY        the city whose units the system serves (default 慈溪市)
+BANGFU_BEHIND_HTTPS_PROXY, BANGFU_TRUSTED_PROXIES   behind the intranet's HTTPS proxy (docs/operations.md)
 """
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+
+from bangfu.common.files import create_once
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 BANGFU_HOME = Path(os.environ.get("BANGFU_HOME", "var")).resolve()
@@ -36,16 +41,9 @@ def _secret_key() -> str:
     key = os.environ.get("SECRET_KEY")
     if key:
         return key
-    # Zero-set-up default: a random key kept in the data directory, never in the repository.
-    path = BANGFU_HOME / "secret_key"
-    try:
-        return path.read_text(encoding="utf-8").strip()
-    except FileNotFoundError:
-        key = secrets.token_urlsafe(50)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.touch(mode=0o600)
-        path.write_text(key, encoding="utf-8")
-        return key
+    # Zero-set-up default: a random key kept in the data directory, never in the repository. Written
+    # complete or not at all, so that a process killed meanwhile cannot leave an empty key behind.
+    return create_once(BANGFU_HOME / "secret_key", secrets.token_urlsafe(50), mode=0o600)
 
 
 SECRET_KEY = _secret_key()
@@ -94,13 +92,18 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # A NUL character in a parameter is a 400 here, not a database error (PostgreSQL refuses it in text).
+    "bangfu.config.middleware.RejectNulMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Cache-Control: no-store on everything a signed-in user receives, and on every download.
+    "bangfu.config.middleware.NoStoreMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "auditlog.middleware.AuditlogMiddleware",
+    # django-auditlog's, recording the client's address as the lock-out sees it (not a forgeable header).
+    "bangfu.accounts.clientip.AuditlogMiddleware",
     # Last: locks an account (user name + address) after repeated failed logins.
     "axes.middleware.AxesMiddleware",
 ]
@@ -112,6 +115,9 @@ AUTHENTICATION_BACKENDS = [
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = float(os.environ.get("AXES_COOLOFF_HOURS", "0.25"))  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# The address in that pair is the client's, not the reverse proxy's: behind a proxy every client would
+# otherwise share the proxy's address (see BANGFU_TRUSTED_PROXIES below).
+AXES_CLIENT_IP_CALLABLE = "bangfu.accounts.clientip.client_ip"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "web/accounts/locked.html"
 AXES_VERBOSE = False
@@ -232,7 +238,8 @@ STATIC_ROOT = BANGFU_HOME / "static"
 MEDIA_ROOT = BANGFU_HOME / "media"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise serves from here once collectstatic has run
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Django's file-system storage, writing each file completely before it appears under its name.
+    "default": {"BACKEND": "bangfu.common.storage.AtomicFileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
@@ -245,8 +252,33 @@ SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(8 * 3600)))
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = _env_bool("SECURE_COOKIES")
+# Behind the intranet's HTTPS reverse proxy (docs/operations.md): the proxy terminates TLS and says so in
+# X-Forwarded-Proto; plain-HTTP requests are redirected to HTTPS, browsers are told to use HTTPS only
+# (HSTS), cookies travel over HTTPS only. Each setting can still be set on its own.
+BANGFU_BEHIND_HTTPS_PROXY = _env_bool("BANGFU_BEHIND_HTTPS_PROXY")
+if BANGFU_BEHIND_HTTPS_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = _env_bool("SECURE_SSL_REDIRECT", BANGFU_BEHIND_HTTPS_PROXY)
+SECURE_HSTS_SECONDS = int(
+    os.environ.get("SECURE_HSTS_SECONDS", "31536000" if BANGFU_BEHIND_HTTPS_PROXY else "0")
+)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+# The browsers' HSTS preload list is for public internet sites; an intranet host cannot be on it, so
+# Django's reminder to request preloading (security.W021) does not apply.
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
+SESSION_COOKIE_SECURE = _env_bool("SECURE_COOKIES", BANGFU_BEHIND_HTTPS_PROXY)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# Addresses (or networks, 10.0.0.0/8) of the reverse proxies in front of the site. A request from one of
+# them is from the client its X-Forwarded-For names last (the right-most address that is not a trusted
+# proxy); the header is ignored on requests from anywhere else, so that clients cannot forge it.
+BANGFU_TRUSTED_PROXIES = _env_list(
+    "BANGFU_TRUSTED_PROXIES", "127.0.0.1,::1" if BANGFU_BEHIND_HTTPS_PROXY else ""
+)
+for _proxy in BANGFU_TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError as _exc:
+        raise ImproperlyConfigured(f"BANGFU_TRUSTED_PROXIES 中的“{_proxy}”不是 IP 地址或网段") from _exc
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
+from bangfu.common.files import atomic_path
+
 BUTUO_PRODUCTS = (
     ("布拖苦荞茶", "布拖县彝家苦荞有限公司", "四川省凉山彝族自治州布拖县", "盒"),
     ("苦荞米", "布拖县农业发展有限公司", "凉山州布拖县", "袋"),
@@ -136,7 +138,8 @@ def write_town_ledger(folder: Path, town: str, purchases: list[DemoPurchase], se
     sheet.append(["备注：金额单位为万元；已取消订单不计入。"])
     path = folder / f"{town}2022年消费帮扶采购台账.xlsx"
     if not path.exists():  # an .xlsx records when it was saved: keep the first copy, so a re-run is a no-op
-        workbook.save(path)
+        with atomic_path(path) as temp:  # never a truncated first copy, kept for good
+            workbook.save(temp)
     return path
 
 
@@ -182,7 +185,7 @@ def platform_export(ledgers: dict[str, list[DemoPurchase]], seed: int = 832) -> 
 
 def write_platform_export(folder: Path, rows: list[list[str]]) -> Path:
     path = folder / "832平台订单导出-2022年1-10月.csv"
-    with path.open("w", encoding="gbk", newline="") as handle:
+    with atomic_path(path) as temp, temp.open("w", encoding="gbk", newline="") as handle:
         csv.writer(handle).writerows(rows)
     return path
 

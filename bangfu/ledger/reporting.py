@@ -12,6 +12,8 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 
+from bangfu.common.files import atomic_path
+
 OUTCOME_LABELS = {"rejected": "被拒绝", "duplicate": "重复", "skipped": "跳过"}
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _HEADER_FONT = Font(bold=True)
@@ -53,6 +55,9 @@ def write_problem_report(
 
     The original columns come first, so that a fixed "被拒绝" sheet can be imported again as it is; the
     added columns (原因, 原工作表, 原行号) are not recognised as ledger columns and are ignored.
+
+    Written to a temporary file beside ``path`` and renamed into place (:func:`atomic_path`): a killed
+    import leaves no truncated report under the real name.
     """
     headers = {entry["name"]: list(entry.get("headers", [])) for entry in sheets}
     grouped: dict[tuple[str, str], list[ProblemRow]] = defaultdict(list)
@@ -86,6 +91,6 @@ def write_problem_report(
     if not used:
         ws = wb.create_sheet("无问题行")
         ws.append([f"{batch_name}：所有行均已导入。"])
-    path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
+    with atomic_path(path) as temp:
+        wb.save(temp)
     return path

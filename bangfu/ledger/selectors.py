@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import EmptyResultSet, FieldDoesNotExist
 from django.db import connection
 from django.db.models import (
     BigIntegerField,
@@ -35,6 +35,7 @@ from django.db.models import (
 )
 from django.utils.translation import gettext_lazy as _
 
+from bangfu.common import paging
 from bangfu.common.money import format_yuan
 from bangfu.orgs.models import Organisation
 from bangfu.orgs.selectors import org_children_map, org_subtree_ids
@@ -44,8 +45,8 @@ from .choices import ApprovalAction, Category, Channel, RecordStatus
 from .models import ApprovalEvent, ImportBatch, Purchase, PurchaseSighting
 
 PAGE_SIZE = 50
-#: Rows counted at most for "N 条"; beyond it the page says "more than N".
-COUNT_LIMIT = 10_000
+#: Rows counted at most for "N 条" (one limit for every list: ``common.paging``).
+COUNT_LIMIT = paging.COUNT_LIMIT
 
 #: sort key → (field, descending)
 SORTS: dict[str, tuple[str, bool]] = {
@@ -235,6 +236,12 @@ class Page:
     def has_prev(self) -> bool:
         return self.prev_cursor is not None
 
+    def __iter__(self) -> Iterator[Purchase]:
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
 
 def _cursor_of(purchase: Purchase, field_name: str) -> str:
     value = getattr(purchase, field_name)
@@ -252,6 +259,8 @@ def _parse_cursor(cursor: str, field_name: str) -> tuple[Any, int] | None:
         parsed: Any = dt.date.fromisoformat(value) if field_name == "date" else int(value)
     except ValueError:
         return None
+    if not all(-(2**63) < n < 2**63 for n in (parsed_pk, parsed) if isinstance(n, int)):
+        return None  # no column holds it; Django would turn the comparison into "no rows"
     return parsed, parsed_pk
 
 
@@ -275,24 +284,33 @@ def _ordering(field_name: str, descending: bool) -> list[str]:
 #: The index each sort order is read from.
 SORT_INDEXES = {"date": "purchase_date_id", "amount_fen": "purchase_amount_id"}
 
+#: How the rows of a page are read, given a queryset of them: :func:`for_list` (the ledger list's
+#: columns) unless a page shows other columns (the records behind a progress figure show provenance).
+Shape = Callable[[QuerySet[Purchase]], QuerySet[Purchase]]
 
-def _rows_in_index_order(qs: QuerySet[Purchase], field_name: str) -> list[Purchase]:
+
+def _rows_in_index_order(
+    qs: QuerySet[Purchase], field_name: str, shape: Shape | None = None
+) -> list[Purchase]:
     """The rows of ``qs`` (ordered and sliced) read by walking the sort's index on SQLite.
 
     For a large filtered set SQLite's planner prefers the filter's index and then sorts every match —
     0.3–0.6 s for a status or a date range sorted by amount over a million records — where walking the
     amount (or date) index and skipping non-matches meets a page of them in a few hundred rows. The
-    ids are read with ``INDEXED BY`` and the rows fetched by id (with :func:`for_list`'s columns).
+    ids are read with ``INDEXED BY`` and the rows fetched by id (with ``shape``'s columns).
     """
     index = SORT_INDEXES.get(field_name)
     table = f'FROM "{Purchase._meta.db_table}"'
-    sql, params = qs.values_list("id").query.sql_with_params()
+    try:
+        sql, params = qs.values_list("id").query.sql_with_params()
+    except EmptyResultSet:
+        return []
     if connection.vendor != "sqlite" or index is None or table not in sql:
         return list(qs)
     with connection.cursor() as cursor:
         cursor.execute(sql.replace(table, f'{table} INDEXED BY "{index}"', 1), params)
         ids = [row[0] for row in cursor.fetchall()]
-    by_id = {p.pk: p for p in for_list(Purchase.objects.filter(pk__in=ids))}
+    by_id = {p.pk: p for p in (shape or for_list)(Purchase.objects.filter(pk__in=ids))}
     return [by_id[pk] for pk in ids if pk in by_id]
 
 
@@ -304,10 +322,11 @@ def purchase_page(
     before: str = "",
     size: int = PAGE_SIZE,
     large: bool = False,
+    shape: Shape | None = None,
 ) -> Page:
     """One page of ``qs`` in ``sort`` order: the first, the one after cursor ``after`` or the one before
     cursor ``before``. ``large``: ``qs`` is known to hold many rows, so they are met early in the sort's
-    index (see :func:`_rows_in_index_order`)."""
+    index (see :func:`_rows_in_index_order`, whose rows are read with ``shape``)."""
     if sort not in SORTS:
         sort = DEFAULT_SORT
     field_name, descending = SORTS[sort]
@@ -315,7 +334,15 @@ def purchase_page(
     before_key = _parse_cursor(before, field_name) if before else None
 
     def fetch(ordered: QuerySet[Purchase]) -> list[Purchase]:
-        return _rows_in_index_order(ordered, field_name) if large else list(ordered)
+        return _rows_in_index_order(ordered, field_name, shape) if large else list(ordered)
+
+    def last_page() -> Page:
+        rows = fetch(qs.order_by(*_ordering(field_name, not descending))[: size + 1])
+        items = list(reversed(rows[:size]))
+        page = Page(items=items, sort=sort)
+        if items and len(rows) > size:
+            page.prev_cursor = _cursor_of(items[0], field_name)
+        return page
 
     if before_key is not None:
         rows = fetch(
@@ -329,11 +356,16 @@ def purchase_page(
         if items:
             page.next_cursor = _cursor_of(items[-1], field_name)
             page.prev_cursor = _cursor_of(items[0], field_name) if has_prev else None
-        return page
-    if after_key is not None:
-        qs = qs.filter(_beyond(field_name, *after_key, descending=descending))
-    rows = fetch(qs.order_by(*_ordering(field_name, descending))[: size + 1])
+            return page
+        after_key = None  # nothing before the cursor: the first page
+    rows = fetch(
+        (qs.filter(_beyond(field_name, *after_key, descending=descending)) if after_key else qs).order_by(
+            *_ordering(field_name, descending)
+        )[: size + 1]
+    )
     items = rows[:size]
+    if not items and after_key is not None:
+        return last_page()  # nothing after the cursor (made up, or its row deleted): the last page
     page = Page(items=items, sort=sort)
     if items:
         page.next_cursor = _cursor_of(items[-1], field_name) if len(rows) > size else None
@@ -393,6 +425,7 @@ def _page_in_memory(
     before: str,
     size: int,
     parts: Sequence[QuerySet[Purchase]] = (),
+    shape: Shape | None = None,
 ) -> tuple[Page, int]:
     """A page of a set known to be small: its sort keys are read without ORDER BY (so the database
     uses whichever index its filters need — for a small jurisdiction, both sides of the scope's OR),
@@ -416,16 +449,20 @@ def _page_in_memory(
     if before_key is not None:
         end = sum(1 for value, pk, _a in keys if precedes((value, pk), before_key))
         start = max(0, end - size)
+        if end == 0:  # nothing before the cursor: the first page
+            end = size
     elif after_key is not None:
         start = sum(
             1 for value, pk, _a in keys if precedes((value, pk), after_key) or (value, pk) == after_key
         )
+        if start >= len(keys):  # nothing after the cursor: the last page
+            start = max(0, len(keys) - size)
         end = start + size
     else:
         start, end = 0, size
     chosen = keys[start:end]
     ids = [pk for _value, pk, _a in chosen]
-    by_id = {p.pk: p for p in for_list(Purchase.objects.filter(pk__in=ids))}
+    by_id = {p.pk: p for p in (shape or for_list)(Purchase.objects.filter(pk__in=ids))}
     page = Page(items=[by_id[pk] for pk in ids if pk in by_id], sort=sort)
     if chosen:
         first, last = chosen[0], chosen[-1]
@@ -443,6 +480,7 @@ def purchase_listing(
     before: str = "",
     size: int = PAGE_SIZE,
     parts: Sequence[QuerySet[Purchase]] = (),
+    shape: Shape | None = None,
 ) -> Listing:
     """The ledger list: a keyset page of ``qs`` plus its count and total when they are cheap.
 
@@ -453,25 +491,52 @@ def purchase_listing(
     - otherwise the ordered scan only; the count is known when everything fits on one page.
 
     ``parts`` (:func:`purchase_filter_parts`): disjoint pieces of ``qs`` to count and to read the keys
-    of a small set from, each through its own index.
+    of a small set from, each through its own index. ``shape``: how the page's rows are read (default
+    :func:`for_list`).
     """
     if sort not in SORTS:
         sort = DEFAULT_SORT
+    shape = shape or for_list
     if countable:
         count, exact = purchase_count(qs, parts=parts)
         if exact:
-            page, total = _page_in_memory(qs, sort=sort, after=after, before=before, size=size, parts=parts)
+            page, total = _page_in_memory(
+                qs, sort=sort, after=after, before=before, size=size, parts=parts, shape=shape
+            )
             return Listing(page=page, count=count, exact=True, total_fen=total)
-        page = purchase_page(for_list(qs), sort=sort, after=after, before=before, size=size, large=True)
+        page = purchase_page(
+            shape(qs), sort=sort, after=after, before=before, size=size, large=True, shape=shape
+        )
         return Listing(page=page, count=count, exact=False, total_fen=None)
-    page = purchase_page(for_list(qs), sort=sort, after=after, before=before, size=size)
+    page = purchase_page(shape(qs), sort=sort, after=after, before=before, size=size)
     if not page.has_next and not page.has_prev:
         return Listing(page, len(page.items), True, sum(p.amount_fen for p in page.items))
     return Listing(page=page, count=None, exact=False, total_fen=None)
 
 
-def for_list(qs: QuerySet[Purchase]) -> QuerySet[Purchase]:
-    """The columns a list shows (no original cells), with the purchaser's and origin county's names.
+#: The columns a list of records shows.
+LIST_COLUMNS = (
+    "id",
+    "date",
+    "date_precision",
+    "amount_fen",
+    "purchaser_id",
+    "purchaser_name",
+    "product",
+    "origin",
+    "origin_region_id",
+    "channel",
+    "category",
+    "status",
+    "order_no",
+    "batch_id",
+    "row_number",
+)
+
+
+def for_list(qs: QuerySet[Purchase], *, also: Sequence[str] = ()) -> QuerySet[Purchase]:
+    """The columns a list shows (no original cells) and ``also``, with the purchaser's and origin
+    county's names.
 
     The names are fetched for the page's rows afterwards, not joined: a filter on the origin turns a
     join into an inner join, and SQLite then starts from the region table and sorts every matching row.
@@ -479,23 +544,7 @@ def for_list(qs: QuerySet[Purchase]) -> QuerySet[Purchase]:
     return qs.prefetch_related(
         Prefetch("purchaser", queryset=Organisation.objects.only("id", "name", "active")),
         Prefetch("origin_region", queryset=Region.objects.only("id", "county")),
-    ).only(
-        "id",
-        "date",
-        "date_precision",
-        "amount_fen",
-        "purchaser_id",
-        "purchaser_name",
-        "product",
-        "origin",
-        "origin_region_id",
-        "channel",
-        "category",
-        "status",
-        "order_no",
-        "batch_id",
-        "row_number",
-    )
+    ).only(*LIST_COLUMNS, *also)
 
 
 # --- the review queue ----------------------------------------------------------------------------

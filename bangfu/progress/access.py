@@ -13,7 +13,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from bangfu.accounts.access import Scope, scope_for
-from bangfu.ledger.models import Purchase
+from bangfu.ledger.selectors import Listing
 from bangfu.orgs.access import unit_writable, write_units
 from bangfu.orgs.models import Organisation
 from bangfu.orgs.selectors import org_children_map
@@ -39,7 +39,7 @@ from .selectors import (
     led_item_ids,
     progress_compute,
     progress_compute_official,
-    progress_line_records,
+    progress_line_record_page,
     progress_trend,
 )
 from .services import BaseImportResult, bases_import
@@ -166,15 +166,23 @@ def line_for_user(
     raise Http404("该单位没有这一目标。")
 
 
-def line_records_for_user(
-    user: Any, line: ProgressLine, *, as_of: dt.date, approved_only: bool | None
-) -> QuerySet[Purchase]:
-    """The records behind a line the user may see (from :func:`line_for_user`): every record that counts
-    for it — its own and its jurisdiction's, and those of units declared to count for it."""
+def line_record_page_for_user(
+    user: Any,
+    line: ProgressLine,
+    *,
+    as_of: dt.date,
+    approved_only: bool | None,
+    after: str = "",
+    before: str = "",
+) -> Listing:
+    """A page of the records behind a line the user may see (from :func:`line_for_user`): every record
+    that counts for it — its own and its jurisdiction's, and those of units declared to count for it."""
     scope = _scope(user)
     if not any(scope.covers(org_id) for org_id in line.result.spec.org_ids):
         raise Http404("该单位不在本单位范围内。")
-    return progress_line_records(line, as_of=as_of, approved_only=approved_only)
+    return progress_line_record_page(
+        line, as_of=as_of, approved_only=approved_only, after=after, before=before
+    )
 
 
 # --- reminders and the reporting calendar ---------------------------------------------------------

@@ -17,12 +17,23 @@ from decimal import Decimal
 from functools import cache
 from typing import Any, NamedTuple
 
-from django.db.models import Count, DateField, Exists, Func, IntegerField, OuterRef, Q, QuerySet, Sum
+from django.db.models import (
+    Count,
+    DateField,
+    Exists,
+    Func,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Sum,
+)
 
 from bangfu.common.money import FEN_PER_WAN
 from bangfu.ledger.choices import BatchKind, Channel, RecordStatus
-from bangfu.ledger.models import Purchase, PurchaseSighting
-from bangfu.ledger.selectors import Unindexed
+from bangfu.ledger.models import ImportBatch, Purchase, PurchaseSighting
+from bangfu.ledger.selectors import Listing, Unindexed, for_list, purchase_listing
 from bangfu.orgs.choices import OrgKind
 from bangfu.orgs.models import Organisation
 from bangfu.orgs.selectors import group_members, org_children_map
@@ -641,6 +652,41 @@ def progress_line_records(
         )
         .select_related("purchaser", "origin_region", "batch")
         .order_by("date", "id")
+    )
+
+
+#: Records shown per page behind a figure.
+LINE_RECORDS_PAGE = 100
+
+
+def _with_provenance(qs: QuerySet[Purchase]) -> QuerySet[Purchase]:
+    """The columns the records page shows: the list's, and where each record came from (file, sheet,
+    row). The batch's name is fetched for the page's rows, not its stored headers."""
+    return for_list(qs, also=("sheet",)).prefetch_related(
+        Prefetch("batch", queryset=ImportBatch.objects.only("id", "file_name"))
+    )
+
+
+def progress_line_record_page(
+    line: ProgressLine,
+    *,
+    as_of: dt.date,
+    approved_only: bool | None = None,
+    after: str = "",
+    before: str = "",
+    size: int | None = None,
+) -> Listing:
+    """A page of the records behind a line, oldest first, continued by cursor (``after``/``before``) as
+    the ledger list is: the same cost on the last page of 900,000 records as on the first, and a cursor
+    that is not one of ours shows the first page."""
+    records = progress_line_records(line, as_of=as_of, approved_only=approved_only)
+    return purchase_listing(
+        records,
+        sort="date",
+        after=after,
+        before=before,
+        size=size or LINE_RECORDS_PAGE,
+        shape=_with_provenance,
     )
 
 

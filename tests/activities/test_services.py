@@ -8,7 +8,7 @@ import pytest
 from bangfu.activities.access import activity_list_for_user, evidence_get_for_user
 from bangfu.activities.importing import activities_import
 from bangfu.activities.models import Activity, Evidence
-from bangfu.activities.selectors import count_achieved, outlet_directory
+from bangfu.activities.selectors import count_achieved, outlet_directory, outlet_public_card
 from bangfu.activities.services import ActivityError, activity_create, activity_delete, evidence_add
 from bangfu.ledger.choices import Category, RecordStatus
 from bangfu.ledger.models import Purchase
@@ -144,12 +144,26 @@ def test_public_outlet_directory_shows_only_public_fields(cixi_orgs):
         kind="outlet", organisation=org("横河镇"), title="未审核的专柜", date=dt.date(2022, 2, 1),
         details={"place_type": "社区", "address": "x", "operator": "y", "status": "营业中"}, public=True,
     )  # fmt: skip
-    outlets = outlet_directory()
-    assert [o["title"] for o in outlets] == ["周巷镇消费帮扶专柜"]
+    activity_create(
+        kind="outlet", organisation=org("周巷镇"), title="已关闭的专柜", date=dt.date(2022, 2, 1),
+        details={"place_type": "超市", "address": "z", "operator": "y", "status": "已关闭"}, public=True,
+        status=RecordStatus.APPROVED,
+    )  # fmt: skip
+    older = activity_create(
+        kind="outlet", organisation=org("周巷镇"), title="未填营业状态的专柜", date=dt.date(2022, 2, 1),
+        details={"place_type": "社区", "address": "w", "operator": "v", "status": "暂停"}, public=True,
+        status=RecordStatus.APPROVED,
+    )  # fmt: skip
+    # Recorded before the status was a required field: no status at all is not "closed".
+    Activity.objects.filter(pk=older.pk).update(
+        details={"place_type": "社区", "address": "w", "operator": "v"}
+    )
+    outlets = [outlet_public_card(a) for a in outlet_directory().order_by("title")]
+    assert [o["title"] for o in outlets] == ["周巷镇消费帮扶专柜", "未填营业状态的专柜"]
     labels = [label for label, _value in outlets[0]["fields"]]
     assert "月销售额（元）" not in labels and "地址" in labels
-    assert outlet_directory(place_type="社区") == []
-    assert outlet_directory(town_id=org("横河镇").pk) == []
+    assert [a.title for a in outlet_directory(place_type="社区")] == ["未填营业状态的专柜"]
+    assert not outlet_directory(town_id=org("横河镇").pk).exists()
 
 
 def test_import_activities_keeps_every_row(cixi_orgs, tmp_path):

@@ -1,5 +1,6 @@
 """The OpenAPI document and the docs page: valid JSON listing every path; the page's scripts and styles
-come from this site (no CDN, no inline script — the site's CSP would block it)."""
+come from this site (no CDN, no inline script — the site's CSP would block it); both only for signed-in
+users and API tokens."""
 
 from __future__ import annotations
 
@@ -27,8 +28,15 @@ PATHS = {
 
 
 @pytest.fixture
-def document(client):
-    response = client.get("/api/openapi.json")
+def reader(client, cixi_orgs, make_user):
+    """A signed-in session (the read-only leader: any role may read the document)."""
+    client.force_login(make_user("leader"))
+    return client
+
+
+@pytest.fixture
+def document(reader):
+    response = reader.get("/api/openapi.json")
     assert response.status_code == 200 and response["Content-Type"].startswith("application/json")
     return json.loads(response.content)
 
@@ -99,7 +107,8 @@ class _Assets(HTMLParser):
             self._in_script = None
 
 
-def test_the_docs_page_loads_only_local_assets(client):
+def test_the_docs_page_loads_only_local_assets(reader):
+    client = reader
     response = client.get("/api/docs")
     assert response.status_code == 200
     html = response.content.decode()
@@ -122,8 +131,8 @@ def test_the_docs_page_loads_only_local_assets(client):
     assert swagger["url"] == "/api/openapi.json" and swagger["validatorUrl"] is None
 
 
-def test_the_docs_page_keeps_the_sites_security_headers(client):
-    response = client.get("/api/docs")
+def test_the_docs_page_keeps_the_sites_security_headers(reader):
+    response = reader.get("/api/docs")
     policy = response["Content-Security-Policy"]
     assert "script-src 'self'" in policy and "https:" not in policy
 
@@ -137,3 +146,20 @@ def test_a_wrong_method_is_json_405(client):
     response = client.put("/api/records")
     assert response.status_code == 405 and response["Allow"] == "GET, POST"
     assert "PUT" in response.json()["detail"]
+
+
+def test_the_document_and_its_page_are_for_signed_in_users_and_tokens_only(client, cixi_orgs, make_user):
+    from bangfu.accounts.services import api_token_create
+
+    page = client.get("/api/docs")
+    assert page.status_code == 302 and page["Location"].startswith("/login/?next=/api/docs")
+    document = client.get("/api/openapi.json")
+    assert document.status_code == 401 and "API 令牌" in document.json()["detail"]
+    assert "paths" not in document.json()  # nothing of the document leaks with the refusal
+    forged = client.get("/api/openapi.json", headers={"Authorization": "Bearer bf_not-a-token"})
+    assert forged.status_code == 401
+
+    token, _record = api_token_create(user=make_user("reporter", "周巷镇"), name="脚本")
+    scripted = client.get("/api/openapi.json", headers={"Authorization": f"Bearer {token}"})
+    assert scripted.status_code == 200 and "/api/records" in scripted.json()["paths"]
+    assert "no-store" in scripted["Cache-Control"]  # a token's answers are not cached either

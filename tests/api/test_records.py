@@ -145,10 +145,26 @@ def test_a_new_record_does_not_shift_the_next_page(world):
     assert [i["id"] for i in second["items"]] == [world.records["union"].pk, world.records["town"].pk]
 
 
-@pytest.mark.parametrize("cursor", ["garbage", "MjAyMi0wMS0wMQ", "%%%"])
+def _b64(text: str) -> str:
+    import base64
+
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    ["garbage", "MjAyMi0wMS0wMQ", "%%%", _b64("id:" + "9" * 30), _b64("id:-5"), _b64("id:²"), "A" * 300],
+)
 def test_a_bad_cursor_is_422(world, cursor):
-    response = world.client("coordinator").get(f"/api/records?cursor={cursor}")
+    response = world.client("coordinator").get("/api/records", {"cursor": cursor})
     assert response.status_code == 422 and "cursor" in response.json()["detail"]
+
+
+@pytest.mark.parametrize("name", ["unit", "batch", "limit"])
+@pytest.mark.parametrize("value", ["9" * 30, "-1", "0"])
+def test_numbers_outside_any_column_are_422_not_500(world, name, value):
+    response = world.client("coordinator").get("/api/records", {name: value})
+    assert response.status_code == 422 and response.json()["detail"]
 
 
 def test_the_list_query_count_does_not_grow_with_the_page(world, django_assert_max_num_queries):

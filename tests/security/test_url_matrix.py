@@ -148,8 +148,9 @@ POLICY: dict[str, Rule] = {
     "reminders:send": R(OFFICE, method="post"),
     "reminders:retry": R(OFFICE, method="post"),
     # JSON API (every endpoint × role in detail: tests/api); the session can read these
-    "api:openapi-json": R(EVERYONE),
-    "api:openapi-view": R(EVERYONE),
+    # The document maps the whole system: signed-in users (and API tokens, tests/api/test_openapi.py).
+    "api:openapi-json": R(SIGNED_IN),
+    "api:openapi-view": R(SIGNED_IN),
     "api:api-root": R(EVERYONE, expect_missing=True),
     "api:record_list": R(SIGNED_IN),
     "api:record_create": R(
@@ -379,3 +380,32 @@ def test_read_only_roles_cannot_save_through_read_pages(world):
             assert outcome(request(client, rule, reverse(name, kwargs=kwargs(world)), world)) == "denied", (
                 name
             )
+
+
+# Responses that may be cached: the font, declared public (it holds no data). Everything else a signed-in
+# user receives — pages, fragments, downloads, JSON, redirects, refusals — must not be stored.
+CACHEABLE = {"cjk-font"}
+
+
+def test_nothing_a_signed_in_user_receives_is_stored(world):
+    failures = []
+    for name, rule in sorted(POLICY.items()):
+        kwargs = rule.inside(world) if rule.inside else {}
+        for role in sorted(SIGNED_IN):
+            role_kwargs = rule.lead_inside(world) if role == LEAD and rule.lead_inside else kwargs
+            client = Client(raise_request_exception=False)
+            client.force_login(world["users"][role])
+            response = request(client, rule, reverse(name, kwargs=role_kwargs), world)
+            if rule.expect_login:  # logged out by the request itself
+                continue
+            directives = {d.strip() for d in response.get("Cache-Control", "").split(",")}
+            if name in CACHEABLE:
+                if "no-store" in directives or "public" not in directives:
+                    failures.append(
+                        f"{name} as {role}: {response.get('Cache-Control')!r} (should stay cacheable)"
+                    )
+            elif "no-store" not in directives or "private" not in directives:
+                failures.append(
+                    f"{name} as {role} ({response.status_code}): {response.get('Cache-Control')!r}"
+                )
+    assert not failures, "\n".join(failures)

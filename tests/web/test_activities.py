@@ -719,10 +719,10 @@ def test_the_public_directory_works_anonymously_and_shows_no_private_fields(worl
 
 def test_the_public_directory_filters(world, client):
     url = reverse("activities:outlets-public")
-    assert len(client.get(url, {"place_type": "超市"}).context["page"].object_list) == 1
-    assert len(client.get(url, {"place_type": "社区"}).context["page"].object_list) == 0
-    assert len(client.get(url, {"town": world.units["guanhaiwei"].pk}).context["page"].object_list) == 0
-    assert len(client.get(url, {"town": world.units["zhouxiang"].pk}).context["page"].object_list) == 1
+    assert len(client.get(url, {"place_type": "超市"}).context["page"].items) == 1
+    assert len(client.get(url, {"place_type": "社区"}).context["page"].items) == 0
+    assert len(client.get(url, {"town": world.units["guanhaiwei"].pk}).context["page"].items) == 0
+    assert len(client.get(url, {"town": world.units["zhouxiang"].pk}).context["page"].items) == 1
     assert "status" not in client.get(url).context["form"].fields
 
 

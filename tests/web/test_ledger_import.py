@@ -281,6 +281,23 @@ def test_a_lost_report_file_is_written_again_from_the_stored_rows(world, media, 
     assert load_workbook(io.BytesIO(b"".join(response.streaming_content))).sheetnames
 
 
+def test_a_truncated_report_file_is_written_again_not_served(world, media, tmp_path):
+    """A report cut short (an import killed while an older version wrote it in place) is not a report."""
+    client = world.client("reporter")
+    token = token_of(upload(client, town_xlsx(tmp_path)))
+    client.post(reverse("ledger:import-confirm", args=[token]))
+    batch = ImportBatch.objects.get()
+    path = Path(batch.report)
+    whole = path.read_bytes()
+    path.write_bytes(whole[: len(whole) // 2])
+    response = client.get(reverse("ledger:batch-report", args=[batch.pk]))
+    assert response.status_code == 200
+    served = b"".join(response.streaming_content)
+    assert load_workbook(io.BytesIO(served)).sheetnames == load_workbook(io.BytesIO(whole)).sheetnames
+    assert path.read_bytes() == served  # written again, complete, under its name
+    assert not list(path.parent.glob(".*.partial"))
+
+
 def test_the_batch_page_reads_a_fixed_number_of_queries(
     world, media, tmp_path, django_assert_max_num_queries
 ):

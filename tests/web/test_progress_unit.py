@@ -116,7 +116,7 @@ def test_line_records_prove_the_figure(login, town, django_assert_max_num_querie
         response = client.get(url)
     assert response.status_code == 200
     line = response.context["line"]
-    records = list(response.context["page"])
+    records = response.context["page"].items
     assert len(records) == line.result.records == 4
     assert sum(p.amount_fen for p in records) == line.result.achieved_fen
     html = response.content.decode()
@@ -126,7 +126,7 @@ def test_line_records_prove_the_figure(login, town, django_assert_max_num_querie
 
     approved = client.get(url + "&approved=1")
     assert approved.context["line"].result.records == 3
-    assert all(p.status == RecordStatus.APPROVED for p in approved.context["page"])
+    assert all(p.status == RecordStatus.APPROVED for p in approved.context["page"].items)
 
 
 def test_line_records_are_paginated_with_a_fixed_number_of_queries(
@@ -139,12 +139,21 @@ def test_line_records_are_paginated_with_a_fixed_number_of_queries(
     url = reverse("progress:line-records", args=[org("周巷镇").pk, target.pk]) + "?" + PERIOD
     with django_assert_max_num_queries(45):
         first = client.get(url)
-    assert len(first.context["page"]) == 100 and first.context["page"].paginator.count == 124
-    second = client.get(url + "&page=2", HTTP_HX_REQUEST="true")
+    page = first.context["page"]
+    assert len(page.items) == 100 and first.context["line"].result.records == 124
+    assert not page.has_prev and page.has_next
+    with django_assert_max_num_queries(45):
+        second = client.get(url + "&after=" + page.next_cursor, HTTP_HX_REQUEST="true")
     fragment = second.content.decode()
     assert second.status_code == 200 and "<html" not in fragment  # the fragment only
     assert fragment.count("<tr>") == 1 + 24  # the header and the second page's records
-    assert "第 2 / 2 页，共 124 条" in fragment
+    assert "上一页" in fragment and "下一页" not in fragment
+    shown = [p.pk for p in page.items] + [p.pk for p in second.context["page"].items]
+    assert len(set(shown)) == 124  # every record once, in date order
+    dates = [p.date for p in page.items] + [p.date for p in second.context["page"].items]
+    assert dates == sorted(dates)
+    back = client.get(url + "&before=" + second.context["page"].prev_cursor)
+    assert [p.pk for p in back.context["page"].items] == [p.pk for p in page.items]
 
 
 def test_a_unit_without_lines_says_so(login, town):

@@ -13,6 +13,7 @@ import hashlib
 import json
 import pickle
 import tempfile
+import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -1034,11 +1035,13 @@ def _save_sightings(
 
 def batch_report_file(batch: ImportBatch) -> Path | None:
     """The batch's problem-row report, written again from the stored problem rows when the file is gone
-    (a moved data directory, a cleaned-up media folder). None when the batch had no problem rows."""
+    (a moved data directory, a cleaned-up media folder) or incomplete (an import killed while an older
+    version wrote it in place: an .xlsx without its zip directory). None when the batch had no problem
+    rows."""
     media = Path(settings.MEDIA_ROOT).resolve()
     if batch.report:
         path = Path(batch.report).resolve()
-        if path.is_relative_to(media) and path.is_file():
+        if path.is_relative_to(media) and path.is_file() and zipfile.is_zipfile(path):
             return path
     rows = list(batch.problem_rows.order_by("id"))
     if not rows:

@@ -28,6 +28,8 @@ from docx.styles.style import ParagraphStyle
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 
+from bangfu.common.files import atomic_path
+
 from .bulletin_content import (
     CHART_CAPTION,
     TOWN_HEADERS,
@@ -418,5 +420,6 @@ def write_bulletin_docx(path: Path, data: BulletinData, *, chart_png: bytes | No
     _add(document, data_note(data))
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    document.save(str(path))
+    with atomic_path(path) as temp:
+        document.save(str(temp))
     return path

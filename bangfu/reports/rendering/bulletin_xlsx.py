@@ -21,6 +21,8 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from bangfu.common.files import atomic_path
+
 from .bulletin_content import (
     CHART_CAPTION,
     TOWNS_CAPTION,
@@ -301,5 +303,6 @@ def write_bulletin_xlsx(path: Path, data: BulletinData) -> Path:
     workbook.properties.title = data.title
     workbook.properties.creator = data.issuer
     path.parent.mkdir(parents=True, exist_ok=True)
-    workbook.save(path)
+    with atomic_path(path) as temp:
+        workbook.save(temp)
     return path

@@ -11,6 +11,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
+from bangfu.common.files import atomic_path
+
 STATUS_FILLS = {
     "done": "C6EFCE",
     "normal": "E2EFDA",
@@ -97,5 +99,6 @@ def write_progress_xlsx(path: Path, *, title: str, subtitle: str, rows: Iterable
     sheet.page_setup.orientation = "landscape"
     sheet.page_setup.fitToWidth = 1
     path.parent.mkdir(parents=True, exist_ok=True)
-    workbook.save(path)
+    with atomic_path(path) as temp:
+        workbook.save(temp)
     return path

@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from bangfu.common.money import fen_to_yuan, yuan_to_fen
+from bangfu.common.numbers import ID_MAX
 from bangfu.ledger.access import unit_choices_for_user
 from bangfu.ledger.choices import Category, Channel, RecordStatus
 from bangfu.ledger.models import Purchase
@@ -48,7 +49,9 @@ class PurchaseFilterForm(forms.Form):
     )
     channel = forms.ChoiceField(label=_("渠道"), required=False, choices=[("", _("全部")), *Channel.choices])
     eligible = forms.ChoiceField(label=_("产地"), required=False, choices=ELIGIBLE_CHOICES)
-    batch = forms.IntegerField(label=_("导入批次"), required=False, min_value=1, widget=forms.HiddenInput)
+    batch = forms.IntegerField(
+        label=_("导入批次"), required=False, min_value=1, max_value=ID_MAX, widget=forms.HiddenInput
+    )
     q = forms.CharField(
         label=_("单位或产品"),
         required=False,

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from bangfu.common.money import yuan_to_fen
+from bangfu.common.money import MAX_YUAN, yuan_to_fen
 from bangfu.common.numbers import parse_amount_yuan
 from bangfu.orgs.models import Organisation
 from bangfu.orgs.selectors import org_name_index
@@ -91,7 +91,7 @@ def _amount(text: str, label: str) -> int | None:
     if not text:
         return None
     yuan = parse_amount_yuan(text)
-    if yuan is None or yuan < 0:
+    if yuan is None or yuan < 0 or yuan >= MAX_YUAN:
         raise forms.ValidationError(
             _("“%(text)s”不是有效的%(label)s，请填写金额，如 125000、12.5万"),
             params={"text": text, "label": label},
@@ -102,7 +102,9 @@ def _amount(text: str, label: str) -> int | None:
 class BaseValueForm(forms.Form):
     """A unit's base values for a year. Amounts in 元 (or with a unit: 12.5万); links by unit name."""
 
-    member_count = forms.IntegerField(label=_("职工（会员）人数"), min_value=0, required=False)
+    member_count = forms.IntegerField(
+        label=_("职工（会员）人数"), min_value=0, max_value=10_000_000, required=False
+    )
     holiday_gift = forms.CharField(
         label=_("法定节假日慰问品总金额（元）"), required=False, help_text=_("可填写如 125000 或 12.5万。")
     )

@@ -19,6 +19,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
+from bangfu.common.numbers import parse_id
 from bangfu.orgs.models import Organisation
 from bangfu.orgs.selectors import org_name_index
 
@@ -74,8 +75,8 @@ class UnitPicker(forms.Widget):
 
     def _render_search(self, name: str, current: str, attrs: dict[str, Any]) -> SafeString:
         shown = current
-        if current.isdigit():
-            unit = self.queryset.filter(pk=int(current)).only("name", "active").first()
+        if parse_id(current) is not None:
+            unit = self.queryset.filter(pk=parse_id(current)).only("name", "active").first()
             shown = unit.name if unit is not None else current
         list_id = f"{attrs.get('id') or name}-units"
         url = reverse("unit-suggest")

@@ -21,8 +21,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Page, Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase, QueryDict
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
@@ -45,6 +44,7 @@ from bangfu.activities.services import (
     evidence_delete,
 )
 from bangfu.common.money import format_yuan
+from bangfu.common.paging import count_up_to
 from bangfu.ledger.access import purchase_get_for_user
 from bangfu.ledger.models import Purchase
 from bangfu.orgs.access import write_units
@@ -63,6 +63,7 @@ from bangfu.web.forms.activities import (
     ReviewForm,
 )
 from bangfu.web.forms.progress import PeriodForm
+from bangfu.web.paging import PAGE_PARAMS, keyset_page_for, list_query, query_without
 
 LIST_PAGE = 50
 TIMELINE_PAGE = 50
@@ -77,13 +78,6 @@ FILE_CSP = {"default-src": ["'none'"], "img-src": ["'self'"], "object-src": ["'s
 
 def is_htmx(request: HttpRequest) -> bool:
     return bool(getattr(request, "htmx", False))
-
-
-def _query_without(request: HttpRequest, *names: str) -> str:
-    query: QueryDict = request.GET.copy()
-    for name in names:
-        query.pop(name, None)
-    return query.urlencode()
 
 
 def _next_url(request: HttpRequest, default: str) -> str:
@@ -157,18 +151,21 @@ def activity_list(request: HttpRequest) -> HttpResponse:
     form = ActivityFilterForm(request.GET or None, user=request.user, items=items)
     filters = form.filters()
     visible = access.activity_list_for_user(request.user)
-    qs = selectors.activity_for_list(selectors.activity_filter(visible, filters))
-    page = Paginator(qs, LIST_PAGE).get_page(request.GET.get("page"))
+    qs = selectors.activity_filter(visible, filters)
+    count, exact = count_up_to(qs)
+    page = keyset_page_for(request, selectors.activity_for_list(qs), order=("-date", "-id"), size=LIST_PAGE)
     kind = KINDS.get(filters.kind)
-    rows = [(activity, detail_rows(kind, activity.details) if kind else []) for activity in page.object_list]
+    rows = [(activity, detail_rows(kind, activity.details) if kind else []) for activity in page.items]
     context = {
         "form": form,
         "page": page,
+        "count": count,
+        "exact": exact,
         "rows": rows,
         "kind": kind,
         "kinds": list(KINDS.values()),
-        "query": _query_without(request, "page"),
-        "kind_query": _query_without(request, "page", "kind"),
+        "query": list_query(request),
+        "kind_query": query_without(request, *PAGE_PARAMS, "kind"),
         "can_write": scope.can_write,
     }
     template = "web/activities/list.html"
@@ -367,7 +364,7 @@ def item_page(request: HttpRequest, item_id: int) -> HttpResponse:
         blocks = [TargetBlock(target, by_target.get(target.pk, [])) for target in targets]
         rollup = report.by_item.get(item.pk)
     timeline = access.item_timeline_for_user(request.user, item.pk)
-    page = Paginator(timeline, TIMELINE_PAGE).get_page(request.GET.get("page"))
+    page = keyset_page_for(request, timeline, order=("-date", "-id"), size=TIMELINE_PAGE)
     counts = selectors.activity_kind_counts(access.item_timeline_for_user(request.user, item.pk))
     suggested = [KINDS[code] for code in guess_kinds(item.content)]
     context = {
@@ -378,11 +375,11 @@ def item_page(request: HttpRequest, item_id: int) -> HttpResponse:
         "blocks": blocks,
         "rollup": rollup,
         "page": page,
-        "entries": [(a, detail_rows(KINDS[a.kind], a.details)) for a in page.object_list],
+        "entries": [(a, detail_rows(KINDS[a.kind], a.details)) for a in page.items],
         "kind_counts": [(KINDS[code], n) for code, n in sorted(counts.items(), key=lambda kv: -kv[1])],
         "suggested": suggested,
         "can_write": scope.can_write,
-        "query": _query_without(request, "page"),
+        "query": list_query(request),
         "period_query": f"year={plan.year}&as_of={as_of.isoformat()}",
     }
     template = "web/activities/item.html"
@@ -504,14 +501,17 @@ def outlet_list(request: HttpRequest) -> HttpResponse:
     scope = require_role(request)
     form = OutletFilterForm(request.GET or None, towns=town_units())
     qs = selectors.outlet_filter(access.outlet_list_for_user(request.user), form.filters())
-    page = Paginator(qs, OUTLETS_PAGE).get_page(request.GET.get("page"))
+    count, exact = count_up_to(qs)
+    page = keyset_page_for(request, qs, order=("title", "id"), size=OUTLETS_PAGE)
     kind = KINDS["outlet"]
     context = {
         "form": form,
         "page": page,
+        "count": count,
+        "exact": exact,
         "kind": kind,
-        "rows": [(a, detail_rows(kind, a.details)) for a in page.object_list],
-        "query": _query_without(request, "page"),
+        "rows": [(a, detail_rows(kind, a.details)) for a in page.items],
+        "query": list_query(request),
         "can_write": scope.can_write,
     }
     template = "web/activities/outlets.html"
@@ -524,12 +524,15 @@ def outlet_public(request: HttpRequest) -> HttpResponse:
     form = OutletFilterForm(request.GET or None, towns=town_units(), public=True)
     filters = form.filters()
     outlets = selectors.outlet_directory(place_type=filters.place_type, town_id=filters.town, q=filters.q)
-    page: Page[Any] = Paginator(outlets, PUBLIC_PAGE).get_page(request.GET.get("page"))
+    count, exact = count_up_to(outlets)
+    page = keyset_page_for(request, outlets, order=("title", "id"), size=PUBLIC_PAGE)
     context = {
         "form": form,
         "page": page,
-        "count": len(outlets),
-        "query": _query_without(request, "page"),
+        "cards": [selectors.outlet_public_card(outlet) for outlet in page.items],
+        "count": count,
+        "exact": exact,
+        "query": list_query(request),
         "city": settings.BANGFU_CITY,
     }
     return render(request, "web/activities/outlets_public.html", context)

@@ -16,7 +16,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -31,6 +30,7 @@ from bangfu.assessment.services import score_publish, veto_add
 from bangfu.orgs.models import Organisation
 from bangfu.plans.models import Target
 from bangfu.web.forms.assessment import AssessmentPeriodForm, PublishForm, VetoForm
+from bangfu.web.paging import keyset_page_for, list_query
 
 RUNS_PAGE = 50
 RECORD_LINKS = 200  # frozen record ids listed per indicator (the rest are counted)
@@ -241,8 +241,9 @@ def _snapshot_groups(run: ScoreRun) -> list[tuple[str, list[tuple[str, str]]]]:
 @require_GET
 def runs(request: HttpRequest) -> HttpResponse:
     require_role(request)
-    page = Paginator(access.run_list_for_user(request.user), RUNS_PAGE).get_page(request.GET.get("page"))
-    return render(request, "web/assessment/runs.html", {"page": page})
+    runs = access.run_list_for_user(request.user)
+    page = keyset_page_for(request, runs, order=("-published_at", "-pk"), size=RUNS_PAGE)
+    return render(request, "web/assessment/runs.html", {"page": page, "query": list_query(request)})
 
 
 @login_required

@@ -68,8 +68,10 @@ from bangfu.web.forms.ledger import (
     ReviewForm,
     SubmitForm,
 )
+from bangfu.web.paging import keyset_page_for, list_query
 
 LIST = "web/ledger/list.html"
+BATCHES_PAGE = 100
 FIELD_NAMES = {
     "purchaser": gettext_lazy("采购单位"),
     "date": gettext_lazy("采购日期"),
@@ -631,12 +633,13 @@ def import_done(request: HttpRequest, token: str) -> HttpResponse:
 @require_GET
 def batch_list(request: HttpRequest) -> HttpResponse:
     require_role(request)
-    batches = list(
-        access.batch_list_for_user(request.user)
-        .select_related("reporting_org", "created_by")
-        .order_by("-created_at", "-id")[:200]
+    batches = access.batch_list_for_user(request.user).select_related("reporting_org", "created_by")
+    page = keyset_page_for(request, batches, order=("-created_at", "-id"), size=BATCHES_PAGE)
+    return render(
+        request,
+        "web/ledger/batches.html",
+        {"batches": page.items, "page": page, "query": list_query(request)},
     )
-    return render(request, "web/ledger/batches.html", {"batches": batches})
 
 
 @login_required

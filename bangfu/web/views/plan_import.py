@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from bangfu.accounts.access import require_role
+from bangfu.common.numbers import parse_id
 from bangfu.plans.models import PlanDraft
 from bangfu.plans.parsing import ParsedPlan, TableParseError
 from bangfu.plans.selectors import (
@@ -192,7 +193,7 @@ def plan_review(request: HttpRequest, token: str) -> HttpResponse:
         else:
             plan_draft_update(draft, data=corrected)
             if "confirm" in request.POST:
-                year = int(year_text) if year_text.strip().isdigit() else None
+                year = parse_id(year_text)
                 try:
                     result = plan_draft_commit(draft, year=year, replace="replace" in request.POST)
                 except PlanImportError as exc:

@@ -10,12 +10,10 @@ from __future__ import annotations
 import datetime as dt
 import tempfile
 from pathlib import Path
-from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -24,6 +22,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from bangfu.accounts.access import require_role
+from bangfu.common.numbers import parse_id
+from bangfu.common.paging import count_up_to
 from bangfu.orgs.models import Organisation
 from bangfu.plans.models import Plan
 from bangfu.plans.selectors import plan_list
@@ -40,8 +40,8 @@ from bangfu.web.forms.progress import (
     ReportingCalendarForm,
     default_as_of,
 )
+from bangfu.web.paging import keyset_page_for, list_query, numbered_page, query_without
 
-RECORDS_PAGE = 100
 BASES_PAGE = 100
 CALENDAR_PAGE = 100
 REMINDERS_PAGE = 50
@@ -60,20 +60,6 @@ def period(request: HttpRequest) -> tuple[PeriodForm, Plan | None, dt.date]:
 
 def _no_plan(request: HttpRequest, title: str) -> HttpResponse:
     return render(request, "web/progress/no_plan.html", {"title": title})
-
-
-def _page(request: HttpRequest, items: Any, size: int) -> Any:
-    return Paginator(items, size).get_page(request.GET.get("page"))
-
-
-def _query_without(request: HttpRequest, name: str) -> str:
-    query = request.GET.copy()
-    query.pop(name, None)
-    return query.urlencode()
-
-
-def _query_without_page(request: HttpRequest) -> str:
-    return _query_without(request, "page")
 
 
 # --- a unit's page --------------------------------------------------------------------------------
@@ -126,16 +112,22 @@ def line_records(request: HttpRequest, unit: int, target: int) -> HttpResponse:
     line = access.line_for_user(
         request.user, plan, target_pk=target, unit_pk=unit, as_of=as_of, approved_only=approved_only
     )
-    records = access.line_records_for_user(request.user, line, as_of=as_of, approved_only=approved_only)
-    page = _page(request, records, RECORDS_PAGE)
+    listing = access.line_record_page_for_user(
+        request.user,
+        line,
+        as_of=as_of,
+        approved_only=approved_only,
+        after=request.GET.get("after", ""),
+        before=request.GET.get("before", ""),
+    )
     context = {
         "plan": plan,
         "as_of": as_of,
         "line": line,
         "unit": access.unit_get_for_user(request.user, unit),
         "approved_only": bool(approved_only),
-        "page": page,
-        "query": _query_without_page(request),
+        "page": listing.page,
+        "query": list_query(request),
         "period_query": f"year={plan.year}&as_of={as_of.isoformat()}",
     }
     template = "web/progress/line_records.html"
@@ -178,10 +170,10 @@ def reminders(request: HttpRequest) -> HttpResponse:
         "filters": filters,
         "as_of": as_of,
         "found": found,
-        "behind": Paginator(found.behind, REMINDERS_PAGE).get_page(request.GET.get("bp")),
-        "silent": Paginator(found.silent, REMINDERS_PAGE).get_page(request.GET.get("sp")),
-        "query_behind": _query_without(request, "bp"),
-        "query_silent": _query_without(request, "sp"),
+        "behind": numbered_page(request, found.behind, REMINDERS_PAGE, param="bp"),
+        "silent": numbered_page(request, found.silent, REMINDERS_PAGE, param="sp"),
+        "query_behind": query_without(request, "bp"),
+        "query_silent": query_without(request, "sp"),
     }
     template = "web/progress/reminders.html"
     return render(request, f"{template}#lists" if is_htmx(request) else template, context)
@@ -212,7 +204,7 @@ def calendar(request: HttpRequest) -> HttpResponse:
     table = access.calendar_for_user(request.user, plan, today=today, town_id=filters.value("town"))
     if edit is None and scope.can_administer:
         edit = ReportingCalendarForm(initial={"due_day": table.calendar.due_day})
-    page = _page(request, table.rows, CALENDAR_PAGE)
+    page = numbered_page(request, table.rows, CALENDAR_PAGE)
     context = {
         "plan": plan,
         "form": form,
@@ -221,7 +213,7 @@ def calendar(request: HttpRequest) -> HttpResponse:
         "page": page,
         "edit": edit,
         "labels": REPORTING_LABELS,
-        "query": _query_without_page(request),
+        "query": query_without(request, "page"),
     }
     template = "web/progress/calendar.html"
     return render(request, f"{template}#table" if is_htmx(request) else template, context)
@@ -232,9 +224,9 @@ def calendar(request: HttpRequest) -> HttpResponse:
 
 def _bases_year(request: HttpRequest) -> int | None:
     plans = list(plan_list())
-    wanted = request.GET.get("year", "")
-    if wanted.isdigit() and any(p.year == int(wanted) for p in plans):
-        return int(wanted)
+    wanted = parse_id(request.GET.get("year", ""))
+    if wanted is not None and any(p.year == wanted for p in plans):
+        return wanted
     return plans[0].year if plans else None
 
 
@@ -247,12 +239,13 @@ def bases(request: HttpRequest) -> HttpResponse:
     if year is None:
         return _no_plan(request, _("基数"))
     search = request.GET.get("q", "").strip()[:50]
-    values = access.base_values_for_user(request.user, year=year).order_by("organisation__name")
+    values = access.base_values_for_user(request.user, year=year)
     if search:
         values = values.filter(
             Q(organisation__name__icontains=search) | Q(organisation__short_name__icontains=search)
         )
-    page = _page(request, values, BASES_PAGE)
+    count, exact = count_up_to(values)
+    page = keyset_page_for(request, values, order=("organisation__name", "id"), size=BASES_PAGE)
     missing = access.bases_missing_for_user(request.user, year=year)
     if search:
         missing = [unit for unit in missing if search in unit.name]
@@ -260,12 +253,14 @@ def bases(request: HttpRequest) -> HttpResponse:
         "year": year,
         "plans": plan_list(),
         "page": page,
+        "count": count,
+        "exact": exact,
         "missing": missing[:200],
         "missing_count": len(missing),
         "search": search,
         "can_write": scope.can_write,
         "upload": BaseUploadForm() if scope.can_write else None,
-        "query": _query_without_page(request),
+        "query": list_query(request),
     }
     template = "web/progress/bases.html"
     return render(request, f"{template}#list" if is_htmx(request) else template, context)

@@ -19,7 +19,6 @@ from urllib.parse import parse_qsl, urlsplit
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -30,6 +29,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from bangfu.accounts.access import require_role
+from bangfu.common.numbers import parse_id
 from bangfu.notifications import access
 from bangfu.notifications.choices import Channel, DeliveryStatus
 from bangfu.notifications.models import Reminder
@@ -39,6 +39,7 @@ from bangfu.orgs.models import Organisation
 from bangfu.plans.models import Plan
 from bangfu.plans.selectors import plan_list
 from bangfu.web.forms.progress import DateInput, default_as_of
+from bangfu.web.paging import keyset_page_for, list_query
 
 PAGE = 50
 EVERYTHING = [("", gettext_lazy("全部"))]
@@ -153,17 +154,19 @@ def history(request: HttpRequest) -> HttpResponse:
         if filters.value("unit"):
             reminders = reminders.filter(unit_id=filters.value("unit"))
         counts = dict(reminders.order_by().values_list("status").annotate(n=Count("pk")))
-    page = Paginator(reminders, PAGE).get_page(request.GET.get("page"))
-    page.object_list = _with_masked_errors(page.object_list)
-    query = request.GET.copy()
-    query.pop("page", None)
+    # Not by recipient: a cursor is part of the address, and a robot's recipient holds its token.
+    page = keyset_page_for(
+        request, reminders, order=("-period", "unit__name", "unit_id", "channel", "pk"), size=PAGE
+    )
+    page.items = _with_masked_errors(page.items)
     today = timezone.localdate()
     context = {
         "plan": plan,
         "filters": filters,
         "page": page,
         "counts": [(code, label, counts.get(code, 0)) for code, label in DeliveryStatus.choices],
-        "query": query.urlencode(),
+        "count": sum(counts.values()),
+        "query": list_query(request),
         "can_act": scope.can_administer,
         "prepare": PrepareForm(
             initial={"year": plan.year, "as_of": default_as_of(plan.year, today)}, plans=plans
@@ -264,7 +267,7 @@ def retry(request: HttpRequest) -> HttpResponse:
     failed = access.reminder_list_for_user(request.user, plan=plan, status=DeliveryStatus.FAILED)
     one = request.POST.get("reminder", "")
     if one:
-        reminder = access.reminder_get_for_user(request.user, int(one) if one.isdigit() else 0)
+        reminder = access.reminder_get_for_user(request.user, parse_id(one) or 0)
         failed = failed.filter(pk=reminder.pk)
     now = timezone.now()
     requeued = reminders_requeue(failed, now=now)
