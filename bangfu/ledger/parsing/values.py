@@ -10,6 +10,7 @@ import re
 import unicodedata
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from bangfu.common.money import MAX_YUAN
 from bangfu.common.numbers import parse_amount_yuan, parse_number
 from bangfu.common.tables import cell_text, float_text
 from bangfu.common.text import clean_cell, join_lines, squash
@@ -17,8 +18,8 @@ from bangfu.common.text import clean_cell, join_lines, squash
 _HUNDRED = Decimal(100)
 _ONE = Decimal(1)
 _WAN = Decimal(10_000)
-#: Amounts of 10 万亿元 (10**13 元) and more are refused as typing errors (far below 2**63 fen).
-_MAX_YUAN_DIGITS = 13
+#: Amounts of 10 万亿元 (10**13 元, ``common.money.MAX_YUAN``) and more are refused as typing errors.
+_MAX_YUAN_DIGITS = MAX_YUAN.adjusted()
 
 
 # --- cell text --------------------------------------------------------------------------------------

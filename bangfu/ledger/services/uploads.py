@@ -34,6 +34,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from bangfu.common.files import atomic_path
 from bangfu.common.money import format_yuan
 from bangfu.common.tables import TableReadError, file_kind
 from bangfu.common.workbooks import check_package
@@ -147,7 +148,7 @@ def upload_store(
     digest = hashlib.sha256()
     written = 0
     try:
-        with path.open("wb") as handle:
+        with atomic_path(path) as temp, temp.open("wb") as handle:  # never a half-written upload
             for chunk in chunks:
                 written += len(chunk)
                 if written > settings.BANGFU_UPLOAD_MAX_BYTES:
