@@ -788,27 +788,3 @@ def batch_problem_rows(batch: ImportBatch, limit: int = 500) -> list[dict[str, A
             }
         )
     return rows
-
-
-# --- flags ---------------------------------------------------------------------------------------
-
-
-@dataclass
-class FlagPage:
-    items: list[Any]
-    next_cursor: str | None = None
-
-    @property
-    def has_next(self) -> bool:
-        return self.next_cursor is not None
-
-
-def flag_page(qs: QuerySet[Any], *, after: str = "", size: int = 50) -> FlagPage:
-    """Newest flags first, ``size`` a page, by keyset on the id (a garbage cursor shows page 1)."""
-    qs = qs.order_by("-id")
-    if after.isdigit():
-        qs = qs.filter(pk__lt=int(after))
-    items = list(qs[: size + 1])
-    more = len(items) > size
-    items = items[:size]
-    return FlagPage(items=items, next_cursor=str(items[-1].pk) if more and items else None)

@@ -67,6 +67,7 @@ LISTS = [
     List("assessment:runs", lambda w: {}, {}, ("bangfu.web.views.assessment", "RUNS_PAGE")),
     List("reminders:history", lambda w: {}, {"year": "2022"}, ("bangfu.web.views.reminders", "PAGE")),
     List("ledger:batches", lambda w: {}, {}, ("bangfu.web.views.ledger", "BATCHES_PAGE")),
+    List("ledger:flags", lambda w: {}, {}, ("bangfu.web.views.ledger", "FLAGS_PAGE")),
     List("audit:list", lambda w: {}, {"object": "周巷镇总工会"}, ("bangfu.web.views.audit", "PAGE")),
     List("ledger:list", lambda w: {}, {}, None),
     List("ledger:batch", lambda w: {"pk": w["b_in"].pk}, {}, None),
@@ -97,6 +98,10 @@ def rows(world, tmp_path):  # noqa: F811 (the fixture)
     ledger_import(path=ledger, org=zx_union, status="submitted")
     for unit in (zx_union, world["zhouxiang"], world["henghe"]):
         base_value_set(organisation=unit, year=2022, member_count=100)
+    from bangfu.ledger.models import Purchase, PurchaseFlag
+
+    for purchase in Purchase.objects.filter(purchaser=zx_union)[:4]:
+        PurchaseFlag.objects.create(purchase=purchase, kind="amount", message="单笔金额异常")
     outlet = {"place_type": "超市", "address": "某路1号", "operator": "某超市", "status": "营业中"}
     item = world["town_target"].item
     for n in range(3):

@@ -72,6 +72,7 @@ from bangfu.web.paging import keyset_page_for, list_query
 
 LIST = "web/ledger/list.html"
 BATCHES_PAGE = 100
+FLAGS_PAGE = 50
 FIELD_NAMES = {
     "purchaser": gettext_lazy("采购单位"),
     "date": gettext_lazy("采购日期"),
@@ -696,13 +697,13 @@ def flag_list(request: HttpRequest) -> HttpResponse:
     kind = request.GET.get("kind", "")
     if kind in FlagKind.values:
         flags = flags.filter(kind=kind)
-    page = selectors.flag_page(flags, after=request.GET.get("after", ""))
+    page = keyset_page_for(request, flags, order=("-id",), size=FLAGS_PAGE)
     context = {
         "page": page,
         "kinds": FlagKind.choices,
         "kind": kind,
         "resolved": resolved,
-        "query": _query_without(request, "after"),
+        "query": list_query(request),
     }
     return render(request, "web/ledger/flags.html", context)
 
