@@ -23,7 +23,7 @@ from bangfu.orgs.models import Organisation
 
 from .choices import ApprovalAction, RecordStatus
 from .models import ApprovalEvent, ImportBatch, Purchase, PurchaseFlag, Upload
-from .selectors import ScopeParts
+from .query_plans import ScopeParts
 
 
 def _visible(scope: Scope) -> Q:
@@ -42,7 +42,7 @@ def purchase_list_for_user(user: Any) -> QuerySet[Purchase]:
 
 def purchase_parts_for_user(user: Any) -> ScopeParts | None:
     """What :func:`purchase_list_for_user` returns, as its two disjoint index-friendly parts (see
-    ``selectors.ScopeParts``); None when the user sees every record (there is nothing to split)."""
+    ``query_plans.ScopeParts``); None when the user sees every record (there is nothing to split)."""
     scope = scope_for(user)
     if scope.role is None:
         return ScopeParts(Purchase.objects.none(), Purchase.objects.none())

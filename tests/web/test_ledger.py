@@ -215,10 +215,10 @@ def test_the_list_shows_only_the_scope(world, role):
 def test_filters(world, large, monkeypatch):
     """``large``: every jurisdiction and batch counts as large, so SQLite filters them while reading
     the date index (``purchaser_id + 0``) — the same records either way."""
-    from bangfu.ledger import selectors
+    from bangfu.ledger import query_plans
 
     if large:
-        monkeypatch.setattr(selectors, "LARGE_UNIT_ROWS", 1)
+        monkeypatch.setattr(query_plans, "LARGE_UNIT_ROWS", 1)
     client = world.client("coordinator")
 
     def listed(**params) -> set[str]:

@@ -336,7 +336,9 @@ def open_ledger(
             first = [
                 [cell if type(cell) is str else cell_text(cell) for cell in record] for record in sheet.rows
             ]
-            if ledger._add_sheet(sheet.name, first, amount_unit_hint, year=year, stated=columns.get(sheet.name)):
+            if ledger._add_sheet(
+                sheet.name, first, amount_unit_hint, year=year, stated=columns.get(sheet.name)
+            ):
                 ledger._merged[sheet.name] = sheet.merged
     else:
         encoding = detect_encoding(path, name)
