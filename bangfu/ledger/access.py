@@ -85,8 +85,7 @@ def _authored_parts(user: Any) -> tuple[Q, Q]:
     """The records ``user`` authored, in two parts: by id (entered by hand, submitted or changed) and by
     import batch (imported). Each part is a small set read from the user's own index entries, so that the
     review queue is still read from its covering index; excluding them one after the other is what
-    SQLite runs fastest (a queue of 270,000 records: 413 ms unfiltered, 514 ms without one's own — one
-    combined condition took 570 ms)."""
+    SQLite runs fastest (measured: ``bench/README.md``, ``web_load.py``)."""
     entered = Purchase.objects.filter(created_by=user).order_by().values("pk")
     acted = (
         ApprovalEvent.objects.filter(actor=user, action__in=(ApprovalAction.SUBMIT, ApprovalAction.CHANGE))

@@ -245,6 +245,40 @@ def test_filters(world, large, monkeypatch):
     assert "起始日期不能晚于截止日期" in response.content.decode()
 
 
+def test_eligible_means_paired_in_the_lists_year_as_progress_counts(world):
+    """产地“是对口地区” admits what that year's progress counts (``paired_region_ids(year)``): an area
+    paired only in 2021 is not eligible in the 2022 list — the year of the date range, else the plan's."""
+    from bangfu.regions.models import Pairing, Region
+
+    region = Region.objects.create(province="四川省", prefecture="凉山彝族自治州", county="昭觉县")
+    Pairing.objects.create(region=region, year_from=2021, year_to=2021)
+    old = [
+        purchase_create(purchaser=world.units["zhouxiang"], date=day, amount_fen=900, origin="昭觉县")
+        for day in (dt.date(2021, 6, 1), dt.date(2022, 6, 1))
+    ]
+    Purchase.objects.filter(pk__in=[p.pk for p in old]).update(origin_region=region)
+    in_2021, in_2022 = (p.pk for p in old)
+    client = world.client("coordinator")
+
+    def listed(**params) -> tuple[set[int], str]:
+        response = client.get(reverse("ledger:list"), params)
+        assert response.status_code == 200
+        return ids_on(response), response.content.decode()
+
+    # No dates: the current plan's year (the 2022 table).
+    found, html = listed(eligible="yes")
+    assert in_2021 not in found and in_2022 not in found and world.pk("town") in found
+    assert "产地按 2022 年的对口地区判断" in html
+    found, _html = listed(eligible="no")
+    assert {in_2021, in_2022} <= found
+    # A range within 2022 is judged by 2022's pairings; within 2021 by 2021's.
+    assert in_2022 not in listed(eligible="yes", date_from="2022-01-01", date_to="2022-12-31")[0]
+    found, html = listed(eligible="yes", date_from="2021-01-01", date_to="2021-12-31")
+    assert found == {in_2021} and "产地按 2021 年的对口地区判断" in html
+    # Without the filter the list names no year.
+    assert "对口地区判断" not in listed()[1]
+
+
 def test_the_unit_picker_offers_only_the_scope_and_a_guessed_unit_is_refused(world):
     client = world.client("reporter")
     response = client.get(reverse("ledger:list"))

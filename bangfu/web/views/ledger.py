@@ -139,6 +139,8 @@ def purchase_list(request: HttpRequest) -> HttpResponse:
         "submittable": scope.can_write
         and any(p.status in (RecordStatus.DRAFT, RecordStatus.RETURNED) for p in listing.page.items),
         "batch": filters.batch,
+        # the eligible filter judges origins by one year's pairings: say which
+        "pairing_year": selectors.purchase_list_year(filters) if filters.eligible is not None else None,
     }
     template = f"{LIST}#results" if getattr(request, "htmx", False) else LIST
     return render(request, template, context)
