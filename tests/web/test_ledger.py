@@ -652,6 +652,73 @@ def test_submit_from_the_list_and_by_guessed_ids(world):
     )
 
 
+class _Undo(Exception):
+    pass
+
+
+def _accepted(take) -> bool:
+    """Whether the service takes the action (then undone)."""
+    from django.core.exceptions import PermissionDenied, ValidationError
+    from django.db import transaction
+
+    try:
+        with transaction.atomic():
+            take()
+            raise _Undo
+    except _Undo:
+        return True
+    except (ValidationError, PermissionDenied):
+        return False
+
+
+@pytest.mark.parametrize("role", ["coordinator", "reporter", "leader"])
+def test_the_record_page_offers_exactly_what_the_services_accept(world, role):
+    """One table (``PURCHASE_STATES``) for the buttons and the services: from every status, for each
+    role and for the author of a record (four-eyes), a button is shown exactly when its action would
+    be taken."""
+    from bangfu.ledger.services import (
+        purchase_approve,
+        purchase_delete,
+        purchase_enter,
+        purchase_reopen,
+        purchase_return,
+        purchase_submit,
+        purchase_update,
+    )
+
+    user = world.users[role]
+    returned = purchase_create(
+        purchaser=world.units["zhouxiang"], date=dt.date(2022, 9, 1), amount_fen=3_000, status=S.RETURNED
+    )
+    mine = purchase_enter(  # submitted by the coordinator: not theirs to approve
+        user=world.users["coordinator"], purchaser=world.units["zhouxiang"], submit=True,
+        date=dt.date(2022, 9, 2), amount_fen=4_000,
+    )  # fmt: skip
+    records = [Purchase.objects.get(pk=world.pk(n)) for n in ("town", "draft", "approved")] + [returned, mine]
+    assert {p.status for p in records} == set(S.values)
+    for purchase in records:
+        pk = purchase.pk
+        take = {
+            "submit": lambda: purchase_submit([purchase], user=user),
+            "approve": lambda: purchase_approve([purchase], user=user),
+            "return": lambda: purchase_return([purchase], user=user, comment="请核实"),
+            "reopen": lambda: purchase_reopen([purchase], user=user, comment="重新核对"),
+            "change": lambda: purchase_update(purchase, user=user, remarks="补充说明"),
+            "delete": lambda: purchase_delete(purchase, user=user),
+        }
+        shown = {
+            "submit": f'action="{reverse("ledger:submit")}"',
+            "approve": 'value="approve"',
+            "return": 'value="return"',
+            "reopen": 'value="reopen"',
+            "change": f'href="{reverse("ledger:edit", args=[pk])}"',
+            "delete": f'href="{reverse("ledger:delete", args=[pk])}"',
+        }
+        html = world.client(role).get(reverse("ledger:detail", args=[pk])).content.decode()
+        for action, marker in shown.items():
+            assert (marker in html) == _accepted(take[action]), (role, purchase.status, action)
+
+
 @pytest.mark.parametrize("role", ["reporter", "leader"])
 def test_non_reviewers_cannot_review(world, role):
     client = world.client(role)
