@@ -88,7 +88,7 @@ ACTIVITY_STATES = StateMachine(
             WRITE,
             "修改",
         ),
-        DELETE: Rule({status: None for status in S.values}, WRITE, "删除"),
+        DELETE: Rule(dict.fromkeys(S.values), WRITE, "删除"),
     }
 )
 

@@ -696,16 +696,16 @@ def test_the_record_page_offers_exactly_what_the_services_accept(world, role):
     )  # fmt: skip
     records = [Purchase.objects.get(pk=world.pk(n)) for n in ("town", "draft", "approved")] + [returned, mine]
     assert {p.status for p in records} == set(S.values)
+    take = {
+        "submit": lambda p: purchase_submit([p], user=user),
+        "approve": lambda p: purchase_approve([p], user=user),
+        "return": lambda p: purchase_return([p], user=user, comment="请核实"),
+        "reopen": lambda p: purchase_reopen([p], user=user, comment="重新核对"),
+        "change": lambda p: purchase_update(p, user=user, remarks="补充说明"),
+        "delete": lambda p: purchase_delete(p, user=user),
+    }
     for purchase in records:
         pk = purchase.pk
-        take = {
-            "submit": lambda: purchase_submit([purchase], user=user),
-            "approve": lambda: purchase_approve([purchase], user=user),
-            "return": lambda: purchase_return([purchase], user=user, comment="请核实"),
-            "reopen": lambda: purchase_reopen([purchase], user=user, comment="重新核对"),
-            "change": lambda: purchase_update(purchase, user=user, remarks="补充说明"),
-            "delete": lambda: purchase_delete(purchase, user=user),
-        }
         shown = {
             "submit": f'action="{reverse("ledger:submit")}"',
             "approve": 'value="approve"',
@@ -716,7 +716,8 @@ def test_the_record_page_offers_exactly_what_the_services_accept(world, role):
         }
         html = world.client(role).get(reverse("ledger:detail", args=[pk])).content.decode()
         for action, marker in shown.items():
-            assert (marker in html) == _accepted(take[action]), (role, purchase.status, action)
+            accepted = _accepted(lambda action=action, purchase=purchase: take[action](purchase))
+            assert (marker in html) == accepted, (role, purchase.status, action)
 
 
 @pytest.mark.parametrize("role", ["reporter", "leader"])
