@@ -31,9 +31,9 @@ from bangfu.regions.selectors import paired_region_ids
 from . import query_plans
 from .choices import ApprovalAction, Category, Channel, RecordStatus
 from .models import ApprovalEvent, ImportBatch, Purchase, PurchaseSighting
+from .query_plans import ScopeParts
 
-# Planner devices used by other apps, re-exported from their home (``ledger.query_plans``).
-from .query_plans import ScopeParts as ScopeParts
+# ``progress.selectors`` still imports ``Unindexed`` from here; its home is ``ledger.query_plans``.
 from .query_plans import Unindexed as Unindexed
 
 PAGE_SIZE = 50
