@@ -142,9 +142,9 @@ def main() -> int:
         try:
             for _ in range(100):
                 try:
-                    requests.get(f"{base}/login/", timeout=2)
+                    requests.get(f"{base}/login/", timeout=30)
                     break
-                except requests.ConnectionError:
+                except requests.RequestException:  # not listening yet, or its first request is slow
                     time.sleep(0.2)
             office, town = login(base, "office"), login(base, "town")
             cold = timed(office, f"{base}/")

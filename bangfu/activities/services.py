@@ -8,13 +8,19 @@ import re
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 
-from bangfu.ledger.choices import Category, Channel, RecordStatus
+from bangfu.accounts.access import scope_for
+from bangfu.ledger.choices import ApprovalAction, Category, Channel, RecordStatus
 from bangfu.ledger.models import Purchase
 from bangfu.ledger.services import (
+    DELETE,
+    REVIEW,
+    WRITE,
+    Rule,
+    StateMachine,
     WorkflowError,
     purchase_create,
     purchase_require_deletable,
@@ -62,6 +68,29 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 class ActivityError(ValidationError):
     """Invalid activity input; ``message_dict`` maps fields to Chinese messages."""
+
+
+S = RecordStatus
+
+#: An activity's review, in the shape of the ledger's table (``ledger.services.PURCHASE_STATES``): an
+#: activity is entered submitted; a reviewer approves it (not its author: four-eyes,
+#: :func:`activity_authored_by`) or returns it — a returned one may still be approved, an approved one
+#: returned; an edit from the web sends an approved or returned record back to review. Deleting follows
+#: the ledger's rule for the purchase an activity carries (:func:`activity_delete`).
+ACTIVITY_STATES = StateMachine(
+    {
+        ApprovalAction.APPROVE: Rule(
+            {S.SUBMITTED: S.APPROVED, S.RETURNED: S.APPROVED}, REVIEW, "审核通过", four_eyes=True
+        ),
+        ApprovalAction.RETURN: Rule({S.SUBMITTED: S.RETURNED, S.APPROVED: S.RETURNED}, REVIEW, "退回"),
+        ApprovalAction.CHANGE: Rule(
+            {S.DRAFT: S.DRAFT, S.SUBMITTED: S.SUBMITTED, S.RETURNED: S.SUBMITTED, S.APPROVED: S.SUBMITTED},
+            WRITE,
+            "修改",
+        ),
+        DELETE: Rule(dict.fromkeys(S.values), WRITE, "删除"),
+    }
+)
 
 
 def _details(kind_code: str, details: dict[str, Any]) -> dict[str, Any]:
@@ -217,8 +246,8 @@ def activity_update(
     _require_unit(activity.organisation, allowed)
     if "organisation" in fields:
         _require_unit(fields["organisation"], allowed)
-    if resubmit and activity.status in (RecordStatus.APPROVED, RecordStatus.RETURNED):
-        fields["status"] = RecordStatus.SUBMITTED
+    if resubmit:
+        fields["status"] = ACTIVITY_STATES.target(ApprovalAction.CHANGE, activity.status)
     if "details" in fields:
         fields["details"] = _details(fields.get("kind", activity.kind), fields["details"])
     for name, value in fields.items():
@@ -236,15 +265,23 @@ def activity_review(activity: Activity, *, approve: bool, user: Any = None) -> A
     """Approve a submitted activity, or return it to its unit. Only approved outlets appear in the public
     directory. An enterprise purchase's own record is reviewed in the ledger, not here.
 
-    Four-eyes review: nobody approves a record they entered or changed (:func:`activity_authored_by`);
-    returning one's own record is allowed."""
-    if activity.status not in (RecordStatus.SUBMITTED, RecordStatus.APPROVED, RecordStatus.RETURNED):
-        raise ActivityError({"status": "草稿不能审核，请先提交。"})
-    if approve and activity_authored_by(activity, user):
+    Which status allows which is :data:`ACTIVITY_STATES`. Four-eyes review: nobody approves a record
+    they entered or changed (:func:`activity_authored_by`); returning one's own record is allowed."""
+    action = ApprovalAction.APPROVE if approve else ApprovalAction.RETURN
+    rule = ACTIVITY_STATES.rules[action]
+    if getattr(user, "pk", None) and not ACTIVITY_STATES.may(scope_for(user), action):
+        raise PermissionDenied("当前账号无此权限。")
+    if not ACTIVITY_STATES.allows(action, activity.status):
+        if activity.status == S.DRAFT:
+            raise ActivityError({"status": "草稿不能审核，请先提交。"})
+        raise ActivityError({"status": f"此记录当前为“{S(activity.status).label}”，不能{rule.verb}。"})
+    if rule.four_eyes and activity_authored_by(activity, user):
         raise ActivityError(
             {"status": "此记录由您本人填报或修改，不能由您本人审核通过，请由其他审核人员审核。"}
         )
-    activity.status = RecordStatus.APPROVED if approve else RecordStatus.RETURNED
+    target = ACTIVITY_STATES.target(action, activity.status)
+    assert target is not None
+    activity.status = target
     activity.save(update_fields=["status", "updated_at"])
     return activity
 
@@ -274,6 +311,8 @@ def activity_delete(activity: Activity, *, user: Any = None, within: WithinArg =
     and the purchase and its approval history stay."""
     allowed = within_for(user, within)
     _require_unit(activity.organisation, allowed)
+    if not ACTIVITY_STATES.allows(DELETE, activity.status):
+        raise ActivityError({"status": f"此记录当前为“{S(activity.status).label}”，不能删除。"})
     purchase = (
         Purchase.objects.select_for_update().filter(pk=activity.purchase_id).first()
         if activity.purchase_id

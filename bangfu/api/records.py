@@ -151,8 +151,7 @@ def record_list(request: HttpRequest, filters: Query[RecordListFilter]) -> Any:
     if filters.cursor:
         qs = qs.filter(id__lt=decode_cursor(filters.cursor))
     # Ordered by the primary key, the one order every database serves from an index under any filter and
-    # scope. (Measured at 1,000,000 rows on SQLite: first pages 2–8 ms, the worst case — a rare text
-    # match — a 0.6 s scan; in purchase-date order that case walked the date index for 4.5 s.)
+    # scope (measured against date order: bench/README.md, "The API's record list").
     rows = list(
         qs.select_related("purchaser", "reporting_org")
         .defer("raw", "remarks", "dedupe_key")

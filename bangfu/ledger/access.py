@@ -23,7 +23,7 @@ from bangfu.orgs.models import Organisation
 
 from .choices import ApprovalAction, RecordStatus
 from .models import ApprovalEvent, ImportBatch, Purchase, PurchaseFlag, Upload
-from .selectors import ScopeParts
+from .query_plans import ScopeParts
 
 
 def _visible(scope: Scope) -> Q:
@@ -42,7 +42,7 @@ def purchase_list_for_user(user: Any) -> QuerySet[Purchase]:
 
 def purchase_parts_for_user(user: Any) -> ScopeParts | None:
     """What :func:`purchase_list_for_user` returns, as its two disjoint index-friendly parts (see
-    ``selectors.ScopeParts``); None when the user sees every record (there is nothing to split)."""
+    ``query_plans.ScopeParts``); None when the user sees every record (there is nothing to split)."""
     scope = scope_for(user)
     if scope.role is None:
         return ScopeParts(Purchase.objects.none(), Purchase.objects.none())
@@ -85,8 +85,7 @@ def _authored_parts(user: Any) -> tuple[Q, Q]:
     """The records ``user`` authored, in two parts: by id (entered by hand, submitted or changed) and by
     import batch (imported). Each part is a small set read from the user's own index entries, so that the
     review queue is still read from its covering index; excluding them one after the other is what
-    SQLite runs fastest (a queue of 270,000 records: 413 ms unfiltered, 514 ms without one's own — one
-    combined condition took 570 ms)."""
+    SQLite runs fastest (measured: ``bench/README.md``, ``web_load.py``)."""
     entered = Purchase.objects.filter(created_by=user).order_by().values("pk")
     acted = (
         ApprovalEvent.objects.filter(actor=user, action__in=(ApprovalAction.SUBMIT, ApprovalAction.CHANGE))

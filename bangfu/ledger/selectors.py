@@ -17,32 +17,25 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet, FieldDoesNotExist
-from django.db import connection
-from django.db.models import (
-    BigIntegerField,
-    Count,
-    DateField,
-    ExpressionWrapper,
-    F,
-    Func,
-    Max,
-    Min,
-    Prefetch,
-    Q,
-    QuerySet,
-    Sum,
-    Value,
-)
+from django.db.models import Count, Max, Min, Prefetch, Q, QuerySet, Sum
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from bangfu.common import paging
 from bangfu.common.money import format_yuan
 from bangfu.orgs.models import Organisation
 from bangfu.orgs.selectors import org_children_map, org_subtree_ids
-from bangfu.regions.models import Pairing, Region
+from bangfu.plans.selectors import plan_get
+from bangfu.regions.models import Region
+from bangfu.regions.selectors import paired_region_ids
 
+from . import query_plans
 from .choices import ApprovalAction, Category, Channel, RecordStatus
 from .models import ApprovalEvent, ImportBatch, Purchase, PurchaseSighting
+from .query_plans import ScopeParts
+
+# ``progress.selectors`` still imports ``Unindexed`` from here; its home is ``ledger.query_plans``.
+from .query_plans import Unindexed as Unindexed
 
 PAGE_SIZE = 50
 #: Rows counted at most for "N 条" (one limit for every list: ``common.paging``).
@@ -72,7 +65,7 @@ class PurchaseFilters:
     date_to: dt.date | None = None
     status: str = ""
     channel: str = ""
-    eligible: bool | None = None  # origin is a paired area (yes) / is not or unknown (no)
+    eligible: bool | None = None  # origin is paired in the list's year (yes) / is not or unknown (no)
     batch: int | None = None
     q: str = ""  # purchaser name or product contains
     order_no: str = ""  # order number starts with
@@ -85,137 +78,65 @@ class PurchaseFilters:
         return self.eligible is None and not self.channel and not self.q
 
 
-@dataclass(frozen=True)
-class ScopeParts:
-    """A unit's visible purchases as two disjoint sets, each read from one index: bought by its units
-    (the (purchaser, status, date …) index) and reported by its units but bought elsewhere (the
-    (reporting unit, date) index). Counting ``bought OR reported`` as one query makes SQLite scan the
-    date index or the table — 0.4 s for two months of a town with a million records — where the two
-    parts take 6 ms."""
-
-    bought: QuerySet[Purchase]
-    reported_elsewhere: QuerySet[Purchase]
-
-
-class Unindexed(Func):
-    """A column that SQLite will not pick an index for (``+column``), so that a condition on it is
-    checked inside the index the rest of the query is read from. Elsewhere the plain column."""
-
-    template = "%(expressions)s"
-
-    def as_sqlite(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:
-        return self.as_sql(compiler, connection, template="+%(expressions)s", **extra_context)
-
-
-def paired_region_ids() -> set[int]:
-    """Areas the city is or was paired with (the "eligible origin" of a town's target)."""
-    return set(Pairing.objects.values_list("region_id", flat=True))
-
-
-def _binary_text_order() -> bool:
-    """Whether the database compares text byte by byte (SQLite; PostgreSQL under a C collation), so
-    that "starts with P" is the key range [P, P + U+10FFFF) and an ordinary index serves it."""
-    if connection.vendor == "sqlite":
-        return True
-    if connection.vendor != "postgresql":
-        return False
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT datcollate FROM pg_database WHERE datname = current_database()")
-        row = cursor.fetchone()
-    return bool(row) and str(row[0]).split(".")[0].upper() in ("C", "POSIX")
-
-
-def _order_prefix(order_no: str) -> Q | None:
-    """Records whose order number starts with ``order_no``, found through the de-duplication key's
-    unique index (``n:<order key>:<fen>``): a key range where text sorts byte by byte, else a
-    ``LIKE 'n:…%'`` (which PostgreSQL reads from that index only under the C collation)."""
-    from .parsing import normalise_order_key
-
-    key = normalise_order_key(order_no)
-    if not key:
-        return None
-    start = f"n:{key}"
-    if _binary_text_order():
-        return Q(dedupe_key__gte=start, dedupe_key__lt=start + "\U0010ffff")
-    return Q(dedupe_key__startswith=start)
-
-
-#: A jurisdiction with at least this many records is filtered while reading the date (or amount) index.
-LARGE_UNIT_ROWS = 5_000
-
-
-def _purchaser_in(qs: QuerySet[Purchase], units: list[int]) -> QuerySet[Purchase]:
-    """Records bought by ``units``.
-
-    SQLite reads ``purchaser_id IN (…)`` through the (purchaser, date) index and then sorts *every*
-    matching row for the page (0.6 s for a town with 250,000 records); reading the date index in order
-    and skipping other units' rows takes 1 ms. For a small jurisdiction it is the other way round. So on
-    SQLite a large jurisdiction (counted up to :data:`LARGE_UNIT_ROWS` from the index) is matched on
-    ``purchaser_id + 0``, which no index serves and the planner therefore leaves to the ordered scan.
-    PostgreSQL's planner makes this choice itself from its statistics.
-    """
-    if connection.vendor != "sqlite":
-        return qs.filter(purchaser_id__in=units)
-    large = Purchase.objects.filter(purchaser_id__in=units).order_by()[:LARGE_UNIT_ROWS].count()
-    if large < LARGE_UNIT_ROWS:
-        return qs.filter(purchaser_id__in=units)
-    unindexed = ExpressionWrapper(F("purchaser_id") + Value(0), output_field=BigIntegerField())
-    return qs.alias(purchaser_unindexed=unindexed).filter(purchaser_unindexed__in=units)
-
-
-def _batch_is(qs: QuerySet[Purchase], batch_id: int) -> QuerySet[Purchase]:
-    """Records of one batch; a large batch (a platform's yearly export) is read in page order and
-    filtered, as for a large jurisdiction (see :func:`_purchaser_in`), its size known from the batch."""
-    if connection.vendor == "sqlite":
-        accepted = ImportBatch.objects.filter(pk=batch_id).values_list("accepted", flat=True).first() or 0
-        if accepted >= LARGE_UNIT_ROWS:
-            unindexed = ExpressionWrapper(F("batch_id") + Value(0), output_field=BigIntegerField())
-            return qs.alias(batch_unindexed=unindexed).filter(batch_unindexed=batch_id)
-    return qs.filter(batch_id=batch_id)
+def purchase_list_year(filters: PurchaseFilters) -> int:
+    """The year whose pairings make an origin "paired" for the eligible filter — what that year's
+    progress counts (``regions.selectors.paired_region_ids``): the year the filter's date range lies in
+    when both ends fall in one year; otherwise (no range, an open or a multi-year range) the current
+    plan's year (the latest task table, as on the dashboard), or this year when there is no plan."""
+    start, end = filters.date_from, filters.date_to
+    if start and end and start.year == end.year:
+        return start.year
+    plan = plan_get()
+    return plan.year if plan is not None else timezone.localdate().year
 
 
 def purchase_filter(qs: QuerySet[Purchase], filters: PurchaseFilters, *, via: str = "") -> QuerySet[Purchase]:
-    """``qs`` narrowed by ``filters``.
+    """``qs`` narrowed by ``filters``. Each condition is written by ``ledger.query_plans`` where the
+    index it is read from matters.
 
-    ``via="purchaser"``: ``qs`` is a scope's :attr:`ScopeParts.bought`; on SQLite its date range is
-    checked inside the (purchaser, status, date …) index instead of read from the date index.
+    ``via="purchaser"``: ``qs`` is a scope's :attr:`ScopeParts.bought` (its date range is then checked
+    inside the purchaser's index).
     """
     if filters.unit is not None:
         units = org_subtree_ids(filters.unit, children=org_children_map())
-        qs = _purchaser_in(qs, sorted(units))
-    date_field = "date"
-    if via == "purchaser" and connection.vendor == "sqlite" and (filters.date_from or filters.date_to):
-        # (purchaser IN …, status IN every status, +date range): seeks in the covering index.
-        qs = qs.alias(scan_date=Unindexed("date", output_field=DateField()))
-        date_field = "scan_date"
-        if not filters.status:
-            qs = qs.filter(status__in=RecordStatus.values)
-    if filters.date_from:
-        qs = qs.filter(**{f"{date_field}__gte": filters.date_from})
-    if filters.date_to:
-        qs = qs.filter(**{f"{date_field}__lte": filters.date_to})
+        qs = query_plans.purchaser_in(qs, sorted(units))
+    qs = query_plans.date_between(
+        qs,
+        filters.date_from,
+        filters.date_to,
+        in_purchaser_index=via == "purchaser",
+        status_filtered=bool(filters.status),
+    )
     if filters.status:
-        qs = qs.filter(status=filters.status)
-        if filters.status != RecordStatus.APPROVED:
-            # Repeats the condition of the (status, date) index of records not yet approved, so that
-            # SQLite can use it: it serves newest-first pages of one status without sorting.
-            qs = qs.filter(~Q(status=RecordStatus.APPROVED))
+        qs = query_plans.status_is(qs, filters.status)
     if filters.channel:
         qs = qs.filter(channel=filters.channel)
     if filters.eligible is not None:
-        paired = sorted(paired_region_ids())
+        paired = sorted(paired_region_ids(purchase_list_year(filters)))
         if filters.eligible:
             qs = qs.filter(origin_region_id__in=paired)
         else:
             qs = qs.filter(Q(origin_region_id__isnull=True) | ~Q(origin_region_id__in=paired))
     if filters.batch is not None:
-        qs = _batch_is(qs, filters.batch)
+        qs = query_plans.batch_is(qs, filters.batch)
     if filters.q:
         qs = qs.filter(Q(purchaser_name__contains=filters.q) | Q(product__contains=filters.q))
     if filters.order_no:
         prefix = _order_prefix(filters.order_no)
         qs = qs.filter(prefix) if prefix is not None else qs.none()
     return qs
+
+
+def _order_prefix(order_no: str) -> Q | None:
+    """Records whose order number starts with ``order_no``: their de-duplication key
+    (``n:<order key>:<fen>``, unique and indexed) starts with ``n:<order key>``. None for a number that
+    normalises to nothing (no record matches)."""
+    from .parsing import normalise_order_key
+
+    key = normalise_order_key(order_no)
+    if not key:
+        return None
+    return query_plans.text_prefix("dedupe_key", f"n:{key}")
 
 
 # --- keyset pages --------------------------------------------------------------------------------
@@ -281,36 +202,14 @@ def _ordering(field_name: str, descending: bool) -> list[str]:
     return [f"{sign}{field_name}", f"{sign}id"]
 
 
-#: The index each sort order is read from.
-SORT_INDEXES = {"date": "purchase_date_id", "amount_fen": "purchase_amount_id"}
-
 #: How the rows of a page are read, given a queryset of them: :func:`for_list` (the ledger list's
 #: columns) unless a page shows other columns (the records behind a progress figure show provenance).
 Shape = Callable[[QuerySet[Purchase]], QuerySet[Purchase]]
 
 
-def _rows_in_index_order(
-    qs: QuerySet[Purchase], field_name: str, shape: Shape | None = None
-) -> list[Purchase]:
-    """The rows of ``qs`` (ordered and sliced) read by walking the sort's index on SQLite.
-
-    For a large filtered set SQLite's planner prefers the filter's index and then sorts every match —
-    0.3–0.6 s for a status or a date range sorted by amount over a million records — where walking the
-    amount (or date) index and skipping non-matches meets a page of them in a few hundred rows. The
-    ids are read with ``INDEXED BY`` and the rows fetched by id (with ``shape``'s columns).
-    """
-    index = SORT_INDEXES.get(field_name)
-    table = f'FROM "{Purchase._meta.db_table}"'
-    try:
-        sql, params = qs.values_list("id").query.sql_with_params()
-    except EmptyResultSet:
-        return []
-    if connection.vendor != "sqlite" or index is None or table not in sql:
-        return list(qs)
-    with connection.cursor() as cursor:
-        cursor.execute(sql.replace(table, f'{table} INDEXED BY "{index}"', 1), params)
-        ids = [row[0] for row in cursor.fetchall()]
-    by_id = {p.pk: p for p in (shape or for_list)(Purchase.objects.filter(pk__in=ids))}
+def _by_ids(ids: Sequence[int], shape: Shape | None = None) -> list[Purchase]:
+    """The rows with these ids, with ``shape``'s columns (default :func:`for_list`), in the order of ``ids``."""
+    by_id = {p.pk: p for p in (shape or for_list)(Purchase.objects.filter(pk__in=list(ids)))}
     return [by_id[pk] for pk in ids if pk in by_id]
 
 
@@ -326,7 +225,8 @@ def purchase_page(
 ) -> Page:
     """One page of ``qs`` in ``sort`` order: the first, the one after cursor ``after`` or the one before
     cursor ``before``. ``large``: ``qs`` is known to hold many rows, so they are met early in the sort's
-    index (see :func:`_rows_in_index_order`, whose rows are read with ``shape``)."""
+    index (read by walking it: ``query_plans.ids_in_sort_order``; the rows then read with ``shape``).
+    A cursor beyond either end shows the first or the last page."""
     if sort not in SORTS:
         sort = DEFAULT_SORT
     field_name, descending = SORTS[sort]
@@ -334,7 +234,11 @@ def purchase_page(
     before_key = _parse_cursor(before, field_name) if before else None
 
     def fetch(ordered: QuerySet[Purchase]) -> list[Purchase]:
-        return _rows_in_index_order(ordered, field_name, shape) if large else list(ordered)
+        try:
+            ids = query_plans.ids_in_sort_order(ordered, field_name) if large else None
+        except EmptyResultSet:
+            return []
+        return list(ordered) if ids is None else _by_ids(ids, shape)
 
     def last_page() -> Page:
         rows = fetch(qs.order_by(*_ordering(field_name, not descending))[: size + 1])
@@ -461,9 +365,7 @@ def _page_in_memory(
     else:
         start, end = 0, size
     chosen = keys[start:end]
-    ids = [pk for _value, pk, _a in chosen]
-    by_id = {p.pk: p for p in (shape or for_list)(Purchase.objects.filter(pk__in=ids))}
-    page = Page(items=[by_id[pk] for pk in ids if pk in by_id], sort=sort)
+    page = Page(items=_by_ids([pk for _value, pk, _a in chosen], shape), sort=sort)
     if chosen:
         first, last = chosen[0], chosen[-1]
         page.prev_cursor = f"{_key_text(first[0])}~{first[1]}" if start > 0 else None

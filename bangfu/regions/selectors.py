@@ -13,7 +13,10 @@ def region_list() -> QuerySet[Region]:
 
 
 def paired_region_ids(year: int) -> set[int]:
-    """Areas paired with the city in ``year``."""
+    """Areas paired with the city in ``year``: the one rule for a "paired-area origin" — the progress
+    engine counts it for a plan's year, the ledger list for the list's year
+    (``ledger.selectors.purchase_list_year``). A pairing covers the years from ``year_from`` to
+    ``year_to`` (open: still in force)."""
     covering = Q(year_from__lte=year) & (Q(year_to__isnull=True) | Q(year_to__gte=year))
     return set(Pairing.objects.filter(covering).values_list("region_id", flat=True))
 

@@ -13,6 +13,8 @@ from bangfu.ledger.choices import ApprovalAction, Channel, RecordStatus
 from bangfu.ledger.models import ApprovalEvent, ImportBatch, Purchase, PurchaseSighting, RejectedRow
 from bangfu.ledger.selectors import describe_changes, pending_changes
 from bangfu.ledger.services import (
+    DELETE,
+    PURCHASE_STATES,
     WorkflowError,
     ledger_import,
     purchase_approve,
@@ -429,3 +431,73 @@ def test_dry_run_reports_what_the_import_would_do_and_leaves_no_trace(setup, tmp
     again = ledger_import(path=path, dry_run=True)
     assert again.already_imported and again.batch_id == real.batch_id and again.duplicates == 3
     assert again.sample and again.sheets
+
+
+# --- the state machine as a table ----------------------------------------------------------------
+
+#: Each action of the table, taken by the services the pages call.
+TAKE = {
+    ApprovalAction.SUBMIT: lambda p, user: purchase_submit([p], user=user),
+    ApprovalAction.APPROVE: lambda p, user: purchase_approve([p], user=user),
+    ApprovalAction.RETURN: lambda p, user: purchase_return([p], user=user, comment="请补充"),
+    ApprovalAction.REOPEN: lambda p, user: purchase_reopen([p], user=user, comment="重新核对"),
+    ApprovalAction.CHANGE: lambda p, user: purchase_update(p, user=user, remarks="核对后补充"),
+    DELETE: lambda p, user: purchase_delete(p, user=user),
+}
+
+
+def test_the_table_names_every_action_the_services_take():
+    assert set(PURCHASE_STATES.rules) == set(TAKE)
+
+
+@pytest.mark.parametrize("status", S.values)
+@pytest.mark.parametrize("action", sorted(TAKE))
+def test_every_entry_of_the_table_is_what_the_services_do(coordinator, action, status):
+    """From every status, each action is taken exactly when the table allows it, and moves the record
+    to the table's status (None: deleted)."""
+    purchase = record(status)
+    if PURCHASE_STATES.allows(action, status):
+        TAKE[action](purchase, coordinator)
+        target = PURCHASE_STATES.target(action, status)
+        if target is None:
+            assert not Purchase.objects.filter(pk=purchase.pk).exists()
+        else:
+            assert status_of(purchase) == target
+    else:
+        with pytest.raises(WorkflowError):
+            TAKE[action](purchase, coordinator)
+        assert status_of(purchase) == status
+
+
+@pytest.mark.parametrize("action", sorted(TAKE))
+def test_each_action_needs_its_roles_capability(reporter, leader, action):
+    """Review actions: the office and lead reviewers; writing: everyone but the leader."""
+    rule = PURCHASE_STATES.rules[action]
+    purchase = record(next(iter(rule.moves)))
+    refused = [leader] if rule.capability == "write" else [leader, reporter]
+    for user in refused:
+        with pytest.raises(PermissionDenied):
+            TAKE[action](purchase, user)
+    assert Purchase.objects.filter(pk=purchase.pk).exists()
+
+
+def test_the_four_eyes_action_is_withheld_from_the_author_alone(coordinator, make_user):
+    """The table marks approval four-eyes: the page offers it to another reviewer, not to the author
+    (``ledger.access.authored_by``), and the service refuses the author."""
+    from bangfu.accounts.access import scope_for
+    from bangfu.ledger.access import purchase_authored_by
+
+    mine = purchase_enter(
+        user=coordinator, purchaser=org("周巷镇"), submit=True, date=dt.date(2022, 3, 1), amount_fen=100
+    )
+    other = make_user("coordinator")
+    for user, authored in ((coordinator, True), (other, False)):
+        offers = PURCHASE_STATES.offers(
+            scope_for(user), mine.status, authored=lambda user=user: purchase_authored_by(user, mine)
+        )
+        assert offers["approve"] is not authored and ("approve" in offers.withheld) is authored
+        assert offers["return"]  # returning one's own record stays allowed
+    with pytest.raises(WorkflowError, match="不能由您本人审核通过"):
+        purchase_approve([mine], user=coordinator)
+    purchase_approve([mine], user=other)
+    assert status_of(mine) == S.APPROVED

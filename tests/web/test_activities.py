@@ -535,6 +535,42 @@ def test_review_by_role(world, role):
         assert response.status_code == 403 and union.status == S.SUBMITTED
 
 
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("status", S.values)
+def test_the_record_page_offers_exactly_the_reviews_the_service_takes(world, role, status):
+    """One table (``ACTIVITY_STATES``) for the buttons and ``activity_review``: from every status, for
+    each role and for the author (four-eyes), a review button is shown exactly when it would work."""
+    from django.core.exceptions import PermissionDenied, ValidationError
+    from django.db import transaction
+
+    from bangfu.activities.services import activity_review
+
+    class Undo(Exception):
+        pass
+
+    user = world.users[role]
+    theirs = world.records["union"]  # in every role's scope, entered without a user: nobody's own
+    mine = activity_create(
+        kind="media", organisation=world.units["union"], title="本人填报", date=dt.date(2022, 6, 1),
+        details={"media_type": "报纸", "outlet": "慈溪日报"}, user=user if role != "leader" else None,
+    )  # fmt: skip
+    for activity in (theirs, mine):
+        Activity.objects.filter(pk=activity.pk).update(status=status)
+        activity.refresh_from_db()
+        html = world.client(role).get(reverse("activities:detail", args=[activity.pk])).content.decode()
+        for action, approve in (("approve", True), ("return", False)):
+            try:
+                with transaction.atomic():
+                    activity_review(activity, approve=approve, user=user)
+                    raise Undo
+            except Undo:
+                taken = True
+            except (ValidationError, PermissionDenied):
+                taken = False
+            activity.refresh_from_db()
+            assert (f'value="{action}"' in html) == taken, (activity.title, action)
+
+
 def test_the_lead_cannot_review_outside_its_scope(world):
     response = world.client("lead").post(
         reverse("activities:review", args=[world.pk("fair")]), {"action": "approve"}

@@ -215,10 +215,10 @@ def test_the_list_shows_only_the_scope(world, role):
 def test_filters(world, large, monkeypatch):
     """``large``: every jurisdiction and batch counts as large, so SQLite filters them while reading
     the date index (``purchaser_id + 0``) — the same records either way."""
-    from bangfu.ledger import selectors
+    from bangfu.ledger import query_plans
 
     if large:
-        monkeypatch.setattr(selectors, "LARGE_UNIT_ROWS", 1)
+        monkeypatch.setattr(query_plans, "LARGE_UNIT_ROWS", 1)
     client = world.client("coordinator")
 
     def listed(**params) -> set[str]:
@@ -243,6 +243,40 @@ def test_filters(world, large, monkeypatch):
     # A bad date range is said, and filters nothing.
     response = client.get(reverse("ledger:list"), {"date_from": "2022-06-01", "date_to": "2022-01-01"})
     assert "起始日期不能晚于截止日期" in response.content.decode()
+
+
+def test_eligible_means_paired_in_the_lists_year_as_progress_counts(world):
+    """产地“是对口地区” admits what that year's progress counts (``paired_region_ids(year)``): an area
+    paired only in 2021 is not eligible in the 2022 list — the year of the date range, else the plan's."""
+    from bangfu.regions.models import Pairing, Region
+
+    region = Region.objects.create(province="四川省", prefecture="凉山彝族自治州", county="昭觉县")
+    Pairing.objects.create(region=region, year_from=2021, year_to=2021)
+    old = [
+        purchase_create(purchaser=world.units["zhouxiang"], date=day, amount_fen=900, origin="昭觉县")
+        for day in (dt.date(2021, 6, 1), dt.date(2022, 6, 1))
+    ]
+    Purchase.objects.filter(pk__in=[p.pk for p in old]).update(origin_region=region)
+    in_2021, in_2022 = (p.pk for p in old)
+    client = world.client("coordinator")
+
+    def listed(**params) -> tuple[set[int], str]:
+        response = client.get(reverse("ledger:list"), params)
+        assert response.status_code == 200
+        return ids_on(response), response.content.decode()
+
+    # No dates: the current plan's year (the 2022 table).
+    found, html = listed(eligible="yes")
+    assert in_2021 not in found and in_2022 not in found and world.pk("town") in found
+    assert "产地按 2022 年的对口地区判断" in html
+    found, _html = listed(eligible="no")
+    assert {in_2021, in_2022} <= found
+    # A range within 2022 is judged by 2022's pairings; within 2021 by 2021's.
+    assert in_2022 not in listed(eligible="yes", date_from="2022-01-01", date_to="2022-12-31")[0]
+    found, html = listed(eligible="yes", date_from="2021-01-01", date_to="2021-12-31")
+    assert found == {in_2021} and "产地按 2021 年的对口地区判断" in html
+    # Without the filter the list names no year.
+    assert "对口地区判断" not in listed()[1]
 
 
 def test_the_unit_picker_offers_only_the_scope_and_a_guessed_unit_is_refused(world):
@@ -616,6 +650,74 @@ def test_submit_from_the_list_and_by_guessed_ids(world):
     assert (
         world.client("leader").post(reverse("ledger:submit"), {"ids": [world.pk("draft")]}).status_code == 403
     )
+
+
+class _Undo(Exception):
+    pass
+
+
+def _accepted(take) -> bool:
+    """Whether the service takes the action (then undone)."""
+    from django.core.exceptions import PermissionDenied, ValidationError
+    from django.db import transaction
+
+    try:
+        with transaction.atomic():
+            take()
+            raise _Undo
+    except _Undo:
+        return True
+    except (ValidationError, PermissionDenied):
+        return False
+
+
+@pytest.mark.parametrize("role", ["coordinator", "reporter", "leader"])
+def test_the_record_page_offers_exactly_what_the_services_accept(world, role):
+    """One table (``PURCHASE_STATES``) for the buttons and the services: from every status, for each
+    role and for the author of a record (four-eyes), a button is shown exactly when its action would
+    be taken."""
+    from bangfu.ledger.services import (
+        purchase_approve,
+        purchase_delete,
+        purchase_enter,
+        purchase_reopen,
+        purchase_return,
+        purchase_submit,
+        purchase_update,
+    )
+
+    user = world.users[role]
+    returned = purchase_create(
+        purchaser=world.units["zhouxiang"], date=dt.date(2022, 9, 1), amount_fen=3_000, status=S.RETURNED
+    )
+    mine = purchase_enter(  # submitted by the coordinator: not theirs to approve
+        user=world.users["coordinator"], purchaser=world.units["zhouxiang"], submit=True,
+        date=dt.date(2022, 9, 2), amount_fen=4_000,
+    )  # fmt: skip
+    records = [Purchase.objects.get(pk=world.pk(n)) for n in ("town", "draft", "approved")] + [returned, mine]
+    assert {p.status for p in records} == set(S.values)
+    take = {
+        "submit": lambda p: purchase_submit([p], user=user),
+        "approve": lambda p: purchase_approve([p], user=user),
+        "return": lambda p: purchase_return([p], user=user, comment="请核实"),
+        "reopen": lambda p: purchase_reopen([p], user=user, comment="重新核对"),
+        "change": lambda p: purchase_update(p, user=user, remarks="补充说明"),
+        "delete": lambda p: purchase_delete(p, user=user),
+    }
+    for purchase in records:
+        pk = purchase.pk
+        shown = {
+            "submit": f'action="{reverse("ledger:submit")}"',
+            "approve": 'value="approve"',
+            "return": 'value="return"',
+            "reopen": 'value="reopen"',
+            "change": f'href="{reverse("ledger:edit", args=[pk])}"',
+            "delete": f'href="{reverse("ledger:delete", args=[pk])}"',
+        }
+        html = world.client(role).get(reverse("ledger:detail", args=[pk])).content.decode()
+        for action, marker in shown.items():
+            accepted = _accepted(lambda action=action, purchase=purchase: take[action](purchase))
+            assert (marker in html) == accepted, (role, purchase.status, action)
 
 
 @pytest.mark.parametrize("role", ["reporter", "leader"])

@@ -115,9 +115,9 @@ def test_the_wizard_end_to_end_as_a_reporter(world, media, tmp_path, monkeypatch
 
     listed = client.get(reverse("ledger:list"), {"batch": batch.pk}).context["page"].items
     assert {p.pk for p in listed} == set(records.values_list("pk", flat=True))
-    from bangfu.ledger import selectors
+    from bangfu.ledger import query_plans
 
-    monkeypatch.setattr(selectors, "LARGE_UNIT_ROWS", 2)  # a "large" batch: read in page order
+    monkeypatch.setattr(query_plans, "LARGE_UNIT_ROWS", 2)  # a "large" batch: read in page order
     listed = client.get(reverse("ledger:list"), {"batch": batch.pk}).context["page"].items
     assert {p.pk for p in listed} == set(records.values_list("pk", flat=True))
     monkeypatch.undo()

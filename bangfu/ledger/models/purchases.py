@@ -149,8 +149,8 @@ class Purchase(TimeStampedModel):
         ]
         indexes = [
             # The progress engine's grouped sums read this index alone (covering): per purchaser, the
-            # counted statuses, the period, and the eligibility columns with the amount. Measured on a
-            # million rows: 4.6 s → 0.29 s for the two sums of the seed plan (bench/progress.py).
+            # counted statuses, the period, and the eligibility columns with the amount (measured:
+            # bench/README.md, progress.py). The reads written for it: ledger.query_plans.
             models.Index(
                 fields=["purchaser", "status", "date", "origin_region", "channel", "category", "amount_fen"],
                 name="purchase_progress",

@@ -1,7 +1,14 @@
 from .imports import ImportSummary, LedgerImportError, ledger_import
 from .purchases import purchase_create
 from .workflow import (
+    DELETE,
     EDITABLE_FIELDS,
+    PURCHASE_STATES,
+    REVIEW,
+    WRITE,
+    Offers,
+    Rule,
+    StateMachine,
     WorkflowError,
     purchase_approve,
     purchase_delete,
@@ -14,9 +21,16 @@ from .workflow import (
 )
 
 __all__ = [
+    "DELETE",
     "EDITABLE_FIELDS",
+    "PURCHASE_STATES",
+    "REVIEW",
+    "WRITE",
     "ImportSummary",
     "LedgerImportError",
+    "Offers",
+    "Rule",
+    "StateMachine",
     "WorkflowError",
     "ledger_import",
     "purchase_approve",

@@ -1,6 +1,8 @@
 """The review of purchase records: submit → approve or return; a change to approved data goes back to review.
 
-States and the only transitions allowed::
+States and the only transitions allowed — written once, as data, in :data:`PURCHASE_STATES` (which action
+from which status to which, for which role), read by these services and by the pages that decide which
+buttons to show::
 
     draft ──submit──▶ submitted ──approve──▶ approved
                         │   ▲                  │
@@ -27,16 +29,17 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from bangfu.accounts.access import scope_for
+from bangfu.accounts.access import Scope, scope_for
 from bangfu.orgs.access import (
     USER_SCOPE,
     OutsideScopeError,
@@ -73,21 +76,137 @@ EDITABLE_FIELDS = (
     "order_no",
     "remarks",
 )
-DELETABLE = (S.DRAFT, S.RETURNED)
 
 
 class WorkflowError(ValidationError):
     """A transition or change that is not allowed; the message is for the user (Chinese)."""
 
 
+# --- the state machine ---------------------------------------------------------------------------
+
+#: A role's capability an action needs (``accounts.access.Scope``: ``can_write``, ``can_review``).
+Capability = Literal["write", "review"]
+WRITE: Capability = "write"
+REVIEW: Capability = "review"
+#: Deleting a record: an action of the table, not an approval event (the record is gone).
+DELETE = "delete"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One action of a state machine: the status it moves each allowed status to (None: the record is
+    deleted), the capability it needs, whether the record's author is refused (four-eyes review: who
+    authored a record is decided by the caller's one rule — ``ledger.access.authored_by`` for
+    purchases), whether a reason must be written, and its verb in messages."""
+
+    moves: Mapping[str, str | None]
+    capability: Capability
+    verb: str
+    four_eyes: bool = False
+    comment: bool = False
+
+
+class Offers(dict[str, bool]):
+    """What a user may do to a record in its current status: every action of the table → whether they
+    may take it now (``offers["approve"]``, in a template ``offers.approve``); ``withheld``: the actions
+    their role may take from this status that the four-eyes rule keeps from them as the record's
+    author."""
+
+    def __init__(self, allowed: dict[str, bool], withheld: Iterable[str] = ()) -> None:
+        super().__init__(allowed)
+        self.withheld = frozenset(withheld)
+
+
+@dataclass(frozen=True)
+class StateMachine:
+    """Which action is allowed from which status, for which role: one table per kind of record, read by
+    its services (to refuse) and by its pages (to offer)."""
+
+    rules: Mapping[str, Rule] = field(default_factory=dict)
+
+    def sources(self, action: str) -> tuple[str, ...]:
+        """The statuses ``action`` is allowed from."""
+        return tuple(self.rules[action].moves)
+
+    def allows(self, action: str, status: str) -> bool:
+        return status in self.rules[action].moves
+
+    def target(self, action: str, status: str) -> str | None:
+        """The status ``action`` moves a record in ``status`` to (None: deleted). KeyError when the action
+        is not allowed from ``status``."""
+        return self.rules[action].moves[status]
+
+    def may(self, scope: Scope, action: str) -> bool:
+        """Whether the role may take ``action`` at all (from some status)."""
+        return _capable(scope, self.rules[action].capability)
+
+    def offers(self, scope: Scope, status: str, *, authored: bool | Callable[[], bool] = False) -> Offers:
+        """The actions the user may take on a record in ``status``. ``authored``: whether they authored
+        it (or a function that says so, asked only when a four-eyes action would otherwise be offered)."""
+        allowed = dict.fromkeys(self.rules, False)
+        withheld: set[str] = set()
+        own: bool | None = None if callable(authored) else authored
+        for action, rule in self.rules.items():
+            if status not in rule.moves or not _capable(scope, rule.capability):
+                continue
+            if rule.four_eyes:
+                if own is None:
+                    own = bool(authored())  # type: ignore[operator]
+                if own:
+                    withheld.add(action)
+                    continue
+            allowed[action] = True
+        return Offers(allowed, withheld)
+
+    def refuse_unless_allowed(self, action: str, statuses: Iterable[tuple[Any, str]]) -> None:
+        """Raise :class:`WorkflowError` naming the records (id, status) whose status does not allow
+        ``action``, grouped by status."""
+        rule = self.rules[action]
+        wrong: dict[str, list[Any]] = defaultdict(list)
+        for pk, status in statuses:
+            if status not in rule.moves:
+                wrong[status].append(pk)
+        if wrong:
+            allowed = "、".join(f"“{S(s).label}”" for s in rule.moves)
+            parts = [
+                f"记录 {_ids_text(ids)} 当前为“{S(status).label}”" for status, ids in sorted(wrong.items())
+            ]
+            raise WorkflowError(
+                f"{'；'.join(parts)}，不能{rule.verb}（只有{allowed}的记录可以{rule.verb}）。"
+            )
+
+
+def _capable(scope: Scope, capability: Capability) -> bool:
+    return scope.can_review if capability == REVIEW else scope.can_write
+
+
+#: The purchase record's state machine. ``change`` is any edit (the record's history keeps what changed);
+#: the system's completion from another source (``enrich``) changes no status and is not a user's action.
+PURCHASE_STATES = StateMachine(
+    {
+        ApprovalAction.SUBMIT: Rule({S.DRAFT: S.SUBMITTED, S.RETURNED: S.SUBMITTED}, WRITE, "提交"),
+        ApprovalAction.APPROVE: Rule({S.SUBMITTED: S.APPROVED}, REVIEW, "审核通过", four_eyes=True),
+        ApprovalAction.RETURN: Rule({S.SUBMITTED: S.RETURNED}, REVIEW, "退回", comment=True),
+        ApprovalAction.REOPEN: Rule({S.APPROVED: S.SUBMITTED}, REVIEW, "撤销审核", comment=True),
+        ApprovalAction.CHANGE: Rule(
+            {S.DRAFT: S.DRAFT, S.SUBMITTED: S.SUBMITTED, S.RETURNED: S.RETURNED, S.APPROVED: S.SUBMITTED},
+            WRITE,
+            "修改",
+        ),
+        DELETE: Rule({S.DRAFT: None, S.RETURNED: None}, WRITE, "删除"),
+    }
+)
+
+
 # --- roles ---------------------------------------------------------------------------------------
 
 
-def _require(user: Any, *, write: bool = False, review: bool = False) -> None:
+def _require(user: Any, capability: Capability) -> None:
+    """A second line behind the views' role checks: the user's role has ``capability``."""
     scope = scope_for(user)
     if scope.role is None:
         raise PermissionDenied("请先登录。")
-    if (write and not scope.can_write) or (review and not scope.can_review):
+    if not _capable(scope, capability):
         raise PermissionDenied("当前账号无此权限。")
 
 
@@ -122,40 +241,31 @@ def _ids_text(ids: Sequence[int], limit: int = 10) -> str:
     return shown + (f" 等 {len(ids)} 条" if len(ids) > limit else "")
 
 
-def _refuse_wrong_states(rows: list[tuple[int, str]], allowed_from: tuple[str, ...], verb: str) -> None:
-    wrong: dict[str, list[int]] = defaultdict(list)
-    for pk, status in rows:
-        if status not in allowed_from:
-            wrong[status].append(pk)
-    if wrong:
-        allowed = "、".join(f"“{S(s).label}”" for s in allowed_from)
-        parts = [f"记录 {_ids_text(ids)} 当前为“{S(status).label}”" for status, ids in sorted(wrong.items())]
-        raise WorkflowError(f"{'；'.join(parts)}，不能{verb}（只有{allowed}的记录可以{verb}）。")
-
-
 def _transition(
-    purchases: Iterable[Purchase] | QuerySet[Purchase],
-    *,
-    user: Any,
-    action: str,
-    allowed_from: tuple[str, ...],
-    to: str,
-    verb: str,
-    comment: str = "",
-    check: Callable[[list[int]], None] | None = None,
+    purchases: Iterable[Purchase] | QuerySet[Purchase], *, user: Any, action: str, comment: str = ""
 ) -> int:
+    """Take ``action`` on the records as :data:`PURCHASE_STATES` says: the role's capability, the
+    reason when one is required, every record in a status the action is allowed from, and for a
+    four-eyes action none authored by the user — else nothing happens."""
+    rule = PURCHASE_STATES.rules[action]
+    _require(user, rule.capability)
+    comment = (comment or "").strip()
+    if rule.comment and not comment:
+        raise WorkflowError({"comment": f"{rule.verb}时必须填写意见，说明原因或需要修改的内容。"})
     rows = _ids_and_states(purchases)
     if not rows:
-        raise WorkflowError(f"没有可{verb}的记录。")
-    _refuse_wrong_states(rows, allowed_from, verb)
-    if check is not None:
-        check([pk for pk, _status in rows])
+        raise WorkflowError(f"没有可{rule.verb}的记录。")
+    PURCHASE_STATES.refuse_unless_allowed(action, rows)
+    if rule.four_eyes:
+        _refuse_own_records(user, [pk for pk, _status in rows])
     now = timezone.now()
     actor = user if getattr(user, "pk", None) else None
     by_state: dict[str, list[int]] = defaultdict(list)
     for pk, status in rows:
         by_state[status].append(pk)
     for status, ids in by_state.items():
+        to = rule.moves[status]
+        assert to is not None, "a transition of approval events keeps the record"
         for chunk in _chunks(ids):
             updated = Purchase.objects.filter(pk__in=chunk, status=status).update(status=to, updated_at=now)
             if updated != len(chunk):
@@ -176,42 +286,29 @@ def _transition(
     return len(rows)
 
 
+def _refuse_own_records(user: Any, ids: list[int]) -> None:
+    """Four-eyes review: refuse the whole action when the user authored any of the records (entered,
+    imported, submitted or changed them — ``ledger.access.authored_by``)."""
+    own: list[int] = []
+    for chunk in _chunks(ids):
+        own.extend(
+            Purchase.objects.filter(authored_by(user), pk__in=chunk)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+    if own:
+        raise WorkflowError(
+            f"记录 {_ids_text(own)} 由您本人录入、导入、提交或修改，不能由您本人审核通过，"
+            "请由其他审核人员审核。"
+        )
+
+
 @transaction.atomic
 def purchase_submit(
     purchases: Iterable[Purchase] | QuerySet[Purchase], *, user: Any, comment: str = ""
 ) -> int:
     """Drafts and returned records → submitted (for review). Returns how many records were submitted."""
-    _require(user, write=True)
-    return _transition(
-        purchases,
-        user=user,
-        action=ApprovalAction.SUBMIT,
-        allowed_from=(S.DRAFT, S.RETURNED),
-        to=S.SUBMITTED,
-        verb="提交",
-        comment=comment.strip(),
-    )
-
-
-def _refuse_own_records(user: Any) -> Callable[[list[int]], None]:
-    """Four-eyes review: refuse the whole action when the user authored any of the records (entered,
-    imported, submitted or changed them — ``ledger.access.authored_by``)."""
-
-    def check(ids: list[int]) -> None:
-        own: list[int] = []
-        for chunk in _chunks(ids):
-            own.extend(
-                Purchase.objects.filter(authored_by(user), pk__in=chunk)
-                .order_by("pk")
-                .values_list("pk", flat=True)
-            )
-        if own:
-            raise WorkflowError(
-                f"记录 {_ids_text(own)} 由您本人录入、导入、提交或修改，不能由您本人审核通过，"
-                "请由其他审核人员审核。"
-            )
-
-    return check
+    return _transition(purchases, user=user, action=ApprovalAction.SUBMIT, comment=comment)
 
 
 @transaction.atomic
@@ -219,56 +316,19 @@ def purchase_approve(
     purchases: Iterable[Purchase] | QuerySet[Purchase], *, user: Any, comment: str = ""
 ) -> int:
     """Submitted records → approved (reviewers only, and never by a record's own author: four-eyes)."""
-    _require(user, review=True)
-    return _transition(
-        purchases,
-        user=user,
-        action=ApprovalAction.APPROVE,
-        allowed_from=(S.SUBMITTED,),
-        to=S.APPROVED,
-        verb="审核通过",
-        comment=comment.strip(),
-        check=_refuse_own_records(user),
-    )
-
-
-def _required_comment(comment: str, what: str) -> str:
-    comment = (comment or "").strip()
-    if not comment:
-        raise WorkflowError({"comment": f"{what}时必须填写意见，说明原因或需要修改的内容。"})
-    return comment
+    return _transition(purchases, user=user, action=ApprovalAction.APPROVE, comment=comment)
 
 
 @transaction.atomic
 def purchase_return(purchases: Iterable[Purchase] | QuerySet[Purchase], *, user: Any, comment: str) -> int:
     """Submitted records → returned to the reporter, with the reviewer's reason (required)."""
-    _require(user, review=True)
-    comment = _required_comment(comment, "退回")
-    return _transition(
-        purchases,
-        user=user,
-        action=ApprovalAction.RETURN,
-        allowed_from=(S.SUBMITTED,),
-        to=S.RETURNED,
-        verb="退回",
-        comment=comment,
-    )
+    return _transition(purchases, user=user, action=ApprovalAction.RETURN, comment=comment)
 
 
 @transaction.atomic
 def purchase_reopen(purchases: Iterable[Purchase] | QuerySet[Purchase], *, user: Any, comment: str) -> int:
     """Approved records → submitted again (a reviewer withdraws an approval), with the reason (required)."""
-    _require(user, review=True)
-    comment = _required_comment(comment, "撤销审核")
-    return _transition(
-        purchases,
-        user=user,
-        action=ApprovalAction.REOPEN,
-        allowed_from=(S.APPROVED,),
-        to=S.SUBMITTED,
-        verb="撤销审核",
-        comment=comment,
-    )
+    return _transition(purchases, user=user, action=ApprovalAction.REOPEN, comment=comment)
 
 
 # --- entry, change, deletion ---------------------------------------------------------------------
@@ -287,7 +347,7 @@ def purchase_enter(
     """A record entered through the form or the API: a draft, or submitted at once (``submit=True``).
     The purchaser and the reporting unit must be inside ``within``, the units the user may write for
     (``orgs.access``; by default the user's own write scope)."""
-    _require(user, write=True)
+    _require(user, WRITE)
     unknown = set(fields) - set(EDITABLE_FIELDS)
     if unknown:
         raise TypeError(f"purchase_enter() got unexpected fields {sorted(unknown)}")
@@ -404,7 +464,7 @@ def purchase_update(
     Only a record whose purchaser is inside ``within`` (the units the user may write for, by default the
     user's write scope) may be changed, and only to a purchaser inside it."""
     record = _update(purchase, user=user, comment=comment, fields=fields, within=within_for(user, within))
-    if submit and record.status in (S.DRAFT, S.RETURNED):
+    if submit and PURCHASE_STATES.allows(ApprovalAction.SUBMIT, record.status):
         purchase_submit([record], user=user)
         record.status = S.SUBMITTED
     return record
@@ -413,7 +473,7 @@ def purchase_update(
 def _update(
     purchase: Purchase, *, user: Any, comment: str, fields: dict[str, Any], within: Within
 ) -> Purchase:
-    _require(user, write=True)
+    _require(user, PURCHASE_STATES.rules[ApprovalAction.CHANGE].capability)
     unknown = set(fields) - set(EDITABLE_FIELDS)
     if unknown:
         raise TypeError(f"purchase_update() got unexpected fields {sorted(unknown)}")
@@ -466,8 +526,9 @@ def _update(
                 }
             )
     before = record.status
-    if before == S.APPROVED:
-        record.status = S.SUBMITTED
+    after = PURCHASE_STATES.target(ApprovalAction.CHANGE, before)
+    assert after is not None, "a change keeps the record"
+    record.status = after
     try:
         with transaction.atomic():
             record.save()
@@ -493,9 +554,10 @@ def purchase_require_deletable(record: Purchase, *, within: Within) -> None:
     it): only a draft or a returned record, bought by a unit inside the write scope ``within``. A
     submitted or approved record — and its approval history — stays. Pass a copy read under lock."""
     _require_record_writable(record, within, "删除")
-    if record.status not in DELETABLE:
+    if not PURCHASE_STATES.allows(DELETE, record.status):
+        allowed = "或".join(str(S(status).label) for status in PURCHASE_STATES.sources(DELETE))
         raise WorkflowError(
-            f"记录 {record.pk} 当前为“{S(record.status).label}”，只有草稿或已退回的记录可以删除。"
+            f"记录 {record.pk} 当前为“{S(record.status).label}”，只有{allowed}的记录可以删除。"
         )
 
 
@@ -503,7 +565,7 @@ def purchase_require_deletable(record: Purchase, *, within: Within) -> None:
 def purchase_delete(purchase: Purchase, *, user: Any, within: WithinArg = USER_SCOPE) -> None:
     """Delete a draft or a returned record (the audit trail keeps its values) whose purchaser is inside
     ``within`` (by default the user's write scope)."""
-    _require(user, write=True)
+    _require(user, PURCHASE_STATES.rules[DELETE].capability)
     record = Purchase.objects.select_for_update().get(pk=purchase.pk)
     purchase_require_deletable(record, within=within_for(user, within))
     record.delete()

@@ -34,6 +34,7 @@ from bangfu.activities.importing import ActivityImportError, import_template_xls
 from bangfu.activities.kinds import BOOL, KINDS, MONEY, URL, FieldSpec, Kind, guess_kinds
 from bangfu.activities.models import Activity, Evidence
 from bangfu.activities.services import (
+    ACTIVITY_STATES,
     activity_authored_by,
     activity_create,
     activity_delete,
@@ -188,12 +189,11 @@ def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "rows": detail_rows(kind, activity.details),
         "evidence": [(e, access.evidence_may_delete(request.user, e)) for e in evidence],
         "evidence_form": EvidenceForm() if scope.can_write else None,
-        "can_write": scope.can_write,
-        "can_review": scope.can_review and activity.status != "draft",
-        # four-eyes: whoever entered or changed the record leaves its approval to another reviewer
-        "can_approve": scope.can_review
-        and activity.status not in ("draft", "approved")
-        and not activity_authored_by(activity, request.user),
+        # What the page offers: the activity's state machine for the user's role; approving is withheld
+        # from whoever entered or changed the record (four-eyes), returning is not.
+        "actions": ACTIVITY_STATES.offers(
+            scope, activity.status, authored=lambda: activity_authored_by(activity, request.user)
+        ),
         "public_fields": [spec.label for spec in kind.fields if spec.public],
     }
     return render(request, "web/activities/detail.html", context)

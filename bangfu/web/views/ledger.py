@@ -36,9 +36,10 @@ from bangfu.accounts.choices import Role
 from bangfu.common.money import format_wan, format_yuan
 from bangfu.ledger import access, exports, selectors
 from bangfu.ledger.access import import_terms_for, upload_get_for_user, upload_list_for_user
-from bangfu.ledger.choices import FlagKind, RecordStatus, UploadState
+from bangfu.ledger.choices import ApprovalAction, FlagKind, RecordStatus, UploadState
 from bangfu.ledger.models import ImportBatch, Upload
 from bangfu.ledger.services import (
+    PURCHASE_STATES,
     LedgerImportError,
     purchase_approve,
     purchase_delete,
@@ -138,10 +139,13 @@ def purchase_list(request: HttpRequest) -> HttpResponse:
         "total_wan": format_wan(total) if total is not None else None,
         "query": _query_without(request, "after", "before"),
         "export_query": _query_without(request, "after", "before", "sort"),
-        "can_submit": scope.can_write,
-        "submittable": scope.can_write
-        and any(p.status in (RecordStatus.DRAFT, RecordStatus.RETURNED) for p in listing.page.items),
+        "can_submit": PURCHASE_STATES.may(scope, ApprovalAction.SUBMIT),
+        "submit_from": PURCHASE_STATES.sources(ApprovalAction.SUBMIT),
+        "submittable": PURCHASE_STATES.may(scope, ApprovalAction.SUBMIT)
+        and any(PURCHASE_STATES.allows(ApprovalAction.SUBMIT, p.status) for p in listing.page.items),
         "batch": filters.batch,
+        # the eligible filter judges origins by one year's pairings: say which
+        "pairing_year": selectors.purchase_list_year(filters) if filters.eligible is not None else None,
     }
     template = f"{LIST}#results" if getattr(request, "htmx", False) else LIST
     return render(request, template, context)
@@ -201,19 +205,6 @@ def purchase_submit_view(request: HttpRequest) -> HttpResponse:
 # --- one record ----------------------------------------------------------------------------------
 
 
-def _record_actions(scope: Scope, status: str, *, authored: bool) -> dict[str, bool]:
-    """What the record's page offers. ``authored``: the user entered, imported, submitted or changed the
-    record, so approving it is left to another reviewer (four-eyes); returning it stays possible."""
-    return {
-        "can_edit": scope.can_write,
-        "can_submit": scope.can_write and status in (RecordStatus.DRAFT, RecordStatus.RETURNED),
-        "can_delete": scope.can_write and status in (RecordStatus.DRAFT, RecordStatus.RETURNED),
-        "can_review": scope.can_review and status == RecordStatus.SUBMITTED,
-        "can_approve": scope.can_review and status == RecordStatus.SUBMITTED and not authored,
-        "can_reopen": scope.can_review and status == RecordStatus.APPROVED,
-    }
-
-
 @login_required
 @require_GET
 def purchase_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -229,15 +220,25 @@ def purchase_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "events": [(event, selectors.describe_changes(event.changes)) for event in events],
         "audit": selectors.purchase_audit_entries(purchase) if scope.can_write or scope.can_review else [],
         "review_form": ReviewForm(initial={"ids": [purchase.pk]}),
-        **_record_actions(
-            scope,
-            purchase.status,
-            authored=scope.can_review
-            and purchase.status == RecordStatus.SUBMITTED
-            and access.purchase_authored_by(request.user, purchase),
+        # What the page offers: the state machine's table for the user's role; approving is withheld
+        # from the record's author (four-eyes, ``ledger.access.authored_by``), returning is not.
+        "actions": PURCHASE_STATES.offers(
+            scope, purchase.status, authored=lambda: access.purchase_authored_by(request.user, purchase)
         ),
     }
     return render(request, "web/ledger/detail.html", context)
+
+
+def _form_context(form: PurchaseForm, purchase: Any) -> dict[str, Any]:
+    """The entry and edit form: whether saving may also submit (a new record is a draft) and whether a
+    change sends the record back to review (an approved one) — both from the state machine."""
+    status = purchase.status if purchase is not None else RecordStatus.DRAFT
+    return {
+        "form": form,
+        "purchase": purchase,
+        "submittable": PURCHASE_STATES.allows(ApprovalAction.SUBMIT, status),
+        "resubmits": PURCHASE_STATES.target(ApprovalAction.CHANGE, status) != status,
+    }
 
 
 def _home_unit(scope: Scope) -> Organisation | None:
@@ -268,7 +269,7 @@ def purchase_create_view(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, _("记录已保存为草稿，确认无误后请提交审核。"))
             return redirect("ledger:detail", pk=purchase.pk)
-    return render(request, "web/ledger/form.html", {"form": form, "purchase": None})
+    return render(request, "web/ledger/form.html", _form_context(form, None))
 
 
 @login_required
@@ -296,7 +297,7 @@ def purchase_edit(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(request, _("记录已保存。"))
             return redirect("ledger:detail", pk=purchase.pk)
-    return render(request, "web/ledger/form.html", {"form": form, "purchase": purchase})
+    return render(request, "web/ledger/form.html", _form_context(form, purchase))
 
 
 @login_required
