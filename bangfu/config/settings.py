@@ -50,6 +50,7 @@ SECRET_KEY = _secret_key()
 DEBUG = _env_bool("DEBUG")
 ALLOWED_HOSTS = _env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = _env_list("CSRF_TRUSTED_ORIGINS", "")
+CSRF_FAILURE_VIEW = "bangfu.web.views.errors.csrf_failure"
 
 BANGFU_CITY = os.environ.get("BANGFU_CITY", "慈溪市")
 # Prefixes that may precede a unit name and mean "of this city" (慈溪市周巷镇 = 周巷镇).
@@ -67,11 +68,11 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "ninja",
-    "axes",
+    "bangfu.config.apps.AxesConfig",
     "auditlog",
     "csp",
     "django_tasks",
-    "django_tasks_db",
+    "bangfu.config.apps.TasksDbConfig",
     "bangfu.common",
     "bangfu.accounts",
     "bangfu.orgs",

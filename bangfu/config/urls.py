@@ -12,3 +12,9 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]
+
+# Error pages in Chinese inside the site's layout (the API's JSON under /api/).
+handler400 = "bangfu.web.views.errors.bad_request"
+handler403 = "bangfu.web.views.errors.permission_denied"
+handler404 = "bangfu.web.views.errors.page_not_found"
+handler500 = "bangfu.web.views.errors.server_error"
