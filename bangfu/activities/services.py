@@ -93,6 +93,19 @@ ACTIVITY_STATES = StateMachine(
 )
 
 
+def _dates_in_order(date: Any, details: dict[str, Any]) -> None:
+    """An activity that lasts (an exhibition, a training) ends on or after the day it starts."""
+    end = details.get("end_date")
+    if end and date and str(end) < date.isoformat():
+        raise ActivityError({"end_date": f"结束日期（{end}）不能早于开始日期（{date:%Y-%m-%d}）。"})
+
+
+def _checked_details(kind_code: str, date: Any, details: dict[str, Any]) -> dict[str, Any]:
+    cleaned = _details(kind_code, details)
+    _dates_in_order(date, cleaned)
+    return cleaned
+
+
 def _details(kind_code: str, details: dict[str, Any]) -> dict[str, Any]:
     if kind_code not in KINDS:
         raise ActivityError({"kind": "未知的工作记录类型。"})
@@ -219,7 +232,7 @@ def activity_create(
         item=item,
         title=title.strip()[:200],
         date=date,
-        details=_details(kind, details),
+        details=_checked_details(kind, date, details),
         description=description,
         status=status,
         public=public and kind == "outlet",
@@ -250,6 +263,7 @@ def activity_update(
         fields["status"] = ACTIVITY_STATES.target(ApprovalAction.CHANGE, activity.status)
     if "details" in fields:
         fields["details"] = _details(fields.get("kind", activity.kind), fields["details"])
+    _dates_in_order(fields.get("date", activity.date), fields.get("details", activity.details))
     for name, value in fields.items():
         setattr(activity, name, value)
     activity.public = activity.public and activity.kind == "outlet"

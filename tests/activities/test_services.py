@@ -209,3 +209,23 @@ def test_the_activity_import_reports_every_column(cixi_orgs, tmp_path):
     labels = {c["header"]: c["label"] for c in result.columns}
     assert labels["名称"] == "名称" and labels["单位"] == "单位" and labels["经办人"] == "未识别"
     assert result.unrecognised == ["经办人"]
+
+
+def test_an_activity_cannot_end_before_it_starts(cixi_orgs):
+    import datetime as dt
+
+    from bangfu.activities.services import ActivityError, activity_create, activity_update
+    from bangfu.orgs.models import Organisation
+
+    unit = Organisation.objects.get(name="周巷镇")
+    details = {"event_type": "展销会", "end_date": "2022-05-01", "place": "周巷镇文化广场"}
+    with pytest.raises(ActivityError) as caught:
+        activity_create(
+            kind="event", organisation=unit, title="展销会", date=dt.date(2022, 5, 3), details=details
+        )
+    assert "结束日期" in caught.value.message_dict["end_date"][0]
+    ok = activity_create(
+        kind="event", organisation=unit, title="展销会", date=dt.date(2022, 5, 1), details=details
+    )
+    with pytest.raises(ActivityError):
+        activity_update(ok, date=dt.date(2022, 5, 9))
