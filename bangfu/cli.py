@@ -476,9 +476,11 @@ def cmd_progress(args: argparse.Namespace) -> int:
     as_of_text = args.as_of
     parse_date_arg(as_of_text)
     setup_django()
-    from bangfu.progress.export import text_lines, xlsx_rows
+    from bangfu.progress.choices import Status
+    from bangfu.progress.formats import achieved_text, rank_text, rate_text
     from bangfu.progress.selectors import progress_compute
     from bangfu.progress.services import progress_rules_ensure
+    from bangfu.reports.progress_rows import xlsx_rows
     from bangfu.reports.rendering.progress_xlsx import write_progress_xlsx
 
     plan = plan_for(args.year)
@@ -503,8 +505,18 @@ def cmd_progress(args: argparse.Namespace) -> int:
     if args.json:
         print_json([line.to_dict() for line in report.lines])
     elif not args.xlsx:
-        for text in text_lines(report):
-            print(text)
+        print(f"{report.plan.title}  截至 {report.as_of:%Y-%m-%d}")
+        current = None
+        for line in report.lines:
+            if line.item.pk != current:
+                current = line.item.pk
+                print(f"{line.item_code} {line.item.content[:36]}")
+            result = line.result
+            print(
+                f"    {line.org_label[:18]:<18} 目标 {line.target.display_value:<10} "
+                f"完成 {achieved_text(line):<18} 完成率 {rate_text(result.rate):>7}  "
+                f"时序 {rate_text(result.expected):>6}  {Status(result.status).label} {rank_text(line)}"
+            )
     if args.xlsx:
         print(f"已写入 {args.xlsx}", file=sys.stderr if args.json else sys.stdout)
     return 0
@@ -532,7 +544,7 @@ def cmd_base_import(args: argparse.Namespace) -> int:
 def cmd_reconcile(args: argparse.Namespace) -> int:
     setup_django()
     from bangfu.common.money import format_yuan
-    from bangfu.progress.selectors import reconciliation
+    from bangfu.progress.reconciliation import reconciliation
 
     plan = plan_for(args.year)
     rows = reconciliation(year=plan.year, as_of=parse_date_arg(args.as_of))

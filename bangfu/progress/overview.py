@@ -15,7 +15,9 @@ from bangfu.plans.models import Task
 
 from .calculation import elapsed_share
 from .calculation.engine import DONE, LAGGING, NORMAL, SEVERE, Rollup
-from .selectors import TOWN_LEVEL, OfficialProgress, ProgressLine, ProgressReport, Trend
+from .lines import ProgressLine
+from .selectors import TOWN_LEVEL, OfficialProgress, ProgressReport
+from .trend import Trend
 
 BEHIND = (LAGGING, SEVERE)
 

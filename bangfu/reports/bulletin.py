@@ -20,9 +20,11 @@ from bangfu.plans.models import Plan, Target
 from bangfu.progress.calculation import elapsed_share
 from bangfu.progress.calculation.engine import EXEMPT, NO_BASE, REPRESENTED
 from bangfu.progress.choices import Status
-from bangfu.progress.export import achieved_text, xlsx_rows
-from bangfu.progress.selectors import TOWN_LEVEL, ProgressLine, ProgressReport, progress_compute
+from bangfu.progress.formats import achieved_text
+from bangfu.progress.lines import ProgressLine
+from bangfu.progress.selectors import TOWN_LEVEL, ProgressReport, progress_compute
 
+from .progress_rows import xlsx_rows
 from .rendering.bulletin_content import (
     BEHIND,
     DONE,

@@ -15,7 +15,8 @@ from openpyxl import load_workbook
 
 from bangfu.ledger.choices import RecordStatus
 from bangfu.orgs.models import Organisation
-from bangfu.progress.selectors import TOWN_LEVEL, ProgressLine, progress_compute
+from bangfu.progress.lines import ProgressLine
+from bangfu.progress.selectors import TOWN_LEVEL, progress_compute
 from tests.web.test_progress_fixtures import buy, login, org, plan
 
 pytestmark = pytest.mark.django_db

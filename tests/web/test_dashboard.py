@@ -17,7 +17,8 @@ from bangfu.ledger.services import purchase_approve
 from bangfu.orgs.choices import OrgKind
 from bangfu.orgs.services import org_create
 from bangfu.progress import cache
-from bangfu.progress.selectors import progress_compute, progress_compute_official, progress_trend
+from bangfu.progress.selectors import progress_compute, progress_compute_official
+from bangfu.progress.trend import progress_trend
 from tests.web.test_progress_fixtures import AS_OF, PERIOD, buy, login, org, plan
 
 pytestmark = pytest.mark.django_db

@@ -13,8 +13,8 @@ from bangfu.plans.models import Item, Task
 from bangfu.plans.selectors import plan_list, plan_tasks
 from bangfu.progress.access import progress_for_user
 from bangfu.progress.calculation.engine import Rollup
+from bangfu.progress.lines import ProgressLine
 from bangfu.progress.overview import status_counts, year_progress
-from bangfu.progress.selectors import ProgressLine
 from bangfu.web.forms.progress import PeriodForm
 
 ITEM_LINES = 200  # an item's lines shown at once; "all" on request (?item=<id>)

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from bangfu.accounts.access import require_role
+from bangfu.notifications.access import reminders_for_user
 from bangfu.orgs.models import Organisation
 from bangfu.plans.models import Plan
 from bangfu.plans.selectors import plan_list
@@ -163,7 +164,7 @@ def reminders(request: HttpRequest) -> HttpResponse:
     if "as_of" not in request.GET:
         as_of = default_as_of(plan.year, today)
     filters = ReminderFilterForm(request.GET or None, towns=town_units(), leads=plan_leads(plan))
-    found = access.reminders_for_user(
+    found = reminders_for_user(
         request.user,
         plan,
         as_of=as_of,

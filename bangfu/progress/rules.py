@@ -1,0 +1,133 @@
+"""Attribution rules (统计口径) as the computation applies them: which records count for a line (record
+statuses, the rule's period, origin, channel and category), what time progress expects by a date, and
+what a ratio or per-capita target is measured against (the unit's base value).
+
+Each rule is written once here; the line expansion (:mod:`progress.lines`), the grouped sums
+(:mod:`progress.sums`), the drill-down and the trend all read them from here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import NamedTuple
+
+from django.db.models import Q
+
+from bangfu.ledger.choices import RecordStatus
+from bangfu.orgs.models import Organisation
+from bangfu.plans.choices import BaseKind, TargetKind
+from bangfu.plans.models import Plan, Target
+from bangfu.regions.selectors import paired_region_ids, region_832_ids
+
+from .calculation import elapsed_share
+from .calculation.engine import EXEMPT, REPRESENTED
+from .calculation.timeline import scheduled_share
+from .choices import OriginFilter
+from .models import ProgressSettings, TargetRule
+
+
+class SumsKey(NamedTuple):
+    """One eligibility filter: the purchases it admits are summed per purchaser once, for every line."""
+
+    origin: str
+    region_id: int | None
+    channel: str
+    category: str
+    start: dt.date
+    last: dt.date
+
+
+# --- eligibility filters ----------------------------------------------------------------------
+
+
+def counted_statuses(plan: Plan, approved_only: bool | None = None) -> list[str]:
+    """Record statuses that count: approved ones, and submitted ones unless the plan's settings (or the
+    caller, e.g. the official dashboard) ask for approved records only."""
+    if approved_only is None:
+        settings = ProgressSettings.objects.filter(plan=plan).first()
+        approved_only = settings is not None and not settings.count_submitted
+    return [RecordStatus.APPROVED] if approved_only else [RecordStatus.SUBMITTED, RecordStatus.APPROVED]
+
+
+def rule_period(rule: TargetRule, year: int, as_of: dt.date) -> tuple[dt.date, dt.date, dt.date]:
+    """(start, end, last counted day) of the rule's period."""
+    start = rule.period_start or dt.date(year, 1, 1)
+    end = rule.period_end or dt.date(year, 12, 31)
+    return start, end, min(end, as_of)
+
+
+def sums_key(rule: TargetRule, year: int, as_of: dt.date) -> SumsKey:
+    start, _end, last = rule_period(rule, year, as_of)
+    return SumsKey(rule.origin, rule.origin_region_id, rule.channel, rule.category, start, last)
+
+
+def eligible(key: SumsKey, year: int, statuses: list[str], *, dates: bool = True) -> Q:
+    condition = Q(status__in=statuses)
+    if dates:
+        condition &= Q(date__gte=key.start, date__lte=key.last)
+    if key.origin == OriginFilter.PAIRED:
+        condition &= Q(origin_region_id__in=sorted(paired_region_ids(year)))
+    elif key.origin == OriginFilter.ANY_832:
+        condition &= Q(origin_region_id__in=sorted(region_832_ids()))
+    elif key.origin == OriginFilter.COUNTY:
+        condition &= Q(origin_region_id=key.region_id)
+    if key.channel:
+        condition &= Q(channel=key.channel)
+    if key.category:
+        condition &= Q(category=key.category)
+    return condition
+
+
+def expected_share(rule: TargetRule, year: int, as_of: dt.date) -> Decimal:
+    if rule.schedule is not None:
+        return scheduled_share(as_of, year, rule.schedule.cumulative)
+    start, end, _last = rule_period(rule, year, as_of)
+    return elapsed_share(as_of, start, end)
+
+
+# --- bases --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class UnitBase:
+    """The fields of a unit's base value the computation reads (thousands are read per computation:
+    plain records, not model instances)."""
+
+    holiday_gift_fen: int | None
+    member_count: int | None
+    food_budget_fen: int | None
+    no_canteen: bool
+    canteen_representative_id: int | None
+
+
+def line_base(target: Target, orgs: Iterable[Organisation], bases: dict[int, UnitBase]) -> Decimal | None:
+    """The base of a ratio (元) or per-capita quota (head count), summed over the line's units."""
+    total: Decimal | None = None
+    for org in orgs:
+        base = bases.get(org.pk)
+        if base is None:
+            return None
+        if target.kind == TargetKind.PER_CAPITA or target.base_kind == BaseKind.MEMBER_COUNT:
+            value = Decimal(base.member_count) if base.member_count else None
+        elif target.base_kind == BaseKind.HOLIDAY_GIFT_TOTAL:
+            value = Decimal(base.holiday_gift_fen) / 100 if base.holiday_gift_fen is not None else None
+        else:
+            value = Decimal(base.food_budget_fen) / 100 if base.food_budget_fen is not None else None
+        if value is None:
+            return None
+        total = value if total is None else total + value
+    return total
+
+
+def line_override(target: Target, orgs: tuple[Organisation, ...], bases: dict[int, UnitBase]) -> str | None:
+    if target.kind != TargetKind.RATIO or target.base_kind != BaseKind.PROCUREMENT_BUDGET:
+        return None
+    flags = [bases.get(org.pk) for org in orgs]
+    if flags and all(b is not None and b.no_canteen for b in flags):
+        return EXEMPT
+    if flags and all(b is not None and b.canteen_representative_id for b in flags):
+        return REPRESENTED
+    return None
