@@ -288,7 +288,7 @@ def engine_sql(plan, keys: list, statuses: list[str]) -> list[str]:
     from bangfu.progress.sums import grouped_sums
 
     with CaptureQueriesContext(connection) as captured:
-        grouped_sums(keys, plan.year, statuses, None)
+        grouped_sums(keys, plan.year, [statuses], None)
     return [q["sql"] for q in captured.captured_queries if "GROUP BY" in q["sql"]]
 
 
@@ -353,8 +353,8 @@ def main() -> int:
         )
         statuses = counted_statuses(plan)
         keys = sums_keys(plan)
-        orm_ms, (engine_sums, engine_counts) = best_of(
-            lambda: grouped_sums(keys, plan.year, statuses, None), 5
+        orm_ms, ((engine_sums, engine_counts),) = best_of(
+            lambda: grouped_sums(keys, plan.year, [statuses], None), 5
         )
 
         # The engine's SQL alone on a raw sqlite3 connection, with the project's cache size.

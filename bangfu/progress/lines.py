@@ -18,13 +18,22 @@ from django.db.models import Q, QuerySet
 
 from bangfu.orgs.models import Organisation
 from bangfu.orgs.selectors import group_members, org_children_map
-from bangfu.plans.choices import BaseKind, TargetKind, TargetScope
+from bangfu.plans.choices import TargetKind, TargetScope
 from bangfu.plans.models import Item, Plan, Target, Task
 
 from .calculation import LineResult, LineSpec, Thresholds, purchaser_set
 from .choices import MeasureSource, PurchaserScope
 from .models import BaseValue, ProgressSettings, TargetRule
-from .rules import SumsKey, UnitBase, expected_share, line_base, line_override, sums_key
+from .rules import (
+    SumsKey,
+    UnitBase,
+    base_missing,
+    expected_share,
+    line_base,
+    line_override,
+    measured_base,
+    sums_key,
+)
 
 
 @dataclass(frozen=True)
@@ -166,14 +175,24 @@ def _activity_count(
     )
 
 
+@dataclass(frozen=True)
+class PlannedLine:
+    """A (target, unit) line before any purchase is summed: what it is (target, rule, units) and what
+    the pure engine computes it from (``spec``)."""
+
+    target: Target
+    rule: TargetRule
+    orgs: tuple[Organisation, ...]
+    spec: LineSpec
+
+
 @dataclass
 class Prepared:
     """A plan's lines before any purchase is summed: what ``progress_compute`` builds once."""
 
     plan: Plan
     as_of: dt.date
-    specs: list[LineSpec]
-    meta: list[tuple[Target, TargetRule, tuple[Organisation, ...]]]
+    lines: list[PlannedLine]
     children: dict[int | None, list[int]]
     thresholds: Thresholds
     keys: set[SumsKey]
@@ -241,8 +260,7 @@ def lines_prepare(
         # A union has a gift ratio and a per-capita quota: the same purchasers, computed once.
         return purchaser_set(roots, whole_subtree=whole_subtree, children=children, counts_for=counts_for)
 
-    specs: list[LineSpec] = []
-    meta: list[tuple[Target, TargetRule, tuple[Organisation, ...]]] = []
+    lines: list[PlannedLine] = []
     activities = _activities_by_item(plan, as_of)
     rule_figures: dict[int, tuple[SumsKey, Decimal]] = {}
     for target, rule, orgs in planned:
@@ -250,31 +268,29 @@ def lines_prepare(
             rule_figures[target.pk] = (sums_key(rule, year, as_of), expected_share(rule, year, as_of))
         key, expected = rule_figures[target.pk]
         measured_by_purchases = rule.source == MeasureSource.PURCHASES
-        specs.append(
-            LineSpec(
-                target_id=target.pk,
-                kind=target.kind,
-                value=target.value,
-                org_ids=tuple(o.pk for o in orgs),
-                purchasers=purchasers_of(
-                    tuple(o.pk for o in orgs), rule.purchaser_scope == PurchaserScope.SUBTREE
-                )
-                if measured_by_purchases
-                else frozenset(),
-                sums_key=key if measured_by_purchases else None,
-                base=line_base(target, orgs, bases),
-                expected=expected,
-                override=line_override(target, orgs, bases),
-                count=None
-                if measured_by_purchases or target.kind != TargetKind.COUNT
-                else _activity_count(activities, target, orgs, children, counts_for),
+        spec = LineSpec(
+            target_id=target.pk,
+            kind=target.kind,
+            value=target.value,
+            org_ids=tuple(o.pk for o in orgs),
+            purchasers=purchasers_of(
+                tuple(o.pk for o in orgs), rule.purchaser_scope == PurchaserScope.SUBTREE
             )
+            if measured_by_purchases
+            else frozenset(),
+            sums_key=key if measured_by_purchases else None,
+            base=line_base(target, orgs, bases),
+            expected=expected,
+            override=line_override(target, orgs, bases),
+            count=None
+            if measured_by_purchases or target.kind != TargetKind.COUNT
+            else _activity_count(activities, target, orgs, children, counts_for),
         )
-        meta.append((target, rule, orgs))
+        lines.append(PlannedLine(target, rule, orgs, spec))
 
-    keys: set[SumsKey] = {spec.sums_key for spec in specs if spec.sums_key is not None}
-    restrict = set().union(*(spec.purchasers for spec in specs)) if wanted is not None else None
-    return Prepared(plan, as_of, specs, meta, children, thresholds, keys, restrict, units)
+    keys = {line.spec.sums_key for line in lines if line.spec.sums_key is not None}
+    restrict = set().union(*(line.spec.purchasers for line in lines)) if wanted is not None else None
+    return Prepared(plan, as_of, lines, children, thresholds, keys, restrict, units)
 
 
 def org_index(prepared: Prepared | None = None) -> dict[int, Organisation]:
@@ -288,8 +304,8 @@ def org_index(prepared: Prepared | None = None) -> dict[int, Organisation]:
         return {o.pk: o for o in qs}
     parents = {child: parent for parent, kids in prepared.children.items() for child in kids}
     ids: set[int] = set(prepared.restrict)
-    for spec in prepared.specs:
-        ids.update(spec.org_ids)
+    for line in prepared.lines:
+        ids.update(line.spec.org_ids)
     for pk in list(ids):
         node = parents.get(pk)
         while node is not None and node not in ids:
@@ -317,20 +333,11 @@ def bases_missing(plan: Plan, *, unit_ids: Iterable[int] | None = None) -> list[
     bases = {b.organisation_id: b for b in BaseValue.objects.filter(year=plan.year)}
     missing: dict[int, Organisation] = {}
     for target in plan_targets(plan):
-        if target.kind not in (TargetKind.RATIO, TargetKind.PER_CAPITA):
+        if measured_base(target) is None:
             continue
         for org in target_subjects(target, target.item):
             if wanted is not None and org.pk not in wanted:
                 continue
-            base = bases.get(org.pk)
-            if base is None:
-                missing[org.pk] = org
-            elif target.kind == TargetKind.PER_CAPITA or target.base_kind == BaseKind.MEMBER_COUNT:
-                if not base.member_count:
-                    missing[org.pk] = org
-            elif target.base_kind == BaseKind.HOLIDAY_GIFT_TOTAL:
-                if base.holiday_gift_fen is None:
-                    missing[org.pk] = org
-            elif base.food_budget_fen is None and not base.no_canteen and not base.canteen_representative_id:
+            if base_missing(target, bases.get(org.pk)):
                 missing[org.pk] = org
     return sorted(missing.values(), key=lambda org: org.name)

@@ -9,6 +9,7 @@ from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from bangfu.orgs.choices import TOWN_LEVEL
 from bangfu.orgs.models import Organisation
 from bangfu.plans.choices import TargetKind
 from bangfu.plans.models import Task
@@ -16,7 +17,7 @@ from bangfu.plans.models import Task
 from .calculation import elapsed_share
 from .calculation.engine import DONE, LAGGING, NORMAL, SEVERE, Rollup
 from .lines import ProgressLine
-from .selectors import TOWN_LEVEL, OfficialProgress, ProgressReport
+from .selectors import OfficialProgress, ProgressReport
 from .trend import Trend
 
 BEHIND = (LAGGING, SEVERE)

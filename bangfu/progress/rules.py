@@ -9,7 +9,7 @@ Each rule is written once here; the line expansion (:mod:`progress.lines`), the 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import NamedTuple
@@ -26,7 +26,7 @@ from .calculation import elapsed_share
 from .calculation.engine import EXEMPT, REPRESENTED
 from .calculation.timeline import scheduled_share
 from .choices import OriginFilter
-from .models import ProgressSettings, TargetRule
+from .models import BaseValue, ProgressSettings, TargetRule
 
 
 class SumsKey(NamedTuple):
@@ -64,10 +64,18 @@ def sums_key(rule: TargetRule, year: int, as_of: dt.date) -> SumsKey:
     return SumsKey(rule.origin, rule.origin_region_id, rule.channel, rule.category, start, last)
 
 
-def eligible(key: SumsKey, year: int, statuses: list[str], *, dates: bool = True) -> Q:
-    condition = Q(status__in=statuses)
+def eligible(key: SumsKey, year: int, statuses: Sequence[str], *, dates: bool = True) -> Q:
+    """The purchases a filter admits: counted statuses, the period's dates (unless ``dates`` is False:
+    the caller writes the range itself), origin, channel and category."""
+    condition = Q(status__in=list(statuses))
     if dates:
         condition &= Q(date__gte=key.start, date__lte=key.last)
+    return condition & admitted(key, year)
+
+
+def admitted(key: SumsKey, year: int) -> Q:
+    """What a filter asks of a purchase besides its status and date: origin, channel, category."""
+    condition = Q()
     if key.origin == OriginFilter.PAIRED:
         condition &= Q(origin_region_id__in=sorted(paired_region_ids(year)))
     elif key.origin == OriginFilter.ANY_832:
@@ -90,6 +98,29 @@ def expected_share(rule: TargetRule, year: int, as_of: dt.date) -> Decimal:
 
 # --- bases --------------------------------------------------------------------------------------
 
+# Bases a union's targets are measured against (its holiday-gift total, its members).
+UNION_BASES = frozenset({BaseKind.HOLIDAY_GIFT_TOTAL, BaseKind.MEMBER_COUNT})
+
+
+def measured_base(target: Target) -> str | None:
+    """The base a target is measured against: a per-capita quota a head count; a ratio the base it
+    states, the canteen's food-procurement budget when it states none; amounts and counts none."""
+    if target.kind == TargetKind.PER_CAPITA:
+        return BaseKind.MEMBER_COUNT
+    if target.kind == TargetKind.RATIO:
+        return target.base_kind or BaseKind.PROCUREMENT_BUDGET
+    return None
+
+
+def is_union_target(target: Target) -> bool:
+    """A target of the unions (工会): measured against a union's gift total or members."""
+    return measured_base(target) in UNION_BASES
+
+
+def is_canteen_target(target: Target) -> bool:
+    """A target of the canteens (食堂): measured against the food-procurement budget."""
+    return measured_base(target) == BaseKind.PROCUREMENT_BUDGET
+
 
 @dataclass(frozen=True, slots=True)
 class UnitBase:
@@ -103,19 +134,39 @@ class UnitBase:
     canteen_representative_id: int | None
 
 
+def base_amount(kind: str, base: UnitBase | BaseValue) -> Decimal | None:
+    """A unit's base of ``kind``: a head count, or 元; None when not reported (no members counts as
+    not reported)."""
+    if kind == BaseKind.MEMBER_COUNT:
+        return Decimal(base.member_count) if base.member_count else None
+    fen = base.holiday_gift_fen if kind == BaseKind.HOLIDAY_GIFT_TOTAL else base.food_budget_fen
+    return Decimal(fen) / 100 if fen is not None else None
+
+
+def base_missing(target: Target, base: UnitBase | BaseValue | None) -> bool:
+    """Whether a unit lacks the base ``target`` is measured against (基数未填报): no base record, or
+    not the figure the target needs — unless the unit has no canteen or shares one (for a canteen's
+    budget)."""
+    kind = measured_base(target)
+    if kind is None:
+        return False
+    if base is None:
+        return True
+    if kind == BaseKind.PROCUREMENT_BUDGET and (base.no_canteen or base.canteen_representative_id):
+        return False
+    return base_amount(kind, base) is None
+
+
 def line_base(target: Target, orgs: Iterable[Organisation], bases: dict[int, UnitBase]) -> Decimal | None:
-    """The base of a ratio (元) or per-capita quota (head count), summed over the line's units."""
+    """The base of a ratio (元) or per-capita quota (head count), summed over the line's units; None
+    when a unit's is missing or the target is measured against none."""
+    kind = measured_base(target)
+    if kind is None:
+        return None
     total: Decimal | None = None
     for org in orgs:
         base = bases.get(org.pk)
-        if base is None:
-            return None
-        if target.kind == TargetKind.PER_CAPITA or target.base_kind == BaseKind.MEMBER_COUNT:
-            value = Decimal(base.member_count) if base.member_count else None
-        elif target.base_kind == BaseKind.HOLIDAY_GIFT_TOTAL:
-            value = Decimal(base.holiday_gift_fen) / 100 if base.holiday_gift_fen is not None else None
-        else:
-            value = Decimal(base.food_budget_fen) / 100 if base.food_budget_fen is not None else None
+        value = base_amount(kind, base) if base is not None else None
         if value is None:
             return None
         total = value if total is None else total + value
@@ -123,7 +174,9 @@ def line_base(target: Target, orgs: Iterable[Organisation], bases: dict[int, Uni
 
 
 def line_override(target: Target, orgs: tuple[Organisation, ...], bases: dict[int, UnitBase]) -> str | None:
-    if target.kind != TargetKind.RATIO or target.base_kind != BaseKind.PROCUREMENT_BUDGET:
+    """A canteen line's status decided before any figure: every unit of the line has no canteen
+    (exempt) or names the unit whose canteen it shares (represented)."""
+    if not is_canteen_target(target):
         return None
     flags = [bases.get(org.pk) for org in orgs]
     if flags and all(b is not None and b.no_canteen for b in flags):

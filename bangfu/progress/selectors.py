@@ -17,7 +17,7 @@ from django.db.models import QuerySet
 
 from bangfu.ledger.choices import RecordStatus
 from bangfu.ledger.models import Purchase
-from bangfu.orgs.choices import OrgKind
+from bangfu.orgs.choices import TOWN_LEVEL
 from bangfu.orgs.models import Organisation
 from bangfu.plans.choices import Role
 from bangfu.plans.models import Plan, RoleAssignment
@@ -26,9 +26,7 @@ from .calculation import LineResult, compute_lines, rollup
 from .calculation.engine import Rollup
 from .lines import Prepared, ProgressLine, lines_prepare, org_index
 from .rules import counted_statuses, eligible
-from .sums import SumTable, grouped_sums, grouped_sums_by_status, merged
-
-TOWN_LEVEL = {OrgKind.TOWN, OrgKind.STREET, OrgKind.COMMITTEE}
+from .sums import SumTable, grouped_sums, merged
 
 
 @dataclass
@@ -49,10 +47,10 @@ def _report(
     counts: SumTable,
     orgs: dict[int, Organisation] | None = None,
 ) -> ProgressReport:
-    results = compute_lines(prepared.specs, sums, counts, prepared.thresholds)
+    results = compute_lines([line.spec for line in prepared.lines], sums, counts, prepared.thresholds)
     lines = [
-        ProgressLine(result, target, target.item, target.item.task, line_orgs, rule)
-        for result, (target, rule, line_orgs) in zip(results, prepared.meta, strict=True)
+        ProgressLine(result, line.target, line.target.item, line.target.item.task, line.orgs, line.rule)
+        for line, result in zip(prepared.lines, results, strict=True)
     ]
     report = ProgressReport(plan=prepared.plan, as_of=prepared.as_of, lines=lines)
     _add_rollups(report, prepared.children, orgs if orgs is not None else org_index(prepared))
@@ -73,8 +71,8 @@ def progress_compute(
     default rule but not saved.
     """
     prepared = lines_prepare(plan, as_of, org_ids, target_ids)
-    sums, counts = grouped_sums(
-        prepared.keys, plan.year, counted_statuses(plan, approved_only), prepared.restrict
+    ((sums, counts),) = grouped_sums(
+        prepared.keys, plan.year, [counted_statuses(plan, approved_only)], prepared.restrict
     )
     return _report(prepared, sums, counts)
 
@@ -99,14 +97,12 @@ def progress_compute_official(
     org_ids: Iterable[int] | None = None,
     target_ids: Iterable[int] | None = None,
 ) -> OfficialProgress:
-    """Approved-only and approved-plus-submitted figures from one grouped scan (by purchaser and status)
-    instead of two full computations."""
+    """Approved-only and approved-plus-submitted figures from one grouped scan (approved and submitted
+    records summed apart) instead of two full computations."""
     prepared = lines_prepare(plan, as_of, org_ids, target_ids)
-    by_status = grouped_sums_by_status(
-        prepared.keys, plan.year, [RecordStatus.SUBMITTED, RecordStatus.APPROVED], prepared.restrict
+    (approved_sums, approved_counts), (submitted_sums, submitted_counts) = grouped_sums(
+        prepared.keys, plan.year, [[RecordStatus.APPROVED], [RecordStatus.SUBMITTED]], prepared.restrict
     )
-    approved_sums, approved_counts = by_status[RecordStatus.APPROVED]
-    submitted_sums, submitted_counts = by_status[RecordStatus.SUBMITTED]
     orgs = org_index(prepared)
     return OfficialProgress(
         approved=_report(prepared, approved_sums, approved_counts, orgs),
@@ -201,4 +197,4 @@ def led_item_ids(plan: Plan, lead_id: int) -> set[int]:
 
 def town_units() -> list[Organisation]:
     """The town-level units (镇、街道、管委会), by name."""
-    return list(Organisation.objects.filter(kind__in=TOWN_LEVEL, active=True).order_by("name"))
+    return list(Organisation.objects.filter(kind__in=sorted(TOWN_LEVEL), active=True).order_by("name"))

@@ -9,53 +9,55 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from django.db.models import Count, DateField, Func, IntegerField, Q, QuerySet, Sum
+from django.db.models import Count, DateField, Func, IntegerField, Q, Sum
 
 from bangfu.common.dates import month_end
 from bangfu.ledger.models import Purchase
 from bangfu.ledger.selectors import Unindexed
 
-from .rules import SumsKey, eligible
+from .rules import SumsKey, admitted, eligible
 
 SumTable = dict[SumsKey, dict[int, int]]
 
 
-def _summable(key: SumsKey, year: int, statuses: list[str]) -> QuerySet[Purchase]:
-    """The purchases a filter admits, written for the grouped sums' index: the date ``Unindexed`` so
-    that SQLite walks the covering (purchaser, status, date, …) index rather than the date index plus a
-    temporary sort — without statistics it prefers the latter and is ten times slower on a million rows."""
-    return Purchase.objects.alias(scan_date=Unindexed("date", output_field=DateField())).filter(
-        eligible(key, year, statuses, dates=False),
-        scan_date__gte=key.start,
-        scan_date__lte=key.last,
-        purchaser_id__isnull=False,
-    )
-
-
 def grouped_sums(
-    keys: Iterable[SumsKey], year: int, statuses: list[str], purchasers: set[int] | None
-) -> tuple[SumTable, SumTable]:
-    """The sums of every eligibility filter per purchaser: {key: {purchaser id: fen}}, and the record
-    counts. Filters that share a period are computed in one pass over the covering index, each as a
-    filtered aggregate (``SUM(…) FILTER (WHERE …)``) — one scan of a million rows instead of one per
-    filter."""
-    sums: SumTable = {}
-    counts: SumTable = {}
+    keys: Iterable[SumsKey],
+    year: int,
+    status_groups: Sequence[Sequence[str]],
+    purchasers: set[int] | None,
+) -> list[tuple[SumTable, SumTable]]:
+    """The sums of every eligibility filter per purchaser, for each group of record statuses (e.g.
+    ``[[submitted, approved]]`` for the plan's figures, ``[[approved], [submitted]]`` for the official
+    figures beside those awaiting review): one ``({key: {purchaser id: fen}}, {key: {purchaser id:
+    records}})`` per group, in the groups' order.
+
+    Filters that share a period are computed in one pass over the covering index ``purchase_progress``,
+    each (filter, status group) as a filtered aggregate (``SUM(…) FILTER (WHERE …)``) — one scan of a
+    million rows instead of one per filter, grouped by purchaser alone so that the scan streams along
+    the index instead of sorting. The date range is written ``Unindexed`` so that SQLite walks that
+    covering (purchaser, status, date, …) index rather than the date index plus a temporary sort —
+    without statistics it prefers the latter and is ten times slower on a million rows."""
+    found: list[tuple[SumTable, SumTable]] = [({}, {}) for _group in status_groups]
+    every_status = sorted({status for group in status_groups for status in group})
     by_period: dict[tuple[dt.date, dt.date], list[SumsKey]] = defaultdict(list)
     for key in set(keys):
         by_period[(key.start, key.last)].append(key)
-    for (start, last), group in by_period.items():
-        conditions = [eligible(key, year, statuses, dates=False) for key in group]
+    for (start, last), period_keys in by_period.items():
         aggregates: dict[str, Any] = {}
+        cells: list[tuple[int, SumsKey]] = []  # (status group, filter) of each pair of aggregates
         either = Q()
-        for index, (key, condition) in enumerate(zip(group, conditions, strict=True)):
-            aggregates[f"fen_{index}"] = Sum("amount_fen", filter=condition)
-            aggregates[f"n_{index}"] = Count("id", filter=condition)
-            sums[key], counts[key] = {}, {}
-            either |= condition
+        for key in period_keys:
+            admits = admitted(key, year)
+            either |= Q(status__in=every_status) & admits
+            for number, group in enumerate(status_groups):
+                condition = Q(status__in=list(group)) & admits
+                aggregates[f"fen_{len(cells)}"] = Sum("amount_fen", filter=condition)
+                aggregates[f"n_{len(cells)}"] = Count("id", filter=condition)
+                cells.append((number, key))
+                found[number][0][key], found[number][1][key] = {}, {}
         qs = Purchase.objects.alias(scan_date=Unindexed("date", output_field=DateField())).filter(
             either, scan_date__gte=start, scan_date__lte=last, purchaser_id__isnull=False
         )
@@ -63,40 +65,11 @@ def grouped_sums(
             qs = qs.filter(purchaser_id__in=sorted(purchasers))
         for row in qs.order_by().values_list("purchaser_id").annotate(**aggregates):
             pid = row[0]
-            for index, key in enumerate(group):
+            for index, (number, key) in enumerate(cells):
                 fen, n = row[1 + 2 * index], row[2 + 2 * index]
                 if n:
-                    sums[key][pid] = int(fen)
-                    counts[key][pid] = n
-    return sums, counts
-
-
-def grouped_sums_by_status(
-    keys: Iterable[SumsKey], year: int, statuses: list[str], purchasers: set[int] | None
-) -> dict[str, tuple[SumTable, SumTable]]:
-    """Like :func:`grouped_sums`, one grouped query per filter, but split by record status:
-    {status: ({key: {purchaser: fen}}, {key: {purchaser: records}})}. The split is a filtered aggregate
-    per status (``SUM(…) FILTER (WHERE status = …)``), so the query still groups by purchaser alone and
-    streams along a (purchaser, date …) index instead of sorting by (purchaser, status)."""
-    found: dict[str, tuple[SumTable, SumTable]] = {status: ({}, {}) for status in statuses}
-    aggregates: dict[str, Any] = {}
-    for index, status in enumerate(statuses):
-        aggregates[f"fen_{index}"] = Sum("amount_fen", filter=Q(status=status))
-        aggregates[f"n_{index}"] = Count("id", filter=Q(status=status))
-    for key in set(keys):
-        for status in statuses:
-            found[status][0][key] = {}
-            found[status][1][key] = {}
-        qs = _summable(key, year, statuses)
-        if purchasers is not None:
-            qs = qs.filter(purchaser_id__in=sorted(purchasers))
-        for row in qs.order_by().values_list("purchaser_id").annotate(**aggregates):
-            pid = row[0]
-            for index, status in enumerate(statuses):
-                fen, n = row[1 + 2 * index], row[2 + 2 * index]
-                if n:
-                    found[status][0][key][pid] = int(fen)
-                    found[status][1][key][pid] = n
+                    found[number][0][key][pid] = int(fen)
+                    found[number][1][key][pid] = n
     return found
 
 

@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from django.conf import settings
 
+from bangfu.orgs.choices import TOWN_LEVEL
 from bangfu.plans.choices import BaseKind, TargetKind
 from bangfu.plans.models import Plan, Target
 from bangfu.progress.calculation import elapsed_share
@@ -22,7 +23,8 @@ from bangfu.progress.calculation.engine import EXEMPT, NO_BASE, REPRESENTED
 from bangfu.progress.choices import Status
 from bangfu.progress.formats import achieved_text
 from bangfu.progress.lines import ProgressLine
-from bangfu.progress.selectors import TOWN_LEVEL, ProgressReport, progress_compute
+from bangfu.progress.rules import is_canteen_target, is_union_target
+from bangfu.progress.selectors import ProgressReport, progress_compute
 
 from .progress_rows import xlsx_rows
 from .rendering.bulletin_content import (
@@ -42,8 +44,6 @@ from .rendering.bulletin_content import (
 )
 
 __all__ = ["BulletinData", "bulletin_data", "bulletin_from_report"]
-
-_UNION_BASES = (BaseKind.HOLIDAY_GIFT_TOTAL, BaseKind.MEMBER_COUNT)
 
 
 def bulletin_data(
@@ -79,8 +79,8 @@ def bulletin_from_report(
         overall=_overall(report),
         towns=tuple(_town_rows(report.lines)),
         lagging=tuple(_lagging(report.lines)),
-        unions=_group("基层工会", [line for line in report.lines if _is_union(line.target)]),
-        canteens=_group("单位食堂", [line for line in report.lines if _is_canteen(line.target)]),
+        unions=_group("基层工会", [line for line in report.lines if is_union_target(line.target)]),
+        canteens=_group("单位食堂", [line for line in report.lines if is_canteen_target(line.target)]),
         details=tuple(xlsx_rows(report)),
     )
 
@@ -177,14 +177,6 @@ def _lagging(lines: Sequence[ProgressLine]) -> list[LaggingItem]:
             )
         )
     return items
-
-
-def _is_union(target: Target) -> bool:
-    return target.kind == TargetKind.PER_CAPITA or target.base_kind in _UNION_BASES
-
-
-def _is_canteen(target: Target) -> bool:
-    return target.kind == TargetKind.RATIO and target.base_kind == BaseKind.PROCUREMENT_BUDGET
 
 
 def _target_label(target: Target) -> str:
