@@ -476,6 +476,7 @@ def cmd_progress(args: argparse.Namespace) -> int:
     as_of_text = args.as_of
     parse_date_arg(as_of_text)
     setup_django()
+    from bangfu.api.progress import progress_row
     from bangfu.progress.choices import Status
     from bangfu.progress.formats import achieved_text, rank_text, rate_text
     from bangfu.progress.selectors import progress_compute
@@ -490,7 +491,9 @@ def cmd_progress(args: argparse.Namespace) -> int:
         from bangfu.orgs.selectors import org_subtree_ids
 
         org_ids = org_subtree_ids(org_by_name(args.org).pk)
-    report = progress_compute(plan, as_of=as_of_date(as_of_text, plan.year), org_ids=org_ids)
+    report = progress_compute(
+        plan, as_of=as_of_date(as_of_text, plan.year), org_ids=org_ids, ranked=True
+    )
     if args.xlsx:
         path = Path(args.xlsx)
         try:
@@ -503,7 +506,7 @@ def cmd_progress(args: argparse.Namespace) -> int:
         except OSError as exc:
             raise UserError(f"无法写入文件 {path}：{exc.strerror or exc}") from exc
     if args.json:
-        print_json([line.to_dict() for line in report.lines])
+        print_json([progress_row(line) for line in report.lines])
     elif not args.xlsx:
         print(f"{report.plan.title}  截至 {report.as_of:%Y-%m-%d}")
         current = None

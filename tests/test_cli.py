@@ -289,7 +289,8 @@ def test_progress_json_rows(capsys, seeded_with_purchases):
     assert town["item"] == "2.2" and town["kind"] == "amount" and town["target"] == 3_000_000
     assert town["achieved"] == 1_200_000 and town["rate"] == 0.4 and town["status"] == "lagging"
     assert town["expected_rate"] == round(181 / 365, 4)
-    assert town["rank"] == 1 and town["rank_of"] == 3 and town["records"] == 2
+    # Ranked in the town ranking: all 18 town-level units' purchase targets, not only its tier's 3.
+    assert town["rank"] == 1 and town["rank_of"] == 18 and town["records"] == 2
     others = [r for r in rows if r["item"] == "2.2" and r["org"] != "周巷镇"]
     assert all(r["achieved"] == 0 and r["status"] == "severe" for r in others)
     assert {r["status"] for r in rows if r["item"] == "1.1"} <= {"no_base"}

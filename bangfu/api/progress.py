@@ -1,9 +1,10 @@
-"""Progress (完成进度): one row per (target, unit), the same JSON as ``bangfu progress --json``,
-limited to the units the caller may see."""
+"""Progress (完成进度): one row per (target, unit), limited to the units the caller may see. The row
+(:func:`progress_row`) is also what ``bangfu progress --json`` prints."""
 
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 from django.http import Http404, HttpRequest
@@ -13,6 +14,8 @@ from ninja import Field, Query, Router, Schema
 from bangfu.orgs.selectors import org_subtree_ids
 from bangfu.plans.access import plan_get_for_user
 from bangfu.progress.access import progress_for_user, unit_get_for_user
+from bangfu.progress.choices import Status
+from bangfu.progress.lines import ProgressLine
 
 from .auth import require
 from .errors import COMMON_ERRORS, ErrorOut
@@ -50,6 +53,38 @@ class ProgressRowOut(Schema):
     rank_of: int | None
 
 
+def progress_row(line: ProgressLine) -> dict[str, Any]:
+    """A line as a row of ``GET /api/progress`` and ``bangfu progress --json``: amounts in 元, rates
+    as fractions (JSON numbers at the edge only; figures stay Decimal inside)."""
+    r = line.result
+
+    def number(value: Decimal | None, places: int = 4) -> float | None:
+        return None if value is None else float(round(value, places))
+
+    return {
+        "task": f"{line.task.seq} {line.task.name}",
+        "item": line.item_code,
+        "org": line.org_label,
+        "kind": line.target.kind,
+        "target": number(line.target.value, 4),
+        "achieved": number(r.achieved, 4),
+        "rate": number(r.rate, 4),
+        "expected_rate": number(r.expected, 4),
+        "status": r.status,
+        "status_label": str(Status(r.status).label),
+        "unit": line.target.unit,
+        "target_id": line.target.pk,
+        "org_ids": list(r.spec.org_ids),
+        "achieved_yuan": float(Decimal(r.achieved_fen) / 100),
+        "required_yuan": None if r.required_fen is None else float(Decimal(r.required_fen) / 100),
+        "base": number(r.spec.base, 2),
+        "records": r.records,
+        "forecast_rate": number(r.forecast_rate, 4),
+        "rank": r.rank,
+        "rank_of": r.rank_of,
+    }
+
+
 @router.get(
     "/progress", response={200: list[ProgressRowOut], **COMMON_ERRORS, 404: ErrorOut}, summary="完成进度"
 )
@@ -64,6 +99,6 @@ def progress_list(request: HttpRequest, filters: Query[ProgressFilter]) -> Any:
     if filters.unit is not None:
         org_ids = org_subtree_ids(unit_get_for_user(request.user, filters.unit).pk)
     report = progress_for_user(
-        request.user, plan, as_of=as_of, org_ids=org_ids, approved_only=filters.approved_only
+        request.user, plan, as_of=as_of, org_ids=org_ids, approved_only=filters.approved_only, ranked=True
     )
-    return [line.to_dict() for line in report.lines]
+    return [progress_row(line) for line in report.lines]

@@ -59,15 +59,22 @@ def progress_for_user(
     org_ids: Any = None,
     target_ids: Iterable[int] | None = None,
     approved_only: bool | None = None,
+    ranked: bool = False,
 ) -> ProgressReport:
-    """The plan's lines the user may see (optionally only ``org_ids``, intersected with the scope).
+    """The plan's lines the user may see (optionally only ``org_ids``, intersected with the scope),
+    with their ranks over the whole plan when ``ranked`` (pages that show ranks).
     The report may be shared with other requests (see :mod:`progress.cache`): read it, never change it."""
     wanted = units_in_view(_scope(user), org_ids)
     targets = None if target_ids is None else tuple(sorted(set(target_ids)))
     return cached(
-        ("report", plan.pk, as_of, wanted, targets, approved_only),
+        ("report", plan.pk, as_of, wanted, targets, approved_only, ranked),
         lambda: progress_compute(
-            plan, as_of=as_of, org_ids=wanted, target_ids=targets, approved_only=approved_only
+            plan,
+            as_of=as_of,
+            org_ids=wanted,
+            target_ids=targets,
+            approved_only=approved_only,
+            ranked=ranked,
         ),
     )
 
@@ -91,7 +98,7 @@ def overview_for_user(user: Any, plan: Plan, *, as_of: dt.date) -> Overview:
     wanted = units_in_view(scope, None)
 
     def compute() -> Overview:
-        official = progress_compute_official(plan, as_of=as_of, org_ids=wanted)
+        official = progress_compute_official(plan, as_of=as_of, org_ids=wanted, ranked=True)
         headline = headline_lines(official.approved)
         trend = progress_trend([official.approved.lines[i] for i in headline[1]], plan=plan, as_of=as_of)
         return overview_build(official, trend=trend, headline=headline)
@@ -127,7 +134,7 @@ def unit_progress_for_user(user: Any, unit: Organisation, plan: Plan, *, as_of: 
         children = org_children_map()
         members = subtree(unit.pk, children)
         wanted = units_in_view(scope, members)
-        official = progress_compute_official(plan, as_of=as_of, org_ids=wanted)
+        official = progress_compute_official(plan, as_of=as_of, org_ids=wanted, ranked=True)
         own = [line for line in official.approved.lines if unit.pk in line.result.spec.org_ids]
         amounts = [line for line in own if line.target.kind == "amount"]
         trend = progress_trend(

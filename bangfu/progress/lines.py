@@ -32,6 +32,7 @@ from .rules import (
     line_base,
     line_override,
     measured_base,
+    rank_group,
     sums_key,
 )
 
@@ -54,42 +55,6 @@ class ProgressLine:
     @property
     def item_code(self) -> str:
         return f"{self.task.seq}.{self.item.seq}"
-
-    def to_dict(self) -> dict[str, Any]:
-        r = self.result
-
-        def number(value: Decimal | None, places: int = 4) -> float | None:
-            # JSON numbers at the edge only; figures stay Decimal inside.
-            return None if value is None else float(round(value, places))
-
-        return {
-            "task": f"{self.task.seq} {self.task.name}",
-            "item": self.item_code,
-            "org": self.org_label,
-            "kind": self.target.kind,
-            "target": number(self.target.value, 4),
-            "achieved": number(r.achieved, 4),
-            "rate": number(r.rate, 4),
-            "expected_rate": number(r.expected, 4),
-            "status": r.status,
-            "status_label": _status_label(r.status),
-            "unit": self.target.unit,
-            "target_id": self.target.pk,
-            "org_ids": list(r.spec.org_ids),
-            "achieved_yuan": float(Decimal(r.achieved_fen) / 100),
-            "required_yuan": None if r.required_fen is None else float(Decimal(r.required_fen) / 100),
-            "base": number(r.spec.base, 2),
-            "records": r.records,
-            "forecast_rate": number(r.forecast_rate, 4),
-            "rank": r.rank,
-            "rank_of": r.rank_of,
-        }
-
-
-def _status_label(status: str) -> str:
-    from .choices import Status
-
-    return str(Status(status).label)
 
 
 # --- expansion ------------------------------------------------------------------------------------
@@ -198,6 +163,7 @@ class Prepared:
     keys: set[SumsKey]
     restrict: set[int] | None
     units: dict[int, Organisation] | None = None  # every unit, when the whole plan was prepared
+    complete: bool = True  # every line of the plan (no units or targets left out)
 
 
 def lines_prepare(
@@ -285,12 +251,14 @@ def lines_prepare(
             count=None
             if measured_by_purchases or target.kind != TargetKind.COUNT
             else _activity_count(activities, target, orgs, children, counts_for),
+            rank_group=rank_group(target, orgs),
         )
         lines.append(PlannedLine(target, rule, orgs, spec))
 
     keys = {line.spec.sums_key for line in lines if line.spec.sums_key is not None}
     restrict = set().union(*(line.spec.purchasers for line in lines)) if wanted is not None else None
-    return Prepared(plan, as_of, lines, children, thresholds, keys, restrict, units)
+    complete = org_ids is None and target_ids is None
+    return Prepared(plan, as_of, lines, children, thresholds, keys, restrict, units, complete)
 
 
 def org_index(prepared: Prepared | None = None) -> dict[int, Organisation]:

@@ -1,6 +1,7 @@
 """Attribution rules (统计口径) as the computation applies them: which records count for a line (record
-statuses, the rule's period, origin, channel and category), what time progress expects by a date, and
-what a ratio or per-capita target is measured against (the unit's base value).
+statuses, the rule's period, origin, channel and category), what time progress expects by a date,
+what a ratio or per-capita target is measured against (the unit's base value), and which lines are
+ranked together.
 
 Each rule is written once here; the line expansion (:mod:`progress.lines`), the grouped sums
 (:mod:`progress.sums`), the drill-down and the trend all read them from here.
@@ -17,6 +18,7 @@ from typing import NamedTuple
 from django.db.models import Q
 
 from bangfu.ledger.choices import RecordStatus
+from bangfu.orgs.choices import TOWN_LEVEL
 from bangfu.orgs.models import Organisation
 from bangfu.plans.choices import BaseKind, TargetKind
 from bangfu.plans.models import Plan, Target
@@ -184,3 +186,23 @@ def line_override(target: Target, orgs: tuple[Organisation, ...], bases: dict[in
     if flags and all(b is not None and b.canteen_representative_id for b in flags):
         return REPRESENTED
     return None
+
+
+# --- ranks --------------------------------------------------------------------------------------
+
+# The town ranking (镇街排名): every town-level unit's purchase target, ranked together by completion
+# rate across the table's tiers (300万, 250万, 150万, 50万 …) — the ranking the bulletin publishes and the
+# dashboard, the task table and each unit's page show. Other lines are ranked within their target.
+TOWN_RANKING = "towns"
+
+
+def is_town_line(target: Target, orgs: Iterable[Organisation]) -> bool:
+    """A town's purchase target: an amount line whose every unit is town-level (镇、街道、管委会); a total
+    target of several towns is one entry of the ranking."""
+    units = list(orgs)
+    return target.kind == TargetKind.AMOUNT and bool(units) and all(org.kind in TOWN_LEVEL for org in units)
+
+
+def rank_group(target: Target, orgs: Iterable[Organisation]) -> str | None:
+    """The ranking a line takes part in beyond its target's: the town ranking, or None."""
+    return TOWN_RANKING if is_town_line(target, orgs) else None

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Hashable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.db.models import QuerySet
 
@@ -25,6 +25,7 @@ from bangfu.plans.models import Plan, RoleAssignment
 from .calculation import LineResult, compute_lines, rollup
 from .calculation.engine import Rollup
 from .lines import Prepared, ProgressLine, lines_prepare, org_index
+from .ranking import RankTable, plan_ranks
 from .rules import counted_statuses, eligible
 from .sums import SumTable, grouped_sums, merged
 
@@ -46,8 +47,12 @@ def _report(
     sums: SumTable,
     counts: SumTable,
     orgs: dict[int, Organisation] | None = None,
+    ranks: RankTable | None = None,
 ) -> ProgressReport:
     results = compute_lines([line.spec for line in prepared.lines], sums, counts, prepared.thresholds)
+    if not prepared.complete:
+        # Ranked among the lines computed here, a unit would be 1/1: take the whole plan's ranks, or none.
+        results = [_with_rank(result, ranks) for result in results]
     lines = [
         ProgressLine(result, line.target, line.target.item, line.target.item.task, line.orgs, line.rule)
         for line, result in zip(prepared.lines, results, strict=True)
@@ -57,6 +62,11 @@ def _report(
     return report
 
 
+def _with_rank(result: LineResult, ranks: RankTable | None) -> LineResult:
+    rank, rank_of = (ranks or {}).get((result.spec.target_id, result.spec.org_ids), (None, None))
+    return replace(result, rank=rank, rank_of=rank_of)
+
+
 def progress_compute(
     plan: Plan,
     *,
@@ -64,17 +74,24 @@ def progress_compute(
     org_ids: Iterable[int] | None = None,
     target_ids: Iterable[int] | None = None,
     approved_only: bool | None = None,
+    ranked: bool = False,
 ) -> ProgressReport:
     """Every line of the plan as of ``as_of`` (or only the lines of ``org_ids`` / ``target_ids``).
+
+    Lines are ranked over the whole plan (:mod:`progress.ranking`): a whole-plan computation ranks
+    them itself; a computation of some units or targets takes the whole plan's ranks when ``ranked``
+    (one whole-plan computation, cached), and leaves them empty otherwise.
 
     Rules must exist (``services.progress_rules_ensure``); a target without one is computed with the
     default rule but not saved.
     """
     prepared = lines_prepare(plan, as_of, org_ids, target_ids)
-    ((sums, counts),) = grouped_sums(
-        prepared.keys, plan.year, [counted_statuses(plan, approved_only)], prepared.restrict
-    )
-    return _report(prepared, sums, counts)
+    statuses = counted_statuses(plan, approved_only)
+    ((sums, counts),) = grouped_sums(prepared.keys, plan.year, [statuses], prepared.restrict)
+    ranks = None
+    if ranked and not prepared.complete:
+        ranks = plan_ranks(plan, as_of=as_of)[statuses == [RecordStatus.APPROVED]]
+    return _report(prepared, sums, counts, ranks=ranks)
 
 
 @dataclass
@@ -96,21 +113,24 @@ def progress_compute_official(
     as_of: dt.date,
     org_ids: Iterable[int] | None = None,
     target_ids: Iterable[int] | None = None,
+    ranked: bool = False,
 ) -> OfficialProgress:
     """Approved-only and approved-plus-submitted figures from one grouped scan (approved and submitted
-    records summed apart) instead of two full computations."""
+    records summed apart) instead of two full computations; ranks as in :func:`progress_compute`."""
     prepared = lines_prepare(plan, as_of, org_ids, target_ids)
     (approved_sums, approved_counts), (submitted_sums, submitted_counts) = grouped_sums(
         prepared.keys, plan.year, [[RecordStatus.APPROVED], [RecordStatus.SUBMITTED]], prepared.restrict
     )
+    ranks = plan_ranks(plan, as_of=as_of) if ranked and not prepared.complete else {}
     orgs = org_index(prepared)
     return OfficialProgress(
-        approved=_report(prepared, approved_sums, approved_counts, orgs),
+        approved=_report(prepared, approved_sums, approved_counts, orgs, ranks.get(True)),
         with_submitted=_report(
             prepared,
             merged(approved_sums, submitted_sums),
             merged(approved_counts, submitted_counts),
             orgs,
+            ranks.get(False),
         ),
     )
 

@@ -8,10 +8,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
 
 from bangfu.common.dates import month_end
-from bangfu.common.money import FEN_PER_WAN
 from bangfu.ledger.choices import RecordStatus
 from bangfu.plans.models import Plan
 
@@ -82,20 +80,6 @@ class Trend:
                 zip(self.monthly_fen, pending, self.cumulative_fen, self.expected_fen, strict=True)
             )
         ]
-
-    def chart(self) -> dict[str, Any]:
-        """The figures in 万元 for the chart (JSON numbers at the edge only)."""
-
-        def wan(fen: int | None) -> float | None:
-            return None if fen is None else float(round(Decimal(fen) / FEN_PER_WAN, 2))
-
-        return {
-            "labels": [f"{month}月" for month in range(1, 13)],
-            "monthly": [wan(fen) for fen in self.monthly_fen],
-            "pending": [wan(fen) for fen in self.pending_monthly_fen] if self.pending_monthly_fen else [],
-            "cumulative": [wan(fen) for fen in self.cumulative_fen],
-            "expected": [wan(fen) for fen in self.expected_fen],
-        }
 
 
 def _disjoint(lines: Sequence[ProgressLine]) -> bool:

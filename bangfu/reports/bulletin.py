@@ -11,11 +11,9 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from decimal import Decimal
 
 from django.conf import settings
 
-from bangfu.orgs.choices import TOWN_LEVEL
 from bangfu.plans.choices import BaseKind, TargetKind
 from bangfu.plans.models import Plan, Target
 from bangfu.progress.calculation import elapsed_share
@@ -23,6 +21,7 @@ from bangfu.progress.calculation.engine import EXEMPT, NO_BASE, REPRESENTED
 from bangfu.progress.choices import Status
 from bangfu.progress.formats import achieved_text
 from bangfu.progress.lines import ProgressLine
+from bangfu.progress.ranking import town_ranking
 from bangfu.progress.rules import is_canteen_target, is_union_target
 from bangfu.progress.selectors import ProgressReport, progress_compute
 
@@ -108,31 +107,15 @@ def _overall(report: ProgressReport) -> Overall:
     )
 
 
-def _is_town_line(line: ProgressLine) -> bool:
-    return (
-        line.target.kind == TargetKind.AMOUNT
-        and bool(line.orgs)
-        and all(org.kind in TOWN_LEVEL for org in line.orgs)
-    )
-
-
 def _town_rows(lines: Sequence[ProgressLine]) -> list[TownRow]:
-    """Town-level units' amount lines, highest completion rate first; equal rates share a rank."""
-    towns = sorted(
-        (line for line in lines if _is_town_line(line)),
-        key=lambda line: (line.result.rate is None, -(line.result.rate or 0), line.org_label),
-    )
+    """The town ranking (:func:`progress.ranking.town_ranking`): first place first; equal rates share
+    a place."""
     rows: list[TownRow] = []
-    previous: tuple[Decimal | None, int] = (None, 0)
-    for position, line in enumerate(towns, start=1):
+    for line in town_ranking(lines):
         r = line.result
-        rank: int | None = None
-        if r.rate is not None:
-            rank = previous[1] if r.rate == previous[0] else position
-            previous = (r.rate, rank)
         rows.append(
             TownRow(
-                rank=rank,
+                rank=r.rank,
                 unit=line.org_label,
                 short="、".join(org.short_name or org.name for org in line.orgs),
                 item=line.item_code,

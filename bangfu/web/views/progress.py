@@ -33,6 +33,7 @@ from bangfu.progress.models import BaseValue
 from bangfu.progress.reporting import LABELS as REPORTING_LABELS
 from bangfu.progress.selectors import plan_leads, town_units
 from bangfu.progress.services import BaseImportError, base_value_set, reporting_calendar_set
+from bangfu.web.charts import trend_chart
 from bangfu.web.forms.progress import (
     BaseUploadForm,
     BaseValueForm,
@@ -109,7 +110,7 @@ def _unit_page(request: HttpRequest, org: Organisation, *, mine: bool = False) -
         "form": form,
         "as_of": as_of,
         "progress": progress,
-        "trend_chart": progress.trend.chart(),
+        "trend_chart": trend_chart(progress.trend),
         "period_query": f"year={plan.year}&as_of={as_of.isoformat()}",
     }
     return render(request, "web/progress/unit.html", context)
