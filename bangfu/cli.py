@@ -491,9 +491,7 @@ def cmd_progress(args: argparse.Namespace) -> int:
         from bangfu.orgs.selectors import org_subtree_ids
 
         org_ids = org_subtree_ids(org_by_name(args.org).pk)
-    report = progress_compute(
-        plan, as_of=as_of_date(as_of_text, plan.year), org_ids=org_ids, ranked=True
-    )
+    report = progress_compute(plan, as_of=as_of_date(as_of_text, plan.year), org_ids=org_ids, ranked=True)
     if args.xlsx:
         path = Path(args.xlsx)
         try:
