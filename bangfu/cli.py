@@ -463,11 +463,9 @@ def plan_for(year: int | None):
 
 
 def as_of_date(text: str | None, year: int):
-    import datetime as dt
+    from bangfu.progress.rules import default_as_of
 
-    from django.utils import timezone
-
-    as_of = parse_date_arg(text) if text else min(timezone.localdate(), dt.date(year, 12, 31))
+    as_of = parse_date_arg(text) if text else default_as_of(year)
     assert as_of is not None
     return as_of
 

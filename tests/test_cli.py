@@ -297,6 +297,23 @@ def test_progress_json_rows(capsys, seeded_with_purchases):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(("today", "as_of"), [("2021-06-01", "2022-01-01"), ("2023-03-01", "2022-12-31")])
+def test_progress_default_date_is_the_pages_default(capsys, seeded_with_purchases, today, as_of):
+    """Today kept inside the plan's year — as on the pages and in the API (progress.rules.default_as_of)."""
+    import datetime as dt
+
+    import time_machine
+
+    moment = dt.datetime.fromisoformat(f"{today}T12:00:00+08:00")
+    with time_machine.travel(moment, tick=False):
+        code, out, err = run(capsys, "progress", "--year", "2022", "--json")
+    assert code == 0, err
+    code, expected, err = run(capsys, "progress", "--year", "2022", "--as-of", as_of, "--json")
+    assert code == 0, err
+    assert json.loads(out) == json.loads(expected)
+
+
+@pytest.mark.django_db
 def test_progress_xlsx_and_text(capsys, seeded_with_purchases):
     from openpyxl import load_workbook
 

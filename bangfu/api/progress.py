@@ -8,7 +8,6 @@ from decimal import Decimal
 from typing import Any
 
 from django.http import Http404, HttpRequest
-from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 
 from bangfu.orgs.selectors import org_subtree_ids
@@ -16,6 +15,7 @@ from bangfu.plans.access import plan_get_for_user
 from bangfu.progress.access import progress_for_user, unit_get_for_user
 from bangfu.progress.choices import Status
 from bangfu.progress.lines import ProgressLine
+from bangfu.progress.rules import default_as_of
 
 from .auth import require
 from .errors import COMMON_ERRORS, ErrorOut
@@ -25,7 +25,7 @@ router = Router(tags=["完成进度"])
 
 class ProgressFilter(Schema):
     year: int | None = Field(None, ge=2000, le=2100, description="年度（默认最近的任务分解表）")
-    as_of: dt.date | None = Field(None, description="截至日期（默认今天，不晚于该年12月31日）")
+    as_of: dt.date | None = Field(None, description="截至日期（默认今天，限于该年度内）")
     unit: int | None = Field(None, description="单位 id：只看该单位及其辖区内单位的目标")
     approved_only: bool | None = Field(None, description="只计已审核的记录（默认按该年度的设置）")
 
@@ -94,7 +94,7 @@ def progress_list(request: HttpRequest, filters: Query[ProgressFilter]) -> Any:
     plan = plan_get_for_user(request.user, year=filters.year)
     if plan is None:
         raise Http404(f"没有{filters.year}年的任务分解表。" if filters.year else "尚未导入任务分解表。")
-    as_of = filters.as_of or min(timezone.localdate(), dt.date(plan.year, 12, 31))
+    as_of = filters.as_of or default_as_of(plan.year)
     org_ids = None
     if filters.unit is not None:
         org_ids = org_subtree_ids(unit_get_for_user(request.user, filters.unit).pk)

@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from django.db.models import Q
+from django.utils import timezone
 
 from bangfu.ledger.choices import RecordStatus
 from bangfu.orgs.choices import TOWN_LEVEL
@@ -40,6 +41,13 @@ class SumsKey(NamedTuple):
     category: str
     start: dt.date
     last: dt.date
+
+
+def default_as_of(year: int, today: dt.date | None = None) -> dt.date:
+    """The date figures are as of when none is asked for (the pages, the API, the command line): today,
+    kept inside the plan's year — its last day for a past year, its first for a future one."""
+    today = today or timezone.localdate()
+    return min(max(today, dt.date(year, 1, 1)), dt.date(year, 12, 31))
 
 
 # --- eligibility filters ----------------------------------------------------------------------

@@ -77,7 +77,12 @@ def test_a_year_without_a_table_is_404(world):
 
 
 @pytest.mark.parametrize(
-    "today, as_of", [(dt.date(2022, 5, 1), dt.date(2022, 5, 1)), (dt.date(2023, 2, 1), dt.date(2022, 12, 31))]
+    "today, as_of",
+    [
+        (dt.date(2022, 5, 1), dt.date(2022, 5, 1)),
+        (dt.date(2023, 2, 1), dt.date(2022, 12, 31)),
+        (dt.date(2021, 6, 1), dt.date(2022, 1, 1)),  # a year not begun: its first day (as on the pages)
+    ],
 )
 def test_the_default_date_is_today_within_the_year(world, today, as_of):
     expected = as_json([progress_row(line) for line in progress_compute(world.plan, as_of=as_of).lines])

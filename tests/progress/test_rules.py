@@ -3,6 +3,7 @@ base is missing, which targets are the unions' and the canteens', which lines ar
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -15,6 +16,7 @@ from bangfu.progress.rules import (
     TOWN_RANKING,
     UnitBase,
     base_missing,
+    default_as_of,
     is_canteen_target,
     is_town_line,
     is_union_target,
@@ -131,3 +133,15 @@ def test_the_town_ranking_takes_town_level_units_amounts(kind):
     assert rank_group(amount, (unit,)) == (TOWN_RANKING if expected else None)
     assert not is_town_line(Target(kind=TargetKind.RATIO, ratio=Decimal("0.1")), (town,))
     assert not is_town_line(amount, ())
+
+
+@pytest.mark.parametrize(
+    ("today", "as_of"),
+    [
+        (dt.date(2022, 6, 30), dt.date(2022, 6, 30)),
+        (dt.date(2023, 2, 1), dt.date(2022, 12, 31)),  # a past year: its last day
+        (dt.date(2021, 6, 1), dt.date(2022, 1, 1)),  # a year not begun: its first day
+    ],
+)
+def test_the_default_as_of_date_is_today_within_the_plans_year(today, as_of):
+    assert default_as_of(2022, today) == as_of

@@ -31,6 +31,7 @@ from bangfu.plans.selectors import plan_list
 from bangfu.progress import access
 from bangfu.progress.models import BaseValue
 from bangfu.progress.reporting import LABELS as REPORTING_LABELS
+from bangfu.progress.rules import default_as_of
 from bangfu.progress.selectors import plan_leads, town_units
 from bangfu.progress.services import BaseImportError, base_value_set, reporting_calendar_set
 from bangfu.web.charts import trend_chart
@@ -40,7 +41,6 @@ from bangfu.web.forms.progress import (
     PeriodForm,
     ReminderFilterForm,
     ReportingCalendarForm,
-    default_as_of,
 )
 
 RECORDS_PAGE = 100
