@@ -23,7 +23,7 @@ from bangfu.progress.calendar import expected_units, reporting_calendar_get
 from bangfu.progress.selectors import led_item_ids
 
 from .models import Reminder
-from .reminders import Reminders, reminders_build
+from .reminders import DueReminders, reminders_build
 from .selectors import reminder_list
 
 
@@ -62,7 +62,7 @@ def reminders_for_user(
     sender: str,
     town_id: int | None = None,
     lead_id: int | None = None,
-) -> Reminders:
+) -> DueReminders:
     """Lagging and silent units in the user's scope (reviewers only), optionally within one town's
     jurisdiction or among the items one unit leads."""
     scope = scope_for(user)

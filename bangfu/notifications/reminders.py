@@ -44,7 +44,10 @@ def notice_line(line: ProgressLine) -> NoticeLine:
 
 
 @dataclass
-class Reminder:
+class DueReminder:
+    """A unit due a reminder, with the notice it gets and the lines behind it (not yet a delivery: a
+    :class:`notifications.models.Reminder` is one notice sent, or to send, to one recipient)."""
+
     unit: Organisation
     notice: Notice
     lines: list[ProgressLine] = field(default_factory=list)
@@ -52,12 +55,14 @@ class Reminder:
 
 
 @dataclass
-class Reminders:
+class DueReminders:
+    """The reminders page: units behind the time progress and units silent in the current period."""
+
     as_of: dt.date
     period: Period | None
     report_by: dt.date
-    behind: list[Reminder]
-    silent: list[Reminder]
+    behind: list[DueReminder]
+    silent: list[DueReminder]
 
 
 def report_by_date(period: Period | None, as_of: dt.date) -> dt.date:
@@ -77,7 +82,7 @@ def reminders_build(
     sender: str,
     issued: dt.date,
     calendar: ReportingCalendar | None = None,
-) -> Reminders:
+) -> DueReminders:
     """Units of ``report`` behind the time progress, and ``candidates`` (expected units in view) that
     reported nothing since the current period's window opened, each with its notice."""
     calendar = calendar or reporting_calendar_get(plan)
@@ -88,7 +93,7 @@ def reminders_build(
         for org_id in line.result.spec.org_ids:
             by_unit[org_id].append(line)
 
-    behind: list[Reminder] = []
+    behind: list[DueReminder] = []
     for org_id, lines in by_unit.items():
         lagging = [line for line in lines if line.result.status in BEHIND]
         if not lagging:
@@ -103,10 +108,10 @@ def reminders_build(
             sender=sender,
             issued=issued,
         )
-        behind.append(Reminder(unit, notice, lagging))
+        behind.append(DueReminder(unit, notice, lagging))
     behind.sort(key=lambda r: (min((ln.result.rate or Decimal(0)) for ln in r.lines), r.unit.name))
 
-    silent: list[Reminder] = []
+    silent: list[DueReminder] = []
     if period is not None:
         year_start = dt.date(plan.year, 1, 1)
         days = reporting_days(candidates, start=year_start, end=as_of, children=children)
@@ -126,5 +131,5 @@ def reminders_build(
                 sender=sender,
                 issued=issued,
             )
-            silent.append(Reminder(unit, notice, measured, unit_days[-1] if unit_days else None))
-    return Reminders(as_of=as_of, period=period, report_by=report_by, behind=behind, silent=silent)
+            silent.append(DueReminder(unit, notice, measured, unit_days[-1] if unit_days else None))
+    return DueReminders(as_of=as_of, period=period, report_by=report_by, behind=behind, silent=silent)

@@ -92,7 +92,7 @@ def reporting_days(
 
 
 @dataclass
-class Activity:
+class ReportingActivity:
     """When a unit's data arrived: the first day a record dated in each month reached the system, the
     days it imported files, and the last day anything arrived."""
 
@@ -103,7 +103,7 @@ class Activity:
 
 def reporting_activity(
     unit_ids: Iterable[int], *, year: int, children: Mapping[int | None, Iterable[int]]
-) -> dict[int, Activity]:
+) -> dict[int, ReportingActivity]:
     """For each unit, what it — or a unit under it — reported for the plan year: records it entered or
     imported (not drafts, not the 832 platform's export, which is the office's cross-check), by the month
     they are dated in, and the ledger files it imported. One grouped query and one query of batches."""
@@ -138,9 +138,9 @@ def reporting_activity(
         .values_list("reporting_org_id", "created_at")
     ):
         batches[reporter].add(_local_day(moment))
-    found: dict[int, Activity] = {}
+    found: dict[int, ReportingActivity] = {}
     for unit, members in reach.items():
-        activity = Activity()
+        activity = ReportingActivity()
         days: set[dt.date] = set()
         for member in members:
             for month, day in firsts.get(member, {}).items():
@@ -215,7 +215,7 @@ def calendar_table(
         return table
     activity = reporting_activity(units, year=plan.year, children=children)
     for unit_id, unit in sorted(units.items(), key=lambda pair: pair[1].name):
-        seen = activity.get(unit_id, Activity())
+        seen = activity.get(unit_id, ReportingActivity())
         reporting = unit_reporting(
             unit_id,
             opened,
