@@ -47,7 +47,7 @@ def grouped_sums(
         by_period[(key.start, key.last)].append(key)
     for (start, last), period_keys in by_period.items():
         aggregates: dict[str, Any] = {}
-        cells: list[tuple[int, SumsKey]] = []  # (status group, filter) of each pair of aggregates
+        cells: list[tuple[dict[int, int], dict[int, int]]] = []  # the tables each pair of aggregates fills
         either = Q()
         for key in period_keys:
             admits = admitted(key, year)
@@ -56,8 +56,8 @@ def grouped_sums(
                 condition = Q(status__in=list(group)) & admits
                 aggregates[f"fen_{len(cells)}"] = Sum("amount_fen", filter=condition)
                 aggregates[f"n_{len(cells)}"] = Count("id", filter=condition)
-                cells.append((number, key))
                 found[number][0][key], found[number][1][key] = {}, {}
+                cells.append((found[number][0][key], found[number][1][key]))
         qs = Purchase.objects.alias(scan_date=Unindexed("date", output_field=DateField())).filter(
             either, scan_date__gte=start, scan_date__lte=last, purchaser_id__isnull=False
         )
@@ -65,11 +65,11 @@ def grouped_sums(
             qs = qs.filter(purchaser_id__in=sorted(purchasers))
         for row in qs.order_by().values_list("purchaser_id").annotate(**aggregates):
             pid = row[0]
-            for index, (number, key) in enumerate(cells):
+            for index, (fen_table, n_table) in enumerate(cells):
                 fen, n = row[1 + 2 * index], row[2 + 2 * index]
                 if n:
-                    found[number][0][key][pid] = int(fen)
-                    found[number][1][key][pid] = n
+                    fen_table[pid] = int(fen)
+                    n_table[pid] = n
     return found
 
 
