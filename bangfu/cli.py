@@ -484,11 +484,9 @@ def plan_for(year: int | None):
 
 
 def as_of_date(text: str | None, year: int):
-    import datetime as dt
+    from bangfu.progress.rules import default_as_of
 
-    from django.utils import timezone
-
-    as_of = parse_date_arg(text) if text else min(timezone.localdate(), dt.date(year, 12, 31))
+    as_of = parse_date_arg(text) if text else default_as_of(year)
     assert as_of is not None
     return as_of
 
@@ -497,9 +495,12 @@ def cmd_progress(args: argparse.Namespace) -> int:
     as_of_text = args.as_of
     parse_date_arg(as_of_text)
     setup_django()
-    from bangfu.progress.export import text_lines, xlsx_rows
+    from bangfu.api.progress import progress_row
+    from bangfu.progress.choices import Status
+    from bangfu.progress.formats import achieved_text, rank_text, rate_text
     from bangfu.progress.selectors import progress_compute
     from bangfu.progress.services import progress_rules_ensure
+    from bangfu.reports.progress_rows import xlsx_rows
     from bangfu.reports.rendering.progress_xlsx import write_progress_xlsx
 
     plan = plan_for(args.year)
@@ -509,7 +510,7 @@ def cmd_progress(args: argparse.Namespace) -> int:
         from bangfu.orgs.selectors import org_subtree_ids
 
         org_ids = org_subtree_ids(org_by_name(args.org).pk)
-    report = progress_compute(plan, as_of=as_of_date(as_of_text, plan.year), org_ids=org_ids)
+    report = progress_compute(plan, as_of=as_of_date(as_of_text, plan.year), org_ids=org_ids, ranked=True)
     if args.xlsx:
         path = Path(args.xlsx)
         try:
@@ -522,10 +523,20 @@ def cmd_progress(args: argparse.Namespace) -> int:
         except OSError as exc:
             raise UserError(f"无法写入文件 {path}：{os_error_text(exc)}") from exc
     if args.json:
-        print_json([line.to_dict() for line in report.lines])
+        print_json([progress_row(line) for line in report.lines])
     elif not args.xlsx:
-        for text in text_lines(report):
-            print(text)
+        print(f"{report.plan.title}  截至 {report.as_of:%Y-%m-%d}")
+        current = None
+        for line in report.lines:
+            if line.item.pk != current:
+                current = line.item.pk
+                print(f"{line.item_code} {line.item.content[:36]}")
+            result = line.result
+            print(
+                f"    {line.org_label[:18]:<18} 目标 {line.target.display_value:<10} "
+                f"完成 {achieved_text(line):<18} 完成率 {rate_text(result.rate):>7}  "
+                f"时序 {rate_text(result.expected):>6}  {Status(result.status).label} {rank_text(line)}"
+            )
     if args.xlsx:
         print(f"已写入 {args.xlsx}", file=sys.stderr if args.json else sys.stdout)
     return 0
@@ -555,7 +566,7 @@ def cmd_base_import(args: argparse.Namespace) -> int:
 def cmd_reconcile(args: argparse.Namespace) -> int:
     setup_django()
     from bangfu.common.money import format_yuan
-    from bangfu.progress.selectors import reconciliation
+    from bangfu.progress.reconciliation import reconciliation
 
     plan = plan_for(args.year)
     rows = reconciliation(year=plan.year, as_of=parse_date_arg(args.as_of))

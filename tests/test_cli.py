@@ -289,10 +289,28 @@ def test_progress_json_rows(capsys, seeded_with_purchases):
     assert town["item"] == "2.2" and town["kind"] == "amount" and town["target"] == 3_000_000
     assert town["achieved"] == 1_200_000 and town["rate"] == 0.4 and town["status"] == "lagging"
     assert town["expected_rate"] == round(181 / 365, 4)
-    assert town["rank"] == 1 and town["rank_of"] == 3 and town["records"] == 2
+    # Ranked in the town ranking: all 18 town-level units' purchase targets, not only its tier's 3.
+    assert town["rank"] == 1 and town["rank_of"] == 18 and town["records"] == 2
     others = [r for r in rows if r["item"] == "2.2" and r["org"] != "周巷镇"]
     assert all(r["achieved"] == 0 and r["status"] == "severe" for r in others)
     assert {r["status"] for r in rows if r["item"] == "1.1"} <= {"no_base"}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("today", "as_of"), [("2021-06-01", "2022-01-01"), ("2023-03-01", "2022-12-31")])
+def test_progress_default_date_is_the_pages_default(capsys, seeded_with_purchases, today, as_of):
+    """Today kept inside the plan's year — as on the pages and in the API (progress.rules.default_as_of)."""
+    import datetime as dt
+
+    import time_machine
+
+    moment = dt.datetime.fromisoformat(f"{today}T12:00:00+08:00")
+    with time_machine.travel(moment, tick=False):
+        code, out, err = run(capsys, "progress", "--year", "2022", "--json")
+    assert code == 0, err
+    code, expected, err = run(capsys, "progress", "--year", "2022", "--as-of", as_of, "--json")
+    assert code == 0, err
+    assert json.loads(out) == json.loads(expected)
 
 
 @pytest.mark.django_db

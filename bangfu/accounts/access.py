@@ -96,7 +96,7 @@ def scope_for(user: Any) -> Scope:
 
 def _compute_scope(user: Any) -> Scope:
     from bangfu.orgs.selectors import org_children_map
-    from bangfu.progress.calculation import subtree
+    from bangfu.orgs.tree import subtree
 
     role = role_of(user)
     if role is None:

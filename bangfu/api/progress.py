@@ -1,19 +1,22 @@
-"""Progress (完成进度): one row per (target, unit), the same JSON as ``bangfu progress --json``,
-limited to the units the caller may see."""
+"""Progress (完成进度): one row per (target, unit), limited to the units the caller may see. The row
+(:func:`progress_row`) is also what ``bangfu progress --json`` prints."""
 
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 from django.http import Http404, HttpRequest
-from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 
 from bangfu.common.numbers import ID_MAX
 from bangfu.orgs.selectors import org_subtree_ids
 from bangfu.plans.access import plan_get_for_user
 from bangfu.progress.access import progress_for_user, unit_get_for_user
+from bangfu.progress.choices import Status
+from bangfu.progress.lines import ProgressLine
+from bangfu.progress.rules import default_as_of
 
 from .auth import require
 from .errors import COMMON_ERRORS, ErrorOut
@@ -23,7 +26,7 @@ router = Router(tags=["完成进度"])
 
 class ProgressFilter(Schema):
     year: int | None = Field(None, ge=2000, le=2100, description="年度（默认最近的任务分解表）")
-    as_of: dt.date | None = Field(None, description="截至日期（默认今天，不晚于该年12月31日）")
+    as_of: dt.date | None = Field(None, description="截至日期（默认今天，限于该年度内）")
     unit: int | None = Field(None, ge=1, le=ID_MAX, description="单位 id：只看该单位及其辖区内单位的目标")
     approved_only: bool | None = Field(None, description="只计已审核的记录（默认按该年度的设置）")
 
@@ -51,6 +54,38 @@ class ProgressRowOut(Schema):
     rank_of: int | None
 
 
+def progress_row(line: ProgressLine) -> dict[str, Any]:
+    """A line as a row of ``GET /api/progress`` and ``bangfu progress --json``: amounts in 元, rates
+    as fractions (JSON numbers at the edge only; figures stay Decimal inside)."""
+    r = line.result
+
+    def number(value: Decimal | None, places: int = 4) -> float | None:
+        return None if value is None else float(round(value, places))
+
+    return {
+        "task": f"{line.task.seq} {line.task.name}",
+        "item": line.item_code,
+        "org": line.org_label,
+        "kind": line.target.kind,
+        "target": number(line.target.value, 4),
+        "achieved": number(r.achieved, 4),
+        "rate": number(r.rate, 4),
+        "expected_rate": number(r.expected, 4),
+        "status": r.status,
+        "status_label": str(Status(r.status).label),
+        "unit": line.target.unit,
+        "target_id": line.target.pk,
+        "org_ids": list(r.spec.org_ids),
+        "achieved_yuan": float(Decimal(r.achieved_fen) / 100),
+        "required_yuan": None if r.required_fen is None else float(Decimal(r.required_fen) / 100),
+        "base": number(r.spec.base, 2),
+        "records": r.records,
+        "forecast_rate": number(r.forecast_rate, 4),
+        "rank": r.rank,
+        "rank_of": r.rank_of,
+    }
+
+
 @router.get(
     "/progress", response={200: list[ProgressRowOut], **COMMON_ERRORS, 404: ErrorOut}, summary="完成进度"
 )
@@ -60,11 +95,11 @@ def progress_list(request: HttpRequest, filters: Query[ProgressFilter]) -> Any:
     plan = plan_get_for_user(request.user, year=filters.year)
     if plan is None:
         raise Http404(f"没有{filters.year}年的任务分解表。" if filters.year else "尚未导入任务分解表。")
-    as_of = filters.as_of or min(timezone.localdate(), dt.date(plan.year, 12, 31))
+    as_of = filters.as_of or default_as_of(plan.year)
     org_ids = None
     if filters.unit is not None:
         org_ids = org_subtree_ids(unit_get_for_user(request.user, filters.unit).pk)
     report = progress_for_user(
-        request.user, plan, as_of=as_of, org_ids=org_ids, approved_only=filters.approved_only
+        request.user, plan, as_of=as_of, org_ids=org_ids, approved_only=filters.approved_only, ranked=True
     )
-    return [line.to_dict() for line in report.lines]
+    return [progress_row(line) for line in report.lines]

@@ -21,7 +21,8 @@ from bangfu.plans.models import Plan
 from bangfu.progress.calculation import subtree
 from bangfu.progress.calculation.engine import EXEMPT, MEASURED, REPRESENTED
 from bangfu.progress.choices import Status
-from bangfu.progress.selectors import ProgressLine, ProgressReport, progress_compute, progress_line_records
+from bangfu.progress.lines import ProgressLine
+from bangfu.progress.selectors import ProgressReport, progress_compute, progress_line_records
 
 from .models import Indicator, Scheme, ScoreGroup, VetoRecord
 from .scoring import Figures, IndicatorRule, score_indicator, score_unit
@@ -117,7 +118,7 @@ class _Context:
         return refs
 
     def reporting(self, unit: Organisation) -> tuple[int, int]:
-        from bangfu.progress.reminders import calendar_table
+        from bangfu.progress.calendar import calendar_table
 
         if self._calendar is None:
             units = {o.pk: o for o in Organisation.objects.filter(active=True)}

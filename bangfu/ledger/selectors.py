@@ -34,9 +34,6 @@ from .choices import ApprovalAction, Category, Channel, RecordStatus
 from .models import ApprovalEvent, ImportBatch, Purchase, PurchaseSighting
 from .query_plans import ScopeParts
 
-# ``progress.selectors`` still imports ``Unindexed`` from here; its home is ``ledger.query_plans``.
-from .query_plans import Unindexed as Unindexed
-
 PAGE_SIZE = 50
 #: Rows counted at most for "N 条" (one limit for every list: ``common.paging``).
 COUNT_LIMIT = paging.COUNT_LIMIT

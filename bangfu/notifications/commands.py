@@ -105,6 +105,7 @@ def cmd_remind(args: argparse.Namespace) -> int:
     if args.retry:
         return _retry(args)
 
+    from bangfu.notifications.notices import date_text
     from bangfu.notifications.selectors import (
         ReminderError,
         period_key,
@@ -113,7 +114,6 @@ def cmd_remind(args: argparse.Namespace) -> int:
         reminders_due,
     )
     from bangfu.notifications.services import reminders_prepare, reminders_send
-    from bangfu.progress.notices import date_text
 
     plan = _plan(args)
     try:

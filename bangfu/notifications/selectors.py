@@ -14,12 +14,12 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 
 from bangfu.plans.models import Plan
-from bangfu.progress.notices import date_text
-from bangfu.progress.reminders import reporting_calendar_get
+from bangfu.progress.calendar import reporting_calendar_get
 from bangfu.progress.reporting import Period, current_period, period_of
 
 from .choices import Channel, DeliveryStatus
 from .models import Reminder, UnitContact
+from .notices import date_text
 
 
 class ReminderError(ValueError):

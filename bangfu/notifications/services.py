@@ -1,7 +1,7 @@
 """Writes for reminders (催报提醒): prepare a period's reminders, deliver the due ones, requeue failures.
 
-Who is behind or silent and the text of each notice come from :mod:`bangfu.progress.reminders` and
-:mod:`bangfu.progress.notices` — the very text the reminders page shows. This module only decides the
+Who is behind or silent and the text of each notice come from :mod:`bangfu.notifications.reminders` and
+:mod:`bangfu.notifications.notices` — the very text the reminders page shows. This module only decides the
 recipients, stores one reminder per (unit, period, channel, recipient) and delivers it:
 
 - e-mail through Django's mail (``EMAIL_*`` settings), the notice as UTF-8 plain text;
@@ -29,14 +29,15 @@ from django.utils import timezone
 from bangfu.orgs.models import Organisation
 from bangfu.orgs.selectors import org_children_map
 from bangfu.plans.models import Plan
-from bangfu.progress.notices import Notice
-from bangfu.progress.reminders import expected_units, reminders_build, reporting_calendar_get
+from bangfu.progress.calendar import expected_units, reporting_calendar_get
 from bangfu.progress.reporting import Period
 from bangfu.progress.selectors import progress_compute
 from bangfu.progress.services import progress_rules_ensure
 
 from .choices import Channel, DeliveryStatus, Reason
 from .models import Reminder
+from .notices import Notice
+from .reminders import reminders_build
 from .selectors import (
     due_filter,
     period_key,

@@ -17,6 +17,11 @@ class OrgKind(models.TextChoices):
     OTHER = "other", _("其他")
 
 
+# Town-level units (镇、街道、管委会): the jurisdictions a city is divided into — those with the towns'
+# purchase targets, ranked together, and whose names a unit's name may start with (周巷中心小学).
+TOWN_LEVEL = frozenset({OrgKind.TOWN, OrgKind.STREET, OrgKind.COMMITTEE})
+
+
 class NameKind(models.TextChoices):
     OFFICIAL = "official", _("现用名称")
     ALIAS = "alias", _("别名")

@@ -16,14 +16,11 @@ from dataclasses import dataclass, field
 
 from bangfu.common.text import name_key
 
-from .choices import OrgKind
+from .choices import TOWN_LEVEL
 from .matching import NameIndex, guess_kind
 from .models import Organisation, OrganisationName
 from .selectors import org_name_index
 from .services import OrgError, org_create
-
-TOWN_LEVEL = (OrgKind.TOWN, OrgKind.STREET, OrgKind.COMMITTEE)
-
 
 OUTSIDE = -1  # resolve(): the name is a unit (or names a town) outside the resolver's ``within``
 
@@ -49,7 +46,7 @@ class OrgResolver:
     def _town_spellings(self) -> list[tuple[str, int]]:
         if self._towns is None:
             rows = OrganisationName.objects.filter(
-                organisation__kind__in=TOWN_LEVEL, organisation__active=True
+                organisation__kind__in=sorted(TOWN_LEVEL), organisation__active=True
             ).values_list("key", "organisation_id")
             spellings = {(key, org_id) for key, org_id in rows}
             # 周巷镇 is also written 周巷 at the start of a name (周巷中心小学).

@@ -10,6 +10,7 @@ from django.db.models import Q, QuerySet
 
 from .matching import NameIndex, city_prefix_pattern
 from .models import Organisation, OrganisationName, OrgGroup
+from .tree import subtree
 
 
 def _prefix():
@@ -53,16 +54,7 @@ def org_children_map() -> dict[int | None, list[int]]:
 
 def org_subtree_ids(org_id: int, *, children: dict[int | None, list[int]] | None = None) -> set[int]:
     """The unit and every unit under it in the jurisdiction tree."""
-    children = children if children is not None else org_children_map()
-    seen: set[int] = set()
-    stack = [org_id]
-    while stack:
-        current = stack.pop()
-        if current in seen:
-            continue
-        seen.add(current)
-        stack.extend(children.get(current, ()))
-    return seen
+    return subtree(org_id, children if children is not None else org_children_map())
 
 
 def group_members(group: OrgGroup, *, exclude_ids: Iterable[int] = ()) -> QuerySet[Organisation]:

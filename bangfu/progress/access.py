@@ -21,28 +21,19 @@ from bangfu.plans.models import Plan
 
 from .cache import cached
 from .calculation import subtree
+from .calendar import CalendarTable, calendar_table, expected_units, reporting_calendar_get
+from .lines import ProgressLine, bases_missing
 from .models import BaseValue, ReportingCalendar
 from .overview import Overview, UnitProgress, headline_lines, overview_build, unit_progress_build
-from .reminders import (
-    CalendarTable,
-    Reminders,
-    calendar_table,
-    expected_units,
-    reminders_build,
-    reporting_calendar_get,
-)
 from .selectors import (
     OfficialProgress,
-    ProgressLine,
     ProgressReport,
-    bases_missing,
-    led_item_ids,
     progress_compute,
     progress_compute_official,
     progress_line_record_page,
-    progress_trend,
 )
 from .services import BaseImportResult, bases_import
+from .trend import progress_trend
 
 
 def _scope(user: Any) -> Scope:
@@ -52,7 +43,7 @@ def _scope(user: Any) -> Scope:
     return scope
 
 
-def _wanted(scope: Scope, org_ids: Iterable[int] | None) -> frozenset[int] | None:
+def units_in_view(scope: Scope, org_ids: Iterable[int] | None) -> frozenset[int] | None:
     """The units to compute: ``org_ids`` (or all) intersected with the scope."""
     wanted = None if org_ids is None else frozenset(org_ids)
     if not scope.all_units:
@@ -68,15 +59,22 @@ def progress_for_user(
     org_ids: Any = None,
     target_ids: Iterable[int] | None = None,
     approved_only: bool | None = None,
+    ranked: bool = False,
 ) -> ProgressReport:
-    """The plan's lines the user may see (optionally only ``org_ids``, intersected with the scope).
+    """The plan's lines the user may see (optionally only ``org_ids``, intersected with the scope),
+    with their ranks over the whole plan when ``ranked`` (pages that show ranks).
     The report may be shared with other requests (see :mod:`progress.cache`): read it, never change it."""
-    wanted = _wanted(_scope(user), org_ids)
+    wanted = units_in_view(_scope(user), org_ids)
     targets = None if target_ids is None else tuple(sorted(set(target_ids)))
     return cached(
-        ("report", plan.pk, as_of, wanted, targets, approved_only),
+        ("report", plan.pk, as_of, wanted, targets, approved_only, ranked),
         lambda: progress_compute(
-            plan, as_of=as_of, org_ids=wanted, target_ids=targets, approved_only=approved_only
+            plan,
+            as_of=as_of,
+            org_ids=wanted,
+            target_ids=targets,
+            approved_only=approved_only,
+            ranked=ranked,
         ),
     )
 
@@ -85,7 +83,7 @@ def official_progress_for_user(
     user: Any, plan: Plan, *, as_of: dt.date, org_ids: Iterable[int] | None = None
 ) -> OfficialProgress:
     """Approved-only figures and those with records awaiting review, for the user's units."""
-    wanted = _wanted(_scope(user), org_ids)
+    wanted = units_in_view(_scope(user), org_ids)
     return cached(
         ("official", plan.pk, as_of, wanted),
         lambda: progress_compute_official(plan, as_of=as_of, org_ids=wanted),
@@ -97,10 +95,10 @@ def overview_for_user(user: Any, plan: Plan, *, as_of: dt.date) -> Overview:
     town ranking, lagging units and the monthly trend — computed once and cached briefly (the same
     for every user with the same scope)."""
     scope = _scope(user)
-    wanted = _wanted(scope, None)
+    wanted = units_in_view(scope, None)
 
     def compute() -> Overview:
-        official = progress_compute_official(plan, as_of=as_of, org_ids=wanted)
+        official = progress_compute_official(plan, as_of=as_of, org_ids=wanted, ranked=True)
         headline = headline_lines(official.approved)
         trend = progress_trend([official.approved.lines[i] for i in headline[1]], plan=plan, as_of=as_of)
         return overview_build(official, trend=trend, headline=headline)
@@ -135,8 +133,8 @@ def unit_progress_for_user(user: Any, unit: Organisation, plan: Plan, *, as_of: 
     def compute() -> UnitProgress:
         children = org_children_map()
         members = subtree(unit.pk, children)
-        wanted = _wanted(scope, members)
-        official = progress_compute_official(plan, as_of=as_of, org_ids=wanted)
+        wanted = units_in_view(scope, members)
+        official = progress_compute_official(plan, as_of=as_of, org_ids=wanted, ranked=True)
         own = [line for line in official.approved.lines if unit.pk in line.result.spec.org_ids]
         amounts = [line for line in own if line.target.kind == "amount"]
         trend = progress_trend(
@@ -185,60 +183,7 @@ def line_record_page_for_user(
     )
 
 
-# --- reminders and the reporting calendar ---------------------------------------------------------
-
-
-def reminders_for_user(
-    user: Any,
-    plan: Plan,
-    *,
-    as_of: dt.date,
-    issued: dt.date,
-    sender: str,
-    town_id: int | None = None,
-    lead_id: int | None = None,
-) -> Reminders:
-    """Lagging and silent units in the user's scope (reviewers only), optionally within one town's
-    jurisdiction or among the items one unit leads."""
-    scope = _scope(user)
-    if not scope.can_review:
-        raise PermissionDenied("当前账号无此权限。")
-    children = org_children_map()
-    wanted = _wanted(scope, subtree(town_id, children) if town_id is not None else None)
-    targets = None
-    if lead_id is not None:
-        items = led_item_ids(plan, lead_id)
-        targets = tuple(
-            sorted(
-                pk
-                for pk, item_id in plan_targets(plan)
-                if item_id in items  # the lead's items' targets
-            )
-        )
-    report = progress_for_user(user, plan, as_of=as_of, org_ids=wanted, target_ids=targets)
-    calendar = reporting_calendar_get(plan)
-    candidates = expected_units(plan, calendar)
-    if wanted is not None:
-        candidates = {pk: unit for pk, unit in candidates.items() if pk in wanted}
-    if targets is not None:
-        with_lines = {org_id for line in report.lines for org_id in line.result.spec.org_ids}
-        candidates = {pk: unit for pk, unit in candidates.items() if pk in with_lines}
-    return reminders_build(
-        plan,
-        report,
-        as_of=as_of,
-        candidates=candidates,
-        children=children,
-        sender=sender,
-        issued=issued,
-        calendar=calendar,
-    )
-
-
-def plan_targets(plan: Plan) -> list[tuple[int, int]]:
-    from bangfu.plans.models import Target
-
-    return list(Target.objects.filter(item__task__plan=plan).values_list("pk", "item_id"))
+# --- the reporting calendar ---------------------------------------------------------------------
 
 
 def calendar_for_user(user: Any, plan: Plan, *, today: dt.date, town_id: int | None = None) -> CalendarTable:
@@ -252,7 +197,7 @@ def calendar_for_user(user: Any, plan: Plan, *, today: dt.date, town_id: int | N
 
     def compute() -> CalendarTable:
         children = org_children_map()
-        wanted = _wanted(scope, subtree(town_id, children) if town_id is not None else None)
+        wanted = units_in_view(scope, subtree(town_id, children) if town_id is not None else None)
         units = expected_units(plan, calendar)
         if wanted is not None:
             units = {pk: unit for pk, unit in units.items() if pk in wanted}

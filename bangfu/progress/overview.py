@@ -15,7 +15,10 @@ from bangfu.plans.models import Task
 
 from .calculation import elapsed_share
 from .calculation.engine import DONE, LAGGING, NORMAL, SEVERE, Rollup
-from .selectors import TOWN_LEVEL, OfficialProgress, ProgressLine, ProgressReport, Trend
+from .lines import ProgressLine
+from .ranking import town_ranking
+from .selectors import OfficialProgress, ProgressReport
+from .trend import Trend
 
 BEHIND = (LAGGING, SEVERE)
 
@@ -125,9 +128,24 @@ class TaskRow:
 
 
 @dataclass(frozen=True)
-class TownRow:
-    org: Organisation
+class RankedTown:
+    """A line of the town ranking on the dashboard: its official figure (and place) beside the figure
+    with records awaiting review."""
+
     pair: LinePair
+
+    @property
+    def orgs(self) -> tuple[Organisation, ...]:
+        return self.pair.line.orgs
+
+    @property
+    def org(self) -> Organisation:
+        """The town (the first, for a total target of several towns)."""
+        return self.pair.line.orgs[0]
+
+    @property
+    def rank(self) -> int | None:
+        return self.pair.line.result.rank
 
     @property
     def rate(self) -> Decimal | None:
@@ -174,26 +192,10 @@ class Overview:
     statuses: StatusShare
     statuses_with_submitted: StatusShare
     tasks: list[TaskRow]
-    towns: list[TownRow]
+    towns: list[RankedTown]
     lagging: list[LaggingUnit]
     trend: Trend
     pending: Pending
-
-    def town_chart(self) -> dict[str, object]:
-        """The town ranking for the chart: rates in percent (JSON numbers at the edge only)."""
-
-        def pct(value: Decimal | None) -> float | None:
-            return None if value is None else float(round(value * 100, 1))
-
-        return {
-            "labels": [row.org.short_name or row.org.name for row in self.towns],
-            "rates": [pct(row.rate) for row in self.towns],
-            "pending": [
-                pct((row.rate_with_submitted or Decimal(0)) - (row.rate or Decimal(0))) for row in self.towns
-            ],
-            "statuses": [row.pair.line.result.status for row in self.towns],
-            "expected": pct(self.time_progress),
-        }
 
 
 def amount_lines(lines: Iterable[ProgressLine]) -> list[ProgressLine]:
@@ -219,16 +221,10 @@ def headline_lines(report: ProgressReport) -> tuple[str, list[int]]:
     return "", []
 
 
-def town_rows(pairs: Iterable[LinePair]) -> list[TownRow]:
-    """Town-level units' own amount lines (镇、街道、管委会), highest completion rate first."""
-    rows = [
-        TownRow(pair.line.orgs[0], pair)
-        for pair in pairs
-        if pair.line.target.kind == TargetKind.AMOUNT
-        and len(pair.line.orgs) == 1
-        and pair.line.orgs[0].kind in TOWN_LEVEL
-    ]
-    return sorted(rows, key=lambda row: (row.rate is None, -(row.rate or 0), row.org.name))
+def town_rows(pairs: Iterable[LinePair]) -> list[RankedTown]:
+    """The town ranking (:func:`progress.ranking.town_ranking`) of the official figures."""
+    by_line = {id(pair.line): pair for pair in pairs}
+    return [RankedTown(by_line[id(line)]) for line in town_ranking(pair.line for pair in by_line.values())]
 
 
 def lagging_units(lines: Iterable[ProgressLine]) -> list[LaggingUnit]:

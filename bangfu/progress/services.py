@@ -14,12 +14,13 @@ from bangfu.ledger.choices import Channel
 from bangfu.orgs.models import Organisation
 from bangfu.orgs.resolving import OrgResolver
 from bangfu.orgs.selectors import org_name_index
-from bangfu.plans.choices import BaseKind, TargetKind
+from bangfu.plans.choices import TargetKind
 from bangfu.plans.models import Plan, Target
 
 from .choices import MeasureSource, OriginFilter, PurchaserScope
 from .models import BaseValue, ProgressSchedule, ProgressSettings, ReportingCalendar, TargetRule
 from .parsing import BaseFileError, read_base_rows
+from .rules import is_union_target
 
 UNION_SCHEDULE = "工会节日采购（春节、端午、中秋）"
 # Cumulative share of a union's yearly gift buying by each month's end: peaks before 春节 (Jan–Feb),
@@ -64,10 +65,7 @@ def default_rule(target: Target) -> dict[str, object]:
             "purchaser_scope": PurchaserScope.SELF,
             "origin": OriginFilter.ANY,
         }
-    if (
-        target.base_kind in (BaseKind.HOLIDAY_GIFT_TOTAL, BaseKind.MEMBER_COUNT)
-        or target.kind == TargetKind.PER_CAPITA
-    ):
+    if is_union_target(target):
         return {
             "purchaser_scope": PurchaserScope.SELF,
             "origin": OriginFilter.PAIRED,

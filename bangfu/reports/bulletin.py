@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from decimal import Decimal
 
 from django.conf import settings
 
@@ -20,9 +19,13 @@ from bangfu.plans.models import Plan, Target
 from bangfu.progress.calculation import elapsed_share
 from bangfu.progress.calculation.engine import EXEMPT, NO_BASE, REPRESENTED
 from bangfu.progress.choices import Status
-from bangfu.progress.export import achieved_text, xlsx_rows
-from bangfu.progress.selectors import TOWN_LEVEL, ProgressLine, ProgressReport, progress_compute
+from bangfu.progress.formats import achieved_text
+from bangfu.progress.lines import ProgressLine
+from bangfu.progress.ranking import town_ranking
+from bangfu.progress.rules import is_canteen_target, is_union_target
+from bangfu.progress.selectors import ProgressReport, progress_compute
 
+from .progress_rows import xlsx_rows
 from .rendering.bulletin_content import (
     BEHIND,
     DONE,
@@ -40,8 +43,6 @@ from .rendering.bulletin_content import (
 )
 
 __all__ = ["BulletinData", "bulletin_data", "bulletin_from_report"]
-
-_UNION_BASES = (BaseKind.HOLIDAY_GIFT_TOTAL, BaseKind.MEMBER_COUNT)
 
 
 def bulletin_data(
@@ -77,8 +78,8 @@ def bulletin_from_report(
         overall=_overall(report),
         towns=tuple(_town_rows(report.lines)),
         lagging=tuple(_lagging(report.lines)),
-        unions=_group("基层工会", [line for line in report.lines if _is_union(line.target)]),
-        canteens=_group("单位食堂", [line for line in report.lines if _is_canteen(line.target)]),
+        unions=_group("基层工会", [line for line in report.lines if is_union_target(line.target)]),
+        canteens=_group("单位食堂", [line for line in report.lines if is_canteen_target(line.target)]),
         details=tuple(xlsx_rows(report)),
     )
 
@@ -106,31 +107,15 @@ def _overall(report: ProgressReport) -> Overall:
     )
 
 
-def _is_town_line(line: ProgressLine) -> bool:
-    return (
-        line.target.kind == TargetKind.AMOUNT
-        and bool(line.orgs)
-        and all(org.kind in TOWN_LEVEL for org in line.orgs)
-    )
-
-
 def _town_rows(lines: Sequence[ProgressLine]) -> list[TownRow]:
-    """Town-level units' amount lines, highest completion rate first; equal rates share a rank."""
-    towns = sorted(
-        (line for line in lines if _is_town_line(line)),
-        key=lambda line: (line.result.rate is None, -(line.result.rate or 0), line.org_label),
-    )
+    """The town ranking (:func:`progress.ranking.town_ranking`): first place first; equal rates share
+    a place."""
     rows: list[TownRow] = []
-    previous: tuple[Decimal | None, int] = (None, 0)
-    for position, line in enumerate(towns, start=1):
+    for line in town_ranking(lines):
         r = line.result
-        rank: int | None = None
-        if r.rate is not None:
-            rank = previous[1] if r.rate == previous[0] else position
-            previous = (r.rate, rank)
         rows.append(
             TownRow(
-                rank=rank,
+                rank=r.rank,
                 unit=line.org_label,
                 short="、".join(org.short_name or org.name for org in line.orgs),
                 item=line.item_code,
@@ -175,14 +160,6 @@ def _lagging(lines: Sequence[ProgressLine]) -> list[LaggingItem]:
             )
         )
     return items
-
-
-def _is_union(target: Target) -> bool:
-    return target.kind == TargetKind.PER_CAPITA or target.base_kind in _UNION_BASES
-
-
-def _is_canteen(target: Target) -> bool:
-    return target.kind == TargetKind.RATIO and target.base_kind == BaseKind.PROCUREMENT_BUDGET
 
 
 def _target_label(target: Target) -> str:

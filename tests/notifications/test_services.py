@@ -11,11 +11,12 @@ from django.test import override_settings
 
 from bangfu.notifications.choices import Channel, DeliveryStatus, Reason
 from bangfu.notifications.models import Reminder, UnitContact
+from bangfu.notifications.reminders import reminders_build
 from bangfu.notifications.selectors import ReminderError, reminder_plan_default, reminders_due
 from bangfu.notifications.services import _claim, reminders_prepare, reminders_requeue, reminders_send
 from bangfu.orgs.selectors import org_children_map
 from bangfu.plans.models import Plan
-from bangfu.progress.reminders import expected_units, reminders_build, reporting_calendar_get
+from bangfu.progress.calendar import expected_units, reporting_calendar_get
 from bangfu.progress.selectors import progress_compute
 from tests.notifications.conftest import SHANGHAI, TODAY, signature_ok
 from tests.web.test_progress_fixtures import org

@@ -137,6 +137,20 @@ def test_ranks_within_a_target_share_ties():
     assert [(r.rank, r.rank_of) for r in results] == [(1, 4), (2, 4), (2, 4), (4, 4), (1, 1), (None, None)]
 
 
+def test_a_rank_group_ranks_lines_of_several_targets_together():
+    # Two tiers of the towns' amounts (300,000 and 100,000: targets 1 and 2) in one ranking; target 3
+    # ranked on its own.
+    specs = [
+        spec(target_id=1, org_ids=(1,), purchasers=frozenset({1}), rank_group="towns"),  # 1/3
+        spec(target_id=1, org_ids=(2,), purchasers=frozenset({2}), rank_group="towns"),  # 1/6
+        spec(target_id=2, value=D(100_000), org_ids=(3,), purchasers=frozenset({3}), rank_group="towns"),
+        spec(target_id=3, org_ids=(4,), purchasers=frozenset({2})),
+    ]
+    results = compute_lines(specs, SUMS, COUNTS)
+    assert results[2].rate == D("0.25")
+    assert [(r.rank, r.rank_of) for r in results] == [(1, 3), (3, 3), (2, 3), (1, 1)]
+
+
 def test_rollup_caps_rates_and_counts_statuses():
     results = compute_lines(
         [

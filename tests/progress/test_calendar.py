@@ -15,14 +15,15 @@ from bangfu.ledger.services import ledger_import
 from bangfu.orgs.choices import OrgKind
 from bangfu.orgs.selectors import org_children_map
 from bangfu.orgs.services import org_create
-from bangfu.progress.models import ReportingCalendar
-from bangfu.progress.reminders import (
+from bangfu.progress.calendar import (
     calendar_table,
     expected_units,
     reporting_activity,
     reporting_calendar_get,
     reporting_days,
 )
+from bangfu.progress.lines import line_units
+from bangfu.progress.models import ReportingCalendar
 from bangfu.progress.reporting import (
     LATE,
     MISSING,
@@ -34,7 +35,6 @@ from bangfu.progress.reporting import (
     periods,
     unit_reporting,
 )
-from bangfu.progress.selectors import line_units
 from bangfu.progress.services import reporting_calendar_set
 from tests.ledger.builders import write_csv
 from tests.web.test_progress_fixtures import buy, org, plan

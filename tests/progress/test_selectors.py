@@ -18,7 +18,8 @@ from bangfu.orgs.services import org_create
 from bangfu.plans.parsing import parse_table
 from bangfu.plans.services import plan_import
 from bangfu.progress.models import ProgressSettings, TargetRule
-from bangfu.progress.selectors import progress_compute, reconciliation
+from bangfu.progress.reconciliation import reconciliation
+from bangfu.progress.selectors import progress_compute
 from bangfu.progress.services import base_value_set, progress_rules_ensure
 from bangfu.regions.services import regions_seed
 from tests.ledger.builders import write_csv

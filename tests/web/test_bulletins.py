@@ -14,8 +14,10 @@ from docx import Document
 from openpyxl import load_workbook
 
 from bangfu.ledger.choices import RecordStatus
+from bangfu.orgs.choices import TOWN_LEVEL
 from bangfu.orgs.models import Organisation
-from bangfu.progress.selectors import TOWN_LEVEL, ProgressLine, progress_compute
+from bangfu.progress.lines import ProgressLine
+from bangfu.progress.selectors import progress_compute
 from tests.web.test_progress_fixtures import buy, login, org, plan
 
 pytestmark = pytest.mark.django_db

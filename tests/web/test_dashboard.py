@@ -17,7 +17,9 @@ from bangfu.ledger.services import purchase_approve
 from bangfu.orgs.choices import OrgKind
 from bangfu.orgs.services import org_create
 from bangfu.progress import cache
-from bangfu.progress.selectors import progress_compute, progress_compute_official, progress_trend
+from bangfu.progress.selectors import progress_compute, progress_compute_official
+from bangfu.progress.trend import progress_trend
+from bangfu.web.charts import trend_chart
 from tests.web.test_progress_fixtures import AS_OF, PERIOD, buy, login, org, plan
 
 pytestmark = pytest.mark.django_db
@@ -179,7 +181,7 @@ def test_the_monthly_trend_adds_up_to_the_lines(login, bought):
     assert trend.cumulative_fen[6] is None  # nothing drawn after the as-of month
     assert trend.pending_monthly_fen[5] == 50 * WAN
     assert trend.expected_fen[11] == trend.required_fen  # the whole year's target by December
-    assert trend.chart()["monthly"][4] == 200.0
+    assert trend_chart(trend)["monthly"][4] == 200.0
 
 
 def test_the_trend_per_purchaser_equals_the_trend_by_month(bought):

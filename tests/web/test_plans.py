@@ -101,7 +101,8 @@ def test_each_item_shows_its_progress_and_each_units_line(
     assert lines["周巷镇"].result == engine.result
     assert towns.rollup.statuses == engine_statuses(report, "2.2")
     html = response.content.decode()
-    assert "150.00万元" in html and "50%" in html and "1/3" in html  # achieved, rate, rank
+    # achieved, rate, rank in the town ranking (18 town-level units, not only the tier's 3)
+    assert "150.00万元" in html and "50%" in html and "1/18" in html
     assert 'class="status status-' in html and "<details" in html
     # Items without a measurable target are qualitative work.
     qualitative = [e for row in response.context["tasks"] for e in row.items if e.qualitative]

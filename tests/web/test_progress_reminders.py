@@ -13,10 +13,16 @@ from django.urls import reverse
 
 from bangfu.ledger.choices import RecordStatus
 from bangfu.ledger.services import ledger_import
+from bangfu.notifications.notices import (
+    NoticeLine,
+    behind_notice,
+    chinese_number,
+    line_sentence,
+    silent_notice,
+)
 from bangfu.orgs.choices import OrgKind
 from bangfu.orgs.selectors import org_subtree_ids
 from bangfu.orgs.services import org_create
-from bangfu.progress.notices import NoticeLine, behind_notice, chinese_number, line_sentence, silent_notice
 from bangfu.progress.selectors import progress_compute
 from bangfu.progress.services import base_value_set, reporting_calendar_set
 from tests.ledger.builders import write_csv

@@ -42,6 +42,7 @@ class LineSpec:
     expected: Decimal = ZERO
     override: str | None = None
     count: Decimal | None = None  # achieved count, for count targets measured from activities
+    rank_group: str | None = None  # lines ranked together across targets (None: within the target)
 
 
 @dataclass(frozen=True)
@@ -117,13 +118,17 @@ def compute_line(
 
 
 def _ranked(results: list[LineResult]) -> list[LineResult]:
-    """Rank measured lines within each target (its tier): 1 is the highest rate; ties share a rank."""
-    by_target: dict[int, list[int]] = defaultdict(list)
+    """Rank measured lines within their ranking group — the spec's ``rank_group`` when it names one,
+    else the target: 1 is the highest rate; ties share a rank; ``rank_of`` is the group's measured
+    lines. Lines without a rate have no rank."""
+    by_group: dict[Hashable, list[int]] = defaultdict(list)
     for index, result in enumerate(results):
         if result.rate is not None:
-            by_target[result.spec.target_id].append(index)
+            spec = result.spec
+            group = ("group", spec.rank_group) if spec.rank_group is not None else ("target", spec.target_id)
+            by_group[group].append(index)
     ranked = list(results)
-    for indexes in by_target.values():
+    for indexes in by_group.values():
         ordered = sorted(indexes, key=lambda i: results[i].rate, reverse=True)  # type: ignore[arg-type,return-value]
         previous_rate, previous_rank = None, 0
         for position, index in enumerate(ordered, start=1):

@@ -5,17 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+from bangfu.orgs.tree import subtree  # pure, like this module
 
-def subtree(root: int, children: Mapping[int | None, Iterable[int]]) -> set[int]:
-    seen: set[int] = set()
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        if node in seen:
-            continue
-        seen.add(node)
-        stack.extend(children.get(node, ()))
-    return seen
+__all__ = ["purchaser_set", "subtree"]
 
 
 def purchaser_set(

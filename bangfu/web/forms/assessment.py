@@ -12,7 +12,8 @@ from django.utils.translation import gettext_lazy as _
 
 from bangfu.assessment.models import Scheme
 from bangfu.orgs.models import Organisation
-from bangfu.web.forms.progress import DateInput, default_as_of
+from bangfu.progress.rules import default_as_of
+from bangfu.web.forms.progress import DateInput
 
 
 class AssessmentPeriodForm(forms.Form):

@@ -17,6 +17,7 @@ from bangfu.common.numbers import parse_amount_yuan
 from bangfu.orgs.models import Organisation
 from bangfu.orgs.selectors import org_name_index
 from bangfu.plans.models import Plan
+from bangfu.progress.rules import default_as_of
 
 
 class DateInput(forms.DateInput):
@@ -26,12 +27,6 @@ class DateInput(forms.DateInput):
 
     def __init__(self, attrs: dict[str, Any] | None = None) -> None:
         super().__init__(attrs, format="%Y-%m-%d")
-
-
-def default_as_of(year: int, today: dt.date | None = None) -> dt.date:
-    """Today, kept inside the plan's year (its last day for a past year, its first for a future one)."""
-    today = today or timezone.localdate()
-    return min(max(today, dt.date(year, 1, 1)), dt.date(year, 12, 31))
 
 
 class PeriodForm(forms.Form):

@@ -53,7 +53,8 @@ from bangfu.orgs.models import Organisation
 from bangfu.plans.models import Plan
 from bangfu.plans.selectors import plan_get
 from bangfu.progress.access import progress_for_user
-from bangfu.progress.selectors import ProgressLine, town_units
+from bangfu.progress.lines import ProgressLine
+from bangfu.progress.selectors import town_units
 from bangfu.web.forms.activities import (
     ActivityFilterForm,
     ActivityForm,

@@ -11,6 +11,7 @@ from django.shortcuts import render
 
 from bangfu.accounts.access import require_role
 from bangfu.progress.access import overview_for_user
+from bangfu.web.charts import town_chart, trend_chart
 from bangfu.web.views.progress import period
 
 LAGGING_SHOWN = 30
@@ -26,8 +27,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         context.update(
             overview=overview,
             lagging=overview.lagging[:LAGGING_SHOWN],
-            town_chart=overview.town_chart(),
-            trend_chart=overview.trend.chart(),
+            town_chart=town_chart(overview),
+            trend_chart=trend_chart(overview.trend),
             period_query=f"year={plan.year}&as_of={as_of.isoformat()}",
         )
     return render(request, "web/dashboard/index.html", context)

@@ -13,8 +13,8 @@ from bangfu.plans.models import Item, Task
 from bangfu.plans.selectors import plan_list, plan_tasks
 from bangfu.progress.access import progress_for_user
 from bangfu.progress.calculation.engine import Rollup
+from bangfu.progress.lines import ProgressLine
 from bangfu.progress.overview import status_counts, year_progress
-from bangfu.progress.selectors import ProgressLine
 from bangfu.web.forms.progress import PeriodForm
 
 ITEM_LINES = 200  # an item's lines shown at once; "all" on request (?item=<id>)
@@ -71,7 +71,7 @@ def plan_table(request: HttpRequest, year: int | None = None) -> HttpResponse:
     context: dict[str, object] = {"plan": plan, "plans": plans, "form": form, "as_of": as_of}
     if plan is not None:
         approved_only = True if request.GET.get("approved") == "1" else None
-        report = progress_for_user(request.user, plan, as_of=as_of, approved_only=approved_only)
+        report = progress_for_user(request.user, plan, as_of=as_of, approved_only=approved_only, ranked=True)
         by_item: dict[int, list[ProgressLine]] = {}
         for line in report.lines:
             by_item.setdefault(line.item.pk, []).append(line)

@@ -24,21 +24,23 @@ from django.views.decorators.http import require_http_methods, require_POST
 from bangfu.accounts.access import require_role
 from bangfu.common.numbers import parse_id
 from bangfu.common.paging import count_up_to
+from bangfu.notifications.access import reminders_for_user
 from bangfu.orgs.models import Organisation
 from bangfu.plans.models import Plan
 from bangfu.plans.selectors import plan_list
 from bangfu.progress import access
 from bangfu.progress.models import BaseValue
 from bangfu.progress.reporting import LABELS as REPORTING_LABELS
+from bangfu.progress.rules import default_as_of
 from bangfu.progress.selectors import plan_leads, town_units
 from bangfu.progress.services import BaseImportError, base_value_set, reporting_calendar_set
+from bangfu.web.charts import trend_chart
 from bangfu.web.forms.progress import (
     BaseUploadForm,
     BaseValueForm,
     PeriodForm,
     ReminderFilterForm,
     ReportingCalendarForm,
-    default_as_of,
 )
 from bangfu.web.paging import keyset_page_for, list_query, numbered_page, query_without
 
@@ -94,7 +96,7 @@ def _unit_page(request: HttpRequest, org: Organisation, *, mine: bool = False) -
         "form": form,
         "as_of": as_of,
         "progress": progress,
-        "trend_chart": progress.trend.chart(),
+        "trend_chart": trend_chart(progress.trend),
         "period_query": f"year={plan.year}&as_of={as_of.isoformat()}",
     }
     return render(request, "web/progress/unit.html", context)
@@ -155,7 +157,7 @@ def reminders(request: HttpRequest) -> HttpResponse:
     if "as_of" not in request.GET:
         as_of = default_as_of(plan.year, today)
     filters = ReminderFilterForm(request.GET or None, towns=town_units(), leads=plan_leads(plan))
-    found = access.reminders_for_user(
+    found = reminders_for_user(
         request.user,
         plan,
         as_of=as_of,

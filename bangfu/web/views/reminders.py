@@ -38,7 +38,8 @@ from bangfu.notifications.services import reminders_prepare, reminders_requeue, 
 from bangfu.orgs.models import Organisation
 from bangfu.plans.models import Plan
 from bangfu.plans.selectors import plan_list
-from bangfu.web.forms.progress import DateInput, default_as_of
+from bangfu.progress.rules import default_as_of
+from bangfu.web.forms.progress import DateInput
 from bangfu.web.paging import keyset_page_for, list_query
 
 PAGE = 50

@@ -1,5 +1,5 @@
 """Template filters that show progress figures the way offices read them: 万元, percentages, status
-labels. Formatting only (``common.money`` and ``progress.export`` do the work); no rules here."""
+labels. Formatting only (``common.money`` and ``progress.formats`` do the work); no rules here."""
 
 from __future__ import annotations
 
@@ -9,10 +9,9 @@ from typing import Any
 from django import template
 
 from bangfu.common.money import format_percent, format_wan, format_yuan
-
-from ..choices import Status
-from ..export import achieved_text, rank_text
-from ..reporting import LABELS as REPORTING_LABELS
+from bangfu.progress.choices import Status
+from bangfu.progress.formats import achieved_text, rank_text
+from bangfu.progress.reporting import LABELS as REPORTING_LABELS
 
 register = template.Library()
 DASH = "—"

@@ -1,5 +1,5 @@
-"""Reads for the reporting calendar (报送日历) and the reminders page (催报提醒): who reported when, who is
-behind, who is silent — and the notice each of them gets (text from :mod:`progress.notices`)."""
+"""Reads for the reporting calendar (报送日历): which units are expected to report, who reported when, and
+each unit's status in each reporting period (the arithmetic is :mod:`progress.reporting`)."""
 
 from __future__ import annotations
 
@@ -15,16 +15,12 @@ from django.utils import timezone
 from bangfu.ledger.choices import BatchKind, RecordStatus
 from bangfu.ledger.models import ImportBatch, Purchase
 from bangfu.orgs.models import Organisation
-from bangfu.plans.choices import TargetKind
 
 from .calculation import subtree
-from .choices import Status
-from .export import achieved_text
+from .lines import line_units
 from .models import ReportingCalendar
-from .notices import Notice, NoticeLine, behind_notice, silent_notice
-from .overview import BEHIND
-from .reporting import Period, UnitReporting, current_period, periods, reported_since, unit_reporting
-from .selectors import Month, ProgressLine, ProgressReport, line_units
+from .reporting import Period, UnitReporting, periods, unit_reporting
+from .sums import Month
 
 DEFAULT_DUE_DAY = 5
 
@@ -96,7 +92,7 @@ def reporting_days(
 
 
 @dataclass
-class Activity:
+class ReportingActivity:
     """When a unit's data arrived: the first day a record dated in each month reached the system, the
     days it imported files, and the last day anything arrived."""
 
@@ -107,7 +103,7 @@ class Activity:
 
 def reporting_activity(
     unit_ids: Iterable[int], *, year: int, children: Mapping[int | None, Iterable[int]]
-) -> dict[int, Activity]:
+) -> dict[int, ReportingActivity]:
     """For each unit, what it — or a unit under it — reported for the plan year: records it entered or
     imported (not drafts, not the 832 platform's export, which is the office's cross-check), by the month
     they are dated in, and the ledger files it imported. One grouped query and one query of batches."""
@@ -142,9 +138,9 @@ def reporting_activity(
         .values_list("reporting_org_id", "created_at")
     ):
         batches[reporter].add(_local_day(moment))
-    found: dict[int, Activity] = {}
+    found: dict[int, ReportingActivity] = {}
     for unit, members in reach.items():
-        activity = Activity()
+        activity = ReportingActivity()
         days: set[dt.date] = set()
         for member in members:
             for month, day in firsts.get(member, {}).items():
@@ -219,7 +215,7 @@ def calendar_table(
         return table
     activity = reporting_activity(units, year=plan.year, children=children)
     for unit_id, unit in sorted(units.items(), key=lambda pair: pair[1].name):
-        seen = activity.get(unit_id, Activity())
+        seen = activity.get(unit_id, ReportingActivity())
         reporting = unit_reporting(
             unit_id,
             opened,
@@ -230,118 +226,3 @@ def calendar_table(
         )
         table.rows.append(CalendarRow(unit, reporting, opened))
     return table
-
-
-# --- reminders ------------------------------------------------------------------------------------
-
-
-def notice_line(line: ProgressLine) -> NoticeLine:
-    result = line.result
-    target = line.target
-    written = target.display_value
-    if target.kind == TargetKind.RATIO and target.base_text:
-        written = f"{target.base_text}的{written}"
-    return NoticeLine(
-        item_code=line.item_code,
-        item_text=line.item.content,
-        target_text=written,
-        achieved_text=achieved_text(line),
-        rate=result.rate,
-        expected=result.expected,
-        status_label=str(Status(result.status).label),
-        achieved_fen=result.achieved_fen,
-        required_fen=result.required_fen,
-    )
-
-
-@dataclass
-class Reminder:
-    unit: Organisation
-    notice: Notice
-    lines: list[ProgressLine] = field(default_factory=list)
-    last_day: dt.date | None = None
-
-
-@dataclass
-class Reminders:
-    as_of: dt.date
-    period: Period | None
-    report_by: dt.date
-    behind: list[Reminder]
-    silent: list[Reminder]
-
-
-def report_by_date(period: Period | None, as_of: dt.date) -> dt.date:
-    """The date a notice asks for: the current period's due date, or a week ahead once it has passed."""
-    if period is not None and period.due >= as_of:
-        return period.due
-    return as_of + dt.timedelta(days=7)
-
-
-def reminders_build(
-    plan,
-    report: ProgressReport,
-    *,
-    as_of: dt.date,
-    candidates: Mapping[int, Organisation],
-    children: Mapping[int | None, Iterable[int]],
-    sender: str,
-    issued: dt.date,
-    calendar: ReportingCalendar | None = None,
-) -> Reminders:
-    """Units of ``report`` behind the time progress, and ``candidates`` (expected units in view) that
-    reported nothing since the current period's window opened, each with its notice."""
-    calendar = calendar or reporting_calendar_get(plan)
-    period = current_period(plan.year, calendar.due_day, as_of)
-    report_by = report_by_date(period, as_of)
-    by_unit: dict[int, list[ProgressLine]] = defaultdict(list)
-    for line in report.lines:
-        for org_id in line.result.spec.org_ids:
-            by_unit[org_id].append(line)
-
-    behind: list[Reminder] = []
-    for org_id, lines in by_unit.items():
-        lagging = [line for line in lines if line.result.status in BEHIND]
-        if not lagging:
-            continue
-        unit = lagging[0].orgs[[o.pk for o in lagging[0].orgs].index(org_id)]
-        notice = behind_notice(
-            unit=unit.name,
-            plan_title=plan.title,
-            as_of=as_of,
-            lines=[notice_line(line) for line in lagging],
-            report_by=report_by,
-            sender=sender,
-            issued=issued,
-        )
-        behind.append(Reminder(unit, notice, lagging))
-    behind.sort(key=lambda r: (min((ln.result.rate or Decimal(0)) for ln in r.lines), r.unit.name))
-
-    silent: list[Reminder] = []
-    if period is not None:
-        year_start = dt.date(plan.year, 1, 1)
-        days = reporting_days(candidates, start=year_start, end=as_of, children=children)
-        for org_id, unit in sorted(candidates.items(), key=lambda pair: pair[1].name):
-            unit_days = days.get(org_id, [])
-            if reported_since(unit_days, period.start, as_of):
-                continue
-            measured = [line for line in by_unit.get(org_id, []) if line.result.rate is not None]
-            notice = silent_notice(
-                unit=unit.name,
-                plan_title=plan.title,
-                as_of=as_of,
-                since=period.start,
-                period_label=f"{period.month}月份",
-                report_by=report_by,
-                lines=[notice_line(line) for line in measured],
-                sender=sender,
-                issued=issued,
-            )
-            silent.append(Reminder(unit, notice, measured, unit_days[-1] if unit_days else None))
-    return Reminders(as_of=as_of, period=period, report_by=report_by, behind=behind, silent=silent)
-
-
-def units_within(
-    unit_ids: Iterable[int], root: int, children: Mapping[int | None, Iterable[int]]
-) -> set[int]:
-    return set(unit_ids) & subtree(root, children)
