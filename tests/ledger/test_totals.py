@@ -86,7 +86,7 @@ def pick(index: int, **filters: object) -> Purchase | None:
     return records[index % len(records)] if records else None
 
 
-def apply(step: tuple, world: dict, folder: Path, counter: list[int]) -> None:  # noqa: C901 (a test's dispatcher)
+def apply(step: tuple, world: dict, folder: Path, counter: list[int]) -> None:
     office, other = world["office"], world["other"]
     kind = step[0]
     if kind == "create":
