@@ -27,6 +27,7 @@ EXIT_USER_ERROR = 2
 # Domains that contribute their own subcommands: each module has ``register(add, subparsers)`` where
 # ``add(name, handler, help, parent=subparsers)`` adds a subcommand whose handler returns an exit code.
 COMMAND_MODULES: tuple[str, ...] = (
+    "bangfu.ledger.commands",
     "bangfu.assessment.commands",
     "bangfu.reports.commands",
     "bangfu.notifications.commands",

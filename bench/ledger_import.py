@@ -98,20 +98,24 @@ def worker_schema_floor(path: Path, home: Path) -> dict[str, object]:
 
     from bangfu.common.text import text_array_json
     from bangfu.ledger.models import ImportBatch
-    from bangfu.ledger.services.writing import insert_sql
+    from bangfu.ledger.services.writing import PurchaseRow, insert_sql
 
     batch = ImportBatch.objects.create(file_name=path.name, sha256="-")
     stamp = connection.ops.adapt_datetimefield_value(timezone.now())
     started = time.perf_counter()
-    # fmt: off
     shaped = [
-        (None, r[2], None, r[1][:10], int(Decimal(r[6].replace(",", "")) * 100), r[3], r[4], None, None, r[5],
-         None, "832", "", None, "", r[0], r[0], f"n:{r[0]}:{r[6]}", "", "approved", "订单", n,
-         text_array_json(r), stamp, stamp, None, batch.pk)
+        PurchaseRow(
+            purchaser_id=None, purchaser_name=r[2], purchaser_from="cell", reporting_org_id=None, date=r[1][:10],
+            date_precision="day", amount_fen=int(Decimal(r[6].replace(",", "")) * 100), product=r[3],
+            supplier=r[4], product_ref_id=None, supplier_ref_id=None, origin=r[5], origin_region_id=None,
+            origin_inferred_from="", channel="832", category="", quantity=None, quantity_unit="", order_no=r[0],
+            order_key=r[0], dedupe_key=f"n:{r[0]}:{r[6]}", remarks="", status="approved", sheet="订单",
+            row_number=n, raw=text_array_json(r), created_at=stamp, updated_at=stamp, created_by_id=None,
+            refund_of_id=None, batch_id=batch.pk,
+        )
         for n, r in enumerate((list(map(str, row)) for row in _rows(path)), start=3)
         if len(r) == 8 and r[0] and r[0] != "合计"
-    ]
-    # fmt: on
+    ]  # fmt: skip
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.executemany(insert_sql(), shaped)
     return {"seconds": time.perf_counter() - started, "peak_rss_mib": peak_rss_mib()}

@@ -146,12 +146,11 @@ def build_purchases(rng: random.Random, rows: int) -> float:
     from django.utils import timezone
 
     from bangfu.ledger.models import ImportBatch
-    from bangfu.ledger.services.writing import COLUMNS, KEY, insert_sql
+    from bangfu.ledger.services.writing import PurchaseRow, insert_sql
     from bangfu.orgs.models import Organisation
     from bangfu.regions.models import Region
     from bangfu.regions.selectors import paired_region_ids
 
-    assert COLUMNS[0] == "purchaser_id" and COLUMNS[KEY] == "dedupe_key" and COLUMNS[-1] == "batch_id"
     (butuo,) = paired_region_ids(YEAR)
     others = [
         Region.objects.get_or_create(
@@ -181,14 +180,18 @@ def build_purchases(rng: random.Random, rows: int) -> float:
             product, supplier, origin = PRODUCTS[i % 3] if region == butuo else PRODUCTS[3 + i % 2]
             fen = rng.randint(1_000, 499_000)
             order_no = f"2022{i:010d}"
-            # fmt: off
-            chunk.append((
-                purchaser_id, purchaser_name, None, days[rng.randrange(365)], fen, product, supplier, None,
-                None, origin if region else "", region, channels[i - start], "", None, "", order_no,
-                order_no, f"n:{i}:{fen}", "", statuses[i - start], "Sheet1", i % 50_000 + 3, "[]",
-                stamp, stamp, None, batch.pk,
-            ))
-            # fmt: on
+            chunk.append(
+                PurchaseRow(
+                    purchaser_id=purchaser_id, purchaser_name=purchaser_name, purchaser_from="cell",
+                    reporting_org_id=None, date=days[rng.randrange(365)], date_precision="day", amount_fen=fen,
+                    product=product, supplier=supplier, product_ref_id=None, supplier_ref_id=None,
+                    origin=origin if region else "", origin_region_id=region, origin_inferred_from="",
+                    channel=channels[i - start], category="", quantity=None, quantity_unit="",
+                    order_no=order_no, order_key=order_no, dedupe_key=f"n:{i}:{fen}", remarks="",
+                    status=statuses[i - start], sheet="Sheet1", row_number=i % 50_000 + 3, raw="[]",
+                    created_at=stamp, updated_at=stamp, created_by_id=None, refund_of_id=None, batch_id=batch.pk,
+                )
+            )  # fmt: skip
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.executemany(sql, chunk)
     seconds = time.perf_counter() - started
@@ -334,12 +337,18 @@ def main() -> int:
         units = sum(len(ids) for ids in by_kind.values())
         bases = build_bases(rng, by_kind, args.rows)
         insert_s = build_purchases(rng, args.rows)
+        from bangfu.ledger.totals import totals_rebuild
+
+        totals_started = time.perf_counter()
+        total_rows = totals_rebuild()  # the purchases were written raw: their running totals from them
+        totals_s = time.perf_counter() - totals_started
+        connection.cursor().execute("ANALYZE")
         progress_rules_ensure(plan)
         db_path = Path(settings.DATABASES["default"]["NAME"])
         print(
             f"built in {time.perf_counter() - started:.1f} s: {units:,} units, {bases:,} base values, "
             f"{args.rows:,} purchases (insert {insert_s:.1f} s, {args.rows / insert_s:,.0f} rows/s), "
-            f"database {db_path.stat().st_size / 2**20:.0f} MiB"
+            f"database {db_path.stat().st_size / 2**20:.0f} MiB; running totals {total_rows:,} rows in {totals_s:.1f} s"
         )
 
         # The engine on SQLite.
@@ -431,6 +440,8 @@ def main() -> int:
         "orm_grouped_sums_ms": round(orm_ms, 1),
         "sqlite_grouped_queries_ms": round(raw_ms, 1),
         "insert_rows_per_s": round(args.rows / insert_s),
+        "totals_rows": total_rows,
+        "totals_rebuild_s": round(totals_s, 1),
         "peak_rss_mib": round(peak_rss_mib()),
     }
     print(json.dumps(figures, ensure_ascii=False))

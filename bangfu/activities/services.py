@@ -23,6 +23,7 @@ from bangfu.ledger.services import (
     StateMachine,
     WorkflowError,
     purchase_create,
+    purchase_remove,
     purchase_require_deletable,
     purchase_update,
 )
@@ -344,7 +345,7 @@ def activity_delete(activity: Activity, *, user: Any = None, within: WithinArg =
 
     transaction.on_commit(remove_files)
     if purchase is not None:
-        purchase.delete()
+        purchase_remove(purchase)
 
 
 @transaction.atomic

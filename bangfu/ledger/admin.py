@@ -86,3 +86,14 @@ class PurchaseAdmin(admin.ModelAdmin):
     show_full_result_count = False
     ordering = ["-id"]  # the primary key: no sort over a million rows
     inlines = [SightingInline, ApprovalEventInline]
+
+    # Records are entered, changed and deleted in the ledger's pages, whose services keep the review
+    # history and the running totals: here they are only looked at.
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

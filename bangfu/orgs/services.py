@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -91,6 +91,12 @@ def org_rename(org: Organisation, *, new_name: str, on: dt.date | None = None) -
     return org
 
 
+#: Steps other apps add to a merge, run after every reference has moved: ``hook(source id, into id)``.
+#: A model whose rows a hook rebuilds declares ``ORG_MERGE_REBUILT = True`` and is not moved row by row
+#: (the ledger's running totals: two units' rows of one key must be added up, not re-pointed).
+MERGE_HOOKS: list[Callable[[int, int], None]] = []
+
+
 def _org_references() -> list[models.ForeignKey]:
     """Every foreign key in the project that points at a unit (including many-to-many link tables)."""
     return [
@@ -112,8 +118,10 @@ def _move_references(source: Organisation, into: Organisation) -> dict[str, int]
     skip = {("orgs", "organisationname"), ("orgs", "orgevent")}
     for fk in _org_references():
         model = fk.model
-        if (model._meta.app_label, model._meta.model_name) in skip or (
-            model is Organisation and fk.name in {"merged_into"}
+        if (
+            (model._meta.app_label, model._meta.model_name) in skip
+            or (model is Organisation and fk.name in {"merged_into"})
+            or getattr(model, "ORG_MERGE_REBUILT", False)
         ):
             continue
         rows = model._default_manager.filter(**{fk.name: source})
@@ -149,6 +157,8 @@ def org_merge(source: Organisation, *, into: Organisation, on: dt.date | None = 
     if into.merged_into_id or not into.active:
         raise OrgError(f"单位“{into.name}”已撤销或已并入其他单位，不能作为并入目标。")
     moved = _move_references(source, into)
+    for hook in MERGE_HOOKS:
+        hook(source.pk, into.pk)
     source.names.update(
         organisation=into,
         kind=NameKind.FORMER,

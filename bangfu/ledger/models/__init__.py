@@ -2,6 +2,7 @@ from .batches import ImportBatch, RejectedRow
 from .catalog import Product, Supplier
 from .flags import PurchaseFlag
 from .purchases import Purchase, PurchaseSighting
+from .totals import PurchaseTotal
 from .uploads import Upload
 from .workflow import ApprovalEvent
 
@@ -12,6 +13,7 @@ __all__ = [
     "Purchase",
     "PurchaseFlag",
     "PurchaseSighting",
+    "PurchaseTotal",
     "RejectedRow",
     "Supplier",
     "Upload",

@@ -156,7 +156,21 @@ class Purchase(TimeStampedModel):
                 name="purchase_progress",
             ),
             # The ledger list's keyset pages: newest first (and oldest first) …
-            models.Index(fields=["date", "id"], name="purchase_date_id"),
+            # It also covers what progress sums, date first: the days of a month a period covers in part
+            # are read from it alone (whole months come from the running totals).
+            models.Index(
+                fields=[
+                    "date",
+                    "id",
+                    "status",
+                    "purchaser",
+                    "origin_region",
+                    "channel",
+                    "category",
+                    "amount_fen",
+                ],
+                name="purchase_date_id",
+            ),
             # … and largest or smallest amount first.
             models.Index(fields=["amount_fen", "id"], name="purchase_amount_id"),
             # A scope is "bought by or reported by one of its units": both sides of the OR need an index.

@@ -26,6 +26,7 @@ from bangfu.regions.models import Region
 
 from ..choices import ApprovalAction, Channel, FlagKind
 from ..models import ApprovalEvent, ImportBatch, Purchase, PurchaseFlag
+from ..totals import totals_tracked
 
 #: A channel that says nothing (a ledger without a channel column): completed by a source that says more.
 UNKNOWN_CHANNELS = frozenset({Channel.OTHER, ""})
@@ -295,6 +296,11 @@ def purchases_complete(plan: Plan, *, batch: ImportBatch, user: Any) -> int:
     """Fill what the plan completes on stored purchases, each with an ``enrich`` event; returns how many."""
     if not plan.fills:
         return 0
+    with totals_tracked(list(plan.fills)):
+        return _complete(plan, batch=batch, user=user)
+
+
+def _complete(plan: Plan, *, batch: ImportBatch, user: Any) -> int:
     now = timezone.now()
     current = {
         p.pk: p

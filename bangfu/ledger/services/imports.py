@@ -50,6 +50,7 @@ from ..resolving import (
     CatalogResolver,
     RegionResolver,
 )
+from ..totals import new_delta, totals_apply
 from .enrichment import (
     Incoming,
     Plan,
@@ -86,6 +87,7 @@ from .writing import (
     existing_keys,
     insert_sql,
     stored_for_keys,
+    totals_delta_of_rows,
     write_rows,
 )
 
@@ -497,6 +499,7 @@ class _Reader:
         order_keys = {prepared[ORDER_KEY] for prepared, _row in self.refunds}
         originals = originals_for(order_keys)
         kept = []
+        orphans: dict[str, str] = {}  # key → the reason its rows are refused
         for prepared, row in self.refunds:
             key, order_key = prepared[KEY], prepared[ORDER_KEY]
             self.pending_keys[key] = None
@@ -506,11 +509,25 @@ class _Reader:
             elif order_key in originals or order_key in self.order_keys:
                 kept.append(prepared)
             else:
-                self._reject(
-                    row,
+                orphans[key] = (
                     f"退款（冲减）{format_yuan(-prepared[AMOUNT])} 元对应的原订单（{prepared[ORDER_KEY]}）"
-                    "不在已有记录或本文件中，未导入；请先导入原订单，或核对订单号",
+                    "不在已有记录或本文件中，未导入；请先导入原订单，或核对订单号"
                 )
+                self._reject(row, orphans[key])
+        if orphans:  # the file's repeats of a refused refund are refused with it, not "duplicates"
+            repeats = [(key, seen) for key, seen in self.duplicates if key in orphans]
+            self.duplicates = [(key, seen) for key, seen in self.duplicates if key not in orphans]
+            for key, seen in repeats:
+                self.problems.append(
+                    ProblemRow(
+                        outcome=RowOutcome.REJECTED,
+                        sheet=seen.sheet,
+                        row=seen.row,
+                        raw=seen.raw,
+                        reason=f"工作表“{seen.sheet}”第{seen.row}行：{orphans[key]}",
+                    )
+                )
+                self.summary.rejected += 1
         self.refunds_ready = kept
         self.summary.refunds = len(kept)
         self.summary.accepted += len(kept)
@@ -610,6 +627,7 @@ class _Writer:
 
     def run(self, spool: _Spool) -> None:
         reader, summary = self.reader, self.reader.summary
+        self.delta = new_delta()
         provisional = reader.purchasers.create_pending()
         batch_id = self.batch.pk
         summary.accepted = summary.total_fen = 0
@@ -629,12 +647,14 @@ class _Writer:
                 rows.append((*row, batch_id))
             if rows:
                 write_rows(rows, self.sql)
+                totals_delta_of_rows(rows, self.delta)
                 summary.accepted += len(rows)
                 summary.total_fen += sum(row[AMOUNT] for row in rows)
             written += len(chunk)
             if self.progress is not None:
                 self.progress("write", written, spool.rows)
         self._refunds(provisional)
+        totals_apply(self.delta)
         summary.duplicates = len(reader.duplicates)
 
     def _refunds(self, provisional: dict[int, int | None]) -> None:
@@ -670,6 +690,7 @@ class _Writer:
             rows.append((*values, self.batch.pk))
         if rows:
             write_rows(rows, self.sql)
+            totals_delta_of_rows(rows, self.delta)
             summary.refunds = len(rows)
             summary.accepted += len(rows)
             summary.total_fen += sum(row[AMOUNT] for row in rows)

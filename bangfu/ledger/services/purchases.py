@@ -18,6 +18,7 @@ from ..choices import Category, Channel, RecordStatus
 from ..models import Purchase
 from ..parsing import normalise_order_key
 from ..resolving import RegionResolver
+from ..totals import delta_of, totals_apply
 
 
 @transaction.atomic
@@ -73,6 +74,7 @@ def purchase_create(
     try:
         with transaction.atomic():
             purchase.save()
+            totals_apply(delta_of([purchase]))
     except IntegrityError as exc:
         existing = Purchase.objects.filter(dedupe_key=dedupe_key).values_list("pk", flat=True).first()
         raise ValidationError(

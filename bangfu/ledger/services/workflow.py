@@ -56,6 +56,7 @@ from ..choices import ApprovalAction, Category, Channel, RecordStatus
 from ..models import ApprovalEvent, Product, Purchase
 from ..parsing import normalise_order_key
 from ..resolving import CatalogResolver, RegionResolver
+from ..totals import totals_tracked
 from .purchases import duplicate_message, purchase_create
 
 S = RecordStatus
@@ -267,7 +268,10 @@ def _transition(
         to = rule.moves[status]
         assert to is not None, "a transition of approval events keeps the record"
         for chunk in _chunks(ids):
-            updated = Purchase.objects.filter(pk__in=chunk, status=status).update(status=to, updated_at=now)
+            with totals_tracked(chunk):
+                updated = Purchase.objects.filter(pk__in=chunk, status=status).update(
+                    status=to, updated_at=now
+                )
             if updated != len(chunk):
                 raise WorkflowError("部分记录的状态刚被他人更改，请刷新页面后重试。")
             ApprovalEvent.objects.bulk_create(
@@ -530,7 +534,7 @@ def _update(
     assert after is not None, "a change keeps the record"
     record.status = after
     try:
-        with transaction.atomic():
+        with transaction.atomic(), totals_tracked([record.pk]):
             record.save()
     except IntegrityError as exc:
         raise WorkflowError(
@@ -568,4 +572,11 @@ def purchase_delete(purchase: Purchase, *, user: Any, within: WithinArg = USER_S
     _require(user, PURCHASE_STATES.rules[DELETE].capability)
     record = Purchase.objects.select_for_update().get(pk=purchase.pk)
     purchase_require_deletable(record, within=within_for(user, within))
-    record.delete()
+    purchase_remove(record)
+
+
+def purchase_remove(record: Purchase) -> None:
+    """Remove a record whose deletion its caller has allowed (``purchase_require_deletable``); the
+    running totals follow."""
+    with totals_tracked([record.pk]):
+        record.delete()

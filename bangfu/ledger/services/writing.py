@@ -65,6 +65,8 @@ ORIGIN = COLUMNS.index("origin")
 ORIGIN_REGION = COLUMNS.index("origin_region_id")
 INFERRED_FROM = COLUMNS.index("origin_inferred_from")
 CATEGORY = COLUMNS.index("category")
+DATE = COLUMNS.index("date")
+STATUS = COLUMNS.index("status")
 REFUND_OF = COLUMNS.index("refund_of_id")
 CHANNEL = COLUMNS.index("channel")
 SUPPLIER = COLUMNS.index("supplier")
@@ -144,3 +146,20 @@ def stored_for_keys(keys: Iterable[str]) -> dict[str, tuple[int, int | None, int
             for key, pk, purchaser_id, reporting_org_id in cursor.fetchall():
                 found[key] = (pk, purchaser_id, reporting_org_id)
     return found
+
+
+def totals_delta_of_rows(rows: Iterable[tuple[Any, ...]], delta: Any) -> None:
+    """Add written rows' contribution to the running totals' ``delta`` (``ledger.totals``)."""
+    from ..totals import delta_add
+
+    for row in rows:
+        delta_add(
+            delta,
+            status=row[STATUS],
+            date=row[DATE],
+            purchaser_id=row[PURCHASER],
+            region_id=row[ORIGIN_REGION],
+            channel=row[CHANNEL],
+            category=row[CATEGORY],
+            amount_fen=row[AMOUNT],
+        )
