@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from bangfu import __version__
+from bangfu.common.cli_language import cli_language_install
 from bangfu.common.text import os_error_text
 
 EXIT_USER_ERROR = 2
@@ -603,6 +604,7 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    cli_language_install()
     parser = argparse.ArgumentParser(prog="bangfu", description="bangfu 消费帮扶工作管理系统")
     parser.add_argument("--version", action="version", version=f"bangfu {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="命令", required=True)
