@@ -7,7 +7,7 @@ brackets (``bangfu.common.text.name_key``): ``"金额（元）"``, ``"金额 (�
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -54,6 +54,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "产地", "原产地", "产品产地", "商品产地", "来源地", "生产地", "所属地区", "产地(县)", "产地县",
         "所属县", "所属区县", "来源县", "商品所属地", "产品来源", "商品来源", "货源地", "产品所属地",
         "原产县", "产品原产地", "生产地区", "来源地区", "产地区县", "帮扶地区", "对口地区", "受援地区",
+        "货物来源", "货品来源", "农产品来源", "货物产地", "货品产地", "农产品产地", "商品来源地",
     ),
     "channel": (
         "采购渠道", "渠道", "购买渠道", "采购方式", "采购平台", "购买方式", "销售渠道", "平台", "购买平台",
@@ -313,6 +314,77 @@ def _mapping(
         else:
             mapping.append(ColumnMapping(col, header, None, MappedBy.UNRECOGNISED))
     return mapping
+
+
+#: Words in a cell that make it the name of a business, not of a place ("布拖县某合作社").
+_NOT_PLACE = (
+    "公司",
+    "合作社",
+    "商行",
+    "店",
+    "厂",
+    "场",
+    "基地",
+    "中心",
+    "超市",
+    "部",
+    "局",
+    "院",
+    "校",
+    "食堂",
+)
+#: How many of a column's sampled cells must name a county for the column to be taken as the origin.
+ORIGIN_BY_CONTENT_SHARE = 0.5
+
+
+def origin_by_content(
+    mapped: HeaderMap,
+    rows: Sequence[Sequence[str]],
+    place_of: Callable[[str], object | None],
+) -> ColumnMapping | None:
+    """When no header names the origin, the one unrecognised column whose cells are mostly county names
+    ("布拖县", "四川布拖") — taken as the origin and returned, with a note saying it was read from the
+    content; None when there is no such column (or several: then nothing is guessed).
+
+    ``rows`` are the sheet's first rows under the header (the sample); ``place_of`` says which county a
+    cell names (None for none). A cell counts only if it is short and names no business (a supplier
+    "布拖县某合作社" names a county but is not an origin).
+    """
+    if "origin" in mapped.columns:
+        return None
+    found: list[tuple[int, int, int]] = []  # (column, cells naming a county, cells sampled)
+    for entry in mapped.mapping:
+        if entry.how != MappedBy.UNRECOGNISED:
+            continue
+        cells = [
+            text
+            for row in rows
+            if entry.index < len(row) and (text := str(row[entry.index]).strip()) and not text.isdigit()
+        ]
+        if not cells:
+            continue
+        places = sum(
+            1
+            for text in cells
+            if len(text) <= 16 and not any(word in text for word in _NOT_PLACE) and place_of(text) is not None
+        )
+        if places and places >= len(cells) * ORIGIN_BY_CONTENT_SHARE:
+            found.append((entry.index, places, len(cells)))
+    if len(found) != 1:
+        return None
+    col, places, sampled = found[0]
+    position = next(i for i, entry in enumerate(mapped.mapping) if entry.index == col)
+    header = mapped.mapping[position].header
+    mapped.columns["origin"] = col
+    entry = ColumnMapping(
+        col,
+        header,
+        "origin",
+        MappedBy.CONTENT,
+        f"表头未识别，按内容识别为产地（抽查 {sampled} 行中 {places} 行是县名）",
+    )
+    mapped.mapping[position] = entry
+    return entry
 
 
 def state_columns(mapped: HeaderMap, cells: Sequence[str], stated: Mapping[int, str | None]) -> None:

@@ -163,6 +163,28 @@ def originals_for(order_keys: Iterable[str]) -> dict[str, list[Original]]:
     return found
 
 
+def content_original(purchaser_id: int | None, product: str, refund_fen: int, date: Any) -> Original | None:
+    """The stored purchase a refund line without an order number reduces: the same purchaser's purchase
+    of the same product (as written) — the one whose amount it refunds exactly first, then the latest on
+    or before the refund's ``date`` (None: any date), then the latest. None when there is none."""
+    if purchaser_id is None or not product:
+        return None
+    table = connection.ops.quote_name(Purchase._meta.db_table)
+    sql = (
+        f"SELECT id, amount_fen, purchaser_id, origin_region_id, origin_inferred_from, channel, category "
+        f"FROM {table} WHERE purchaser_id = %s AND product = %s AND amount_fen > 0 "
+        "ORDER BY CASE WHEN amount_fen = %s THEN 0 ELSE 1 END, "
+    )
+    params: list[Any] = [purchaser_id, product, -refund_fen]
+    if date is not None:
+        sql += "CASE WHEN date <= %s THEN 0 ELSE 1 END, "
+        params.append(date)
+    with connection.cursor() as cursor:
+        cursor.execute(sql + "date DESC, id DESC LIMIT 1", params)
+        found = cursor.fetchone()
+    return Original(*found) if found else None
+
+
 def refunded_original(originals: list[Original], refund_fen: int) -> Original:
     """The purchase a refund reduces: the one of its order whose amount it refunds exactly, else the
     first."""
