@@ -176,12 +176,11 @@ def _enterprise_purchase(
                 within=within,
                 submit=resubmit and activity.status == RecordStatus.SUBMITTED,
                 comment=f"随工作记录“{activity.title}”修改",
+                reporting_org=activity.organisation,
                 **fields,
             )
         except WorkflowError as exc:
             raise ActivityError(_messages_on(exc, "enterprise")) from exc
-        if purchase.reporting_org_id != activity.organisation_id:
-            Purchase.objects.filter(pk=purchase.pk).update(reporting_org=activity.organisation)
         return
     try:
         activity.purchase = purchase_create(

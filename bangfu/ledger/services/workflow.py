@@ -76,7 +76,12 @@ EDITABLE_FIELDS = (
     "quantity_unit",
     "order_no",
     "remarks",
+    # Not on the record's form: set by the service that owns the record's origin (an activity's purchase
+    # follows the activity's unit).
+    "reporting_org",
 )
+#: Fields holding a unit: compared by id, shown in the history by name.
+_ORG_FIELDS = ("purchaser", "reporting_org")
 
 
 class WorkflowError(ValidationError):
@@ -422,7 +427,7 @@ def change_value(name: str, value: Any) -> Any:
     """A field's value as stored in an event's ``changes`` (JSON: fen as int, dates as ISO text …)."""
     if value is None:
         return None
-    if name == "purchaser":
+    if name in _ORG_FIELDS:
         return value.name if isinstance(value, Organisation) else str(value)
     if isinstance(value, dt.date):
         return value.isoformat()
@@ -434,12 +439,14 @@ def change_value(name: str, value: Any) -> Any:
 def _current(purchase: Purchase, name: str) -> Any:
     if name == "purchaser":
         return purchase.purchaser.name if purchase.purchaser is not None else purchase.purchaser_name
+    if name == "reporting_org":
+        return purchase.reporting_org.name if purchase.reporting_org is not None else None
     return change_value(name, getattr(purchase, name))
 
 
 def _differs(purchase: Purchase, name: str, value: Any) -> bool:
-    if name == "purchaser":
-        return purchase.purchaser_id != value.pk
+    if name in _ORG_FIELDS:
+        return getattr(purchase, f"{name}_id") != (value.pk if value is not None else None)
     return _current(purchase, name) != change_value(name, value)
 
 
@@ -486,6 +493,8 @@ def _update(
     _require_record_writable(record, within, "修改")
     if "purchaser" in fields and fields["purchaser"].pk != record.purchaser_id:
         _require_writable(within, purchaser=fields["purchaser"])
+    if fields.get("reporting_org") is not None and _differs(record, "reporting_org", fields["reporting_org"]):
+        _require_writable(within, reporting_org=fields["reporting_org"])
     changes = {
         name: [_current(record, name), change_value(name, value)]
         for name, value in fields.items()
