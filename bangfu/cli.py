@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from bangfu import __version__
+from bangfu.common.cli_language import cli_language_install
 from bangfu.common.command_line import EXIT_USER_ERROR, Handler, UserError
 
 # The apps that contribute subcommands, in the order ``bangfu --help`` lists them.
@@ -33,6 +34,7 @@ COMMAND_MODULES: tuple[str, ...] = (
 
 
 def build_parser() -> argparse.ArgumentParser:
+    cli_language_install()
     parser = argparse.ArgumentParser(prog="bangfu", description="bangfu 消费帮扶工作管理系统")
     parser.add_argument("--version", action="version", version=f"bangfu {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="命令", required=True)
