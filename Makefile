@@ -40,7 +40,8 @@ test-pg: install
 lint: install
 	$(BIN)/ruff check bangfu tests bench
 	$(BIN)/ruff format --check bangfu tests bench
-	$(BIN)/mypy bangfu
+	$(BIN)/mypy bangfu tests
+	$(BIN)/lint-imports
 	$(BIN)/bangfu manage check
 	$(BIN)/bangfu manage makemigrations --check --dry-run
 

@@ -14,11 +14,11 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 
+from bangfu.accounts.write_scope import Within, unit_writable
 from bangfu.common.dates import parse_date
 from bangfu.common.tables import TableReadError, column_report, table_rows
 from bangfu.common.text import name_key
 from bangfu.ledger.reporting import ProblemRow, write_problem_report
-from bangfu.orgs.access import Within, unit_writable
 from bangfu.orgs.models import Organisation
 from bangfu.orgs.resolving import OrgResolver
 from bangfu.orgs.selectors import org_name_index
@@ -128,7 +128,7 @@ def activities_import(
 ) -> ActivityImportResult:
     """Import the rows of one kind. Rows without a unit column go to ``default_org``, rows without an item
     column to ``default_item``. With ``within`` (a reporter's or lead reviewer's write scope,
-    ``orgs.access.write_units``) only units already known and inside it are written; rows naming others
+    ``accounts.write_scope.write_units``) only units already known and inside it are written; rows naming others
     are refused and no unit is created outside it — an enterprise named in a row (its purchase) included. A row equal
     to a stored record (same unit, item, name, date and details) is a duplicate and is not stored again,
     so importing the same file twice changes nothing. The problem-row report goes to ``report_path``
@@ -145,7 +145,7 @@ def activities_import(
     )
     allowed: Within = None if within is None else frozenset(within)
     # Enterprises named in the rows (企业采购原料) are purchasers: resolved, or created, inside the scope
-    # only (orgs.access) — one resolver per reporting unit (new enterprises go under it), one name index.
+    # only (accounts.write_scope) — one resolver per reporting unit (new enterprises go under it), one name index.
     names = resolver.index
     purchasers: dict[int, OrgResolver] = {}
 

@@ -13,8 +13,8 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from bangfu.accounts.access import Scope, scope_for
+from bangfu.accounts.write_scope import unit_writable, write_units
 from bangfu.ledger.selectors import Listing
-from bangfu.orgs.access import unit_writable, write_units
 from bangfu.orgs.models import Organisation
 from bangfu.orgs.selectors import org_children_map
 from bangfu.plans.models import Plan
@@ -250,7 +250,7 @@ def base_unit_for_user(user: Any, pk: int, *, write: bool = False) -> Organisati
 def base_link_allowed(user: Any, unit_id: int | None) -> bool:
     """Whether the user may point a base at ``unit_id`` (a canteen's representative, a unit purchases
     count for): the coordinator anywhere, others only inside their scope — so that nobody can move
-    purchases onto another jurisdiction's figures. The write scope: one rule, in ``orgs.access``."""
+    purchases onto another jurisdiction's figures. The write scope: one rule, in ``accounts.write_scope``."""
     return unit_id is None or unit_writable(unit_id, write_units(_scope(user)))
 
 
