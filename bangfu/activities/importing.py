@@ -20,10 +20,9 @@ from bangfu.accounts.write_scope import Within, unit_writable
 from bangfu.common.dates import parse_date
 from bangfu.common.tables import TableReadError, column_report, table_rows
 from bangfu.common.text import name_key
-from bangfu.ledger.reporting import ProblemRow, write_problem_report
+from bangfu.ledger.problem_report import ProblemRow, write_problem_report
 from bangfu.orgs.models import Organisation
-from bangfu.orgs.resolving import OrgResolver
-from bangfu.orgs.selectors import org_name_index
+from bangfu.orgs.resolving import KnownOrgResolver, OrgResolver
 from bangfu.plans.models import Item
 
 from .kinds import KINDS, DetailsError, clean_details
@@ -75,16 +74,6 @@ def _columns(cells: list[str], kind_code: str) -> dict[str, int]:
 
 def _item_by_code(plan_items: dict[str, Item], text: str) -> Item | None:
     return plan_items.get(text.strip().replace("．", "."))
-
-
-class _KnownUnits:
-    """Resolves names to units already known, creating none (imports limited to a scope)."""
-
-    def __init__(self) -> None:
-        self.index = org_name_index()
-
-    def resolve(self, name: str) -> int | None:
-        return self.index.resolve(name).key
 
 
 def _fingerprint(item: Item | None, title: str, date: Any, details: dict[str, Any]) -> tuple[Any, ...]:
@@ -202,8 +191,8 @@ def activities_import(
     except TableReadError as exc:
         raise ActivityImportError(str(exc)) from exc
     result = ActivityImportResult()
-    resolver: OrgResolver | _KnownUnits = (
-        OrgResolver(default_parent=default_org) if within is None else _KnownUnits()
+    resolver: OrgResolver | KnownOrgResolver = (
+        OrgResolver(default_parent=default_org) if within is None else KnownOrgResolver()
     )
     allowed: Within = None if within is None else frozenset(within)
     purchasers = _Purchasers(within=allowed, index=resolver.index)

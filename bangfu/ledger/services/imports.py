@@ -43,7 +43,7 @@ from ..parsing import (
     normalise_channel,
     open_ledger,
 )
-from ..reporting import ProblemRow, write_problem_report
+from ..problem_report import ProblemRow, write_problem_report
 from ..resolving import (
     CATEGORY_BY_LABEL,
     CHANNEL_BY_LABEL,
@@ -52,8 +52,8 @@ from ..resolving import (
 )
 from ..totals import new_delta, totals_apply
 from .enrichment import (
+    EnrichmentPlan,
     Incoming,
-    Plan,
     amount_conflict,
     compare,
     flags_create,
@@ -307,7 +307,7 @@ class _Reader:
         self.stamp = connection.ops.adapt_datetimefield_value(timezone.now())
         self.read = 0
         #: What the file completes on stored purchases, and where sources disagree.
-        self.plan = Plan()
+        self.plan = EnrichmentPlan()
         #: Flags of new records: (kind, message, sheet, row, dedupe key).
         self.row_flagged: list[tuple[str, str, str, int, str]] = []
         self.non_832 = non_832_region_ids()
