@@ -26,7 +26,6 @@ from .lines import ProgressLine, bases_missing
 from .models import BaseValue, ReportingCalendar
 from .overview import Overview, UnitProgress, headline_lines, overview_build, unit_progress_build
 from .selectors import (
-    OfficialProgress,
     ProgressReport,
     progress_compute,
     progress_compute_official,
@@ -76,17 +75,6 @@ def progress_for_user(
             approved_only=approved_only,
             ranked=ranked,
         ),
-    )
-
-
-def official_progress_for_user(
-    user: Any, plan: Plan, *, as_of: dt.date, org_ids: Iterable[int] | None = None
-) -> OfficialProgress:
-    """Approved-only figures and those with records awaiting review, for the user's units."""
-    wanted = units_in_view(_scope(user), org_ids)
-    return cached(
-        ("official", plan.pk, as_of, wanted),
-        lambda: progress_compute_official(plan, as_of=as_of, org_ids=wanted),
     )
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -171,10 +170,6 @@ def bases_import(
     result.created_orgs = resolver.created
     result.unassigned = resolver.unassigned
     return result
-
-
-def year_bounds(year: int) -> tuple[dt.date, dt.date]:
-    return dt.date(year, 1, 1), dt.date(year, 12, 31)
 
 
 @transaction.atomic
