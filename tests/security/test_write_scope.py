@@ -62,7 +62,9 @@ OUTSIDE_NAMES = [THEIRS, NEW_THEIRS]
 
 
 def org(name: str) -> Organisation:
-    return Organisation.objects.get(pk=org_name_index().resolve(name).key)
+    key = org_name_index().resolve(name).key
+    assert key is not None, name
+    return Organisation.objects.get(pk=key)
 
 
 @dataclass
