@@ -258,7 +258,7 @@ class _SheetDefaults:
     reporting_org_id: int | None
 
 
-class _Reader:
+class _ReadPhase:
     """The read phase: every row classified, resolved, checked against the stored records and the rest
     of the file, and prepared for writing — with reads only, so it never holds the write lock."""
 
@@ -619,7 +619,7 @@ class _Writer:
     """The write phase, in one transaction: the batch, the units to create, the prepared rows (checked
     once more against what others stored meanwhile), sightings and problem rows."""
 
-    def __init__(self, reader: _Reader, batch: ImportBatch, *, progress: Progress | None) -> None:
+    def __init__(self, reader: _ReadPhase, batch: ImportBatch, *, progress: Progress | None) -> None:
         self.reader = reader
         self.batch = batch
         self.progress = progress
@@ -697,7 +697,7 @@ class _Writer:
 
 
 def _duplicate_problems(
-    reader: _Reader, stored: dict[str, tuple[int, int | None, int | None]]
+    reader: _ReadPhase, stored: dict[str, tuple[int, int | None, int | None]]
 ) -> list[ProblemRow]:
     """The problem row of each duplicate. A duplicate of a record the importer cannot see says so
     without naming it (its id would tell another unit's data apart)."""
@@ -852,7 +852,7 @@ def ledger_import(
         if previous is not None:
             return _already_imported(ledger, previous, dry_run=dry_run)
         reporting_org = _resolve_reporting_org(ledger, org)
-        reader = _Reader(
+        reader = _ReadPhase(
             ledger,
             year=year,
             reporting_org=reporting_org,
@@ -900,7 +900,7 @@ def _fields(counts: Counter[str]) -> dict[str, dict[str, int]]:
     return {group: {name: counts[f"{group}_{name}"] for name in names} for group, names in groups.items()}
 
 
-def _notes(ledger: LedgerFile, reader: _Reader) -> list[str]:
+def _notes(ledger: LedgerFile, reader: _ReadPhase) -> list[str]:
     """What changes what counts, in one sentence each (shown prominently before an import is confirmed)."""
     counts, notes = reader.counts, []
     no_origin = [s.name for s in ledger.sheets if "origin" not in s.columns]
@@ -945,7 +945,7 @@ def _notes(ledger: LedgerFile, reader: _Reader) -> list[str]:
 
 def _write(
     ledger: LedgerFile,
-    reader: _Reader,
+    reader: _ReadPhase,
     spool: _Spool,
     *,
     path: Path,
@@ -1036,7 +1036,7 @@ def _ids_by_key(keys: set[str]) -> dict[str, int]:
 
 
 def _save_sightings(
-    reader: _Reader, batch: ImportBatch, stored: dict[str, tuple[int, int | None, int | None]]
+    reader: _ReadPhase, batch: ImportBatch, stored: dict[str, tuple[int, int | None, int | None]]
 ) -> None:
     PurchaseSighting.objects.bulk_create(
         [
