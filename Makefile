@@ -60,4 +60,4 @@ messages: install
 	$(BIN)/python tools/fill_en.py
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache *.egg-info
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .import_linter_cache .grimp_cache *.egg-info
