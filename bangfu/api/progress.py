@@ -14,7 +14,7 @@ from bangfu.orgs.selectors import org_subtree_ids
 from bangfu.plans.selectors import plan_get
 from bangfu.progress.access import progress_for_user, unit_get_for_user
 from bangfu.progress.rules import default_as_of
-from bangfu.reports.progress_rows import progress_row as progress_row
+from bangfu.reports.progress_rows import progress_row
 
 from .auth import require
 from .errors import COMMON_ERRORS, ErrorOut
