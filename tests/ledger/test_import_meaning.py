@@ -30,7 +30,9 @@ def setup(cixi_orgs):
 
 
 def org(name: str) -> Organisation:
-    return Organisation.objects.get(pk=org_name_index().resolve(name).key)
+    key = org_name_index().resolve(name).key
+    assert key is not None, name
+    return Organisation.objects.get(pk=key)
 
 
 def test_an_unknown_origin_header_is_reported_and_origins_are_inferred_and_said_so(setup, tmp_path):

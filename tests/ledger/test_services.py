@@ -28,7 +28,9 @@ def setup(cixi_orgs):
 
 
 def org(name: str) -> Organisation:
-    return Organisation.objects.get(pk=org_name_index().resolve(name).key)
+    key = org_name_index().resolve(name).key
+    assert key is not None, name
+    return Organisation.objects.get(pk=key)
 
 
 def town_ledger(tmp_path):

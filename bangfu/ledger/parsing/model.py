@@ -259,10 +259,6 @@ class SheetLayout:
     #: evidence: set once the whole file is read (see ``channels.guess_channel``).
     channel_guess: ChannelGuess | None = None
 
-    def header_of(self, field_name: str) -> str:
-        """The header text of a mapped field, as written in the file."""
-        return self.headers[self.columns[field_name]]
-
     @property
     def unmapped(self) -> list[ColumnMapping]:
         """Columns with a header that the reader did not recognise ("未识别")."""

@@ -77,7 +77,7 @@ class Conflict:
 
 
 @dataclass
-class Plan:
+class EnrichmentPlan:
     """What an import will complete and flag: filled fields per stored purchase, and the conflicts."""
 
     fills: dict[int, dict[str, Any]] = field(default_factory=dict)
@@ -198,7 +198,7 @@ def _channel_label(code: str) -> str:
     return str(Channel(code).label) if code in Channel.values else code
 
 
-def compare(stored: Stored, incoming: Incoming, plan: Plan, region_names: dict[int, str]) -> None:
+def compare(stored: Stored, incoming: Incoming, plan: EnrichmentPlan, region_names: dict[int, str]) -> None:
     """Add to ``plan`` what ``incoming`` completes on ``stored`` and where they disagree."""
     fills = plan.fills.get(stored.id, {})
     where = f"工作表“{incoming.sheet}”第{incoming.row}行"
@@ -314,7 +314,7 @@ def region_names() -> dict[int, str]:
 # --- writing -------------------------------------------------------------------------------------
 
 
-def purchases_complete(plan: Plan, *, batch: ImportBatch, user: Any) -> int:
+def purchases_complete(plan: EnrichmentPlan, *, batch: ImportBatch, user: Any) -> int:
     """Fill what the plan completes on stored purchases, each with an ``enrich`` event; returns how many."""
     if not plan.fills:
         return 0
@@ -322,7 +322,7 @@ def purchases_complete(plan: Plan, *, batch: ImportBatch, user: Any) -> int:
         return _complete(plan, batch=batch, user=user)
 
 
-def _complete(plan: Plan, *, batch: ImportBatch, user: Any) -> int:
+def _complete(plan: EnrichmentPlan, *, batch: ImportBatch, user: Any) -> int:
     now = timezone.now()
     current = {
         p.pk: p

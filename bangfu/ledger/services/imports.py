@@ -43,7 +43,7 @@ from ..parsing import (
     normalise_channel,
     open_ledger,
 )
-from ..reporting import ProblemRow, write_problem_report
+from ..problem_report import ProblemRow, write_problem_report
 from ..resolving import (
     CATEGORY_BY_LABEL,
     CHANNEL_BY_LABEL,
@@ -52,8 +52,8 @@ from ..resolving import (
 )
 from ..totals import new_delta, totals_apply
 from .enrichment import (
+    EnrichmentPlan,
     Incoming,
-    Plan,
     amount_conflict,
     compare,
     content_original,
@@ -263,7 +263,7 @@ class _SheetDefaults:
     reporting_org_id: int | None
 
 
-class _Reader:
+class _ReadPhase:
     """The read phase: every row classified, resolved, checked against the stored records and the rest
     of the file, and prepared for writing — with reads only, so it never holds the write lock."""
 
@@ -320,7 +320,7 @@ class _Reader:
         self.stamp = connection.ops.adapt_datetimefield_value(timezone.now())
         self.read = 0
         #: What the file completes on stored purchases, and where sources disagree.
-        self.plan = Plan()
+        self.plan = EnrichmentPlan()
         #: Flags of new records: (kind, message, sheet, row, dedupe key).
         self.row_flagged: list[tuple[str, str, str, int, str]] = []
         self.non_832 = non_832_region_ids()
@@ -649,7 +649,7 @@ class _Writer:
     """The write phase, in one transaction: the batch, the units to create, the prepared rows (checked
     once more against what others stored meanwhile), sightings and problem rows."""
 
-    def __init__(self, reader: _Reader, batch: ImportBatch, *, progress: Progress | None) -> None:
+    def __init__(self, reader: _ReadPhase, batch: ImportBatch, *, progress: Progress | None) -> None:
         self.reader = reader
         self.batch = batch
         self.progress = progress
@@ -732,7 +732,7 @@ class _Writer:
 
 
 def _duplicate_problems(
-    reader: _Reader, stored: dict[str, tuple[int, int | None, int | None]]
+    reader: _ReadPhase, stored: dict[str, tuple[int, int | None, int | None]]
 ) -> list[ProblemRow]:
     """The problem row of each duplicate. A duplicate of a record the importer cannot see says so
     without naming it (its id would tell another unit's data apart)."""
@@ -895,7 +895,7 @@ def ledger_import(
         if previous is not None:
             return _already_imported(ledger, previous, dry_run=dry_run)
         reporting_org = _resolve_reporting_org(ledger, org)
-        reader = _Reader(
+        reader = _ReadPhase(
             ledger,
             year=year,
             reporting_org=reporting_org,
@@ -944,7 +944,7 @@ def _fields(counts: Counter[str]) -> dict[str, dict[str, int]]:
     return {group: {name: counts[f"{group}_{name}"] for name in names} for group, names in groups.items()}
 
 
-def _notes(ledger: LedgerFile, reader: _Reader) -> list[str]:
+def _notes(ledger: LedgerFile, reader: _ReadPhase) -> list[str]:
     """What changes what counts, in one sentence each (shown prominently before an import is confirmed)."""
     counts, notes = reader.counts, []
     no_origin = [s.name for s in ledger.sheets if "origin" not in s.columns]
@@ -998,7 +998,7 @@ def _notes(ledger: LedgerFile, reader: _Reader) -> list[str]:
 
 def _write(
     ledger: LedgerFile,
-    reader: _Reader,
+    reader: _ReadPhase,
     spool: _Spool,
     *,
     path: Path,
@@ -1089,7 +1089,7 @@ def _ids_by_key(keys: set[str]) -> dict[str, int]:
 
 
 def _save_sightings(
-    reader: _Reader, batch: ImportBatch, stored: dict[str, tuple[int, int | None, int | None]]
+    reader: _ReadPhase, batch: ImportBatch, stored: dict[str, tuple[int, int | None, int | None]]
 ) -> None:
     PurchaseSighting.objects.bulk_create(
         [

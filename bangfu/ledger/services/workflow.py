@@ -17,7 +17,7 @@ records a user may touch (the scope) is decided by ``ledger.access``, whose quer
 Four-eyes review: nobody approves a record they entered, imported, submitted or changed
 (``ledger.access.authored_by``) — the coordinator included; returning or reopening one's own record is
 allowed (it makes nothing official). Entry, change and deletion write only for purchasers inside the
-user's write scope (``orgs.access``; ``within=``).
+user's write scope (``accounts.write_scope``; ``within=``).
 
 Transitions are set-based (one UPDATE per chunk guarded by the expected state, events bulk-inserted), so
 approving an import batch of 100,000 records is a few statements per 1,000 records, not 100,000 saves.
@@ -40,7 +40,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from bangfu.accounts.access import Scope, scope_for
-from bangfu.orgs.access import (
+from bangfu.accounts.write_scope import (
     USER_SCOPE,
     OutsideScopeError,
     Within,
@@ -355,7 +355,7 @@ def purchase_enter(
 ) -> Purchase:
     """A record entered through the form or the API: a draft, or submitted at once (``submit=True``).
     The purchaser and the reporting unit must be inside ``within``, the units the user may write for
-    (``orgs.access``; by default the user's own write scope)."""
+    (``accounts.write_scope``; by default the user's own write scope)."""
     _require(user, WRITE)
     unknown = set(fields) - set(EDITABLE_FIELDS)
     if unknown:
