@@ -28,6 +28,7 @@ class NavItem:
 
 MENU = (
     NavItem(_("首页"), "dashboard", ALL),
+    NavItem(_("待办"), "inbox:index", WRITERS),
     NavItem(_("任务分解表"), "plans:table", ALL),
     NavItem(_("本单位"), "progress:my-unit", (Role.REPORTER, Role.LEAD)),
     NavItem(_("采购台账"), "ledger:list", ALL),
@@ -47,7 +48,11 @@ MENU = (
 )
 
 
-def menu_for(scope: Scope, current_path: str = "") -> list[dict[str, Any]]:
+def menu_for(
+    scope: Scope, current_path: str = "", *, counts: dict[str, Any] | None = None
+) -> list[dict[str, Any]]:
+    """The menu's links; ``counts`` (url name → a lazy count) adds a badge to a link."""
+    counts = counts or {}
     items = []
     for item in MENU:
         if scope.role not in item.roles:
@@ -57,5 +62,5 @@ def menu_for(scope: Scope, current_path: str = "") -> list[dict[str, Any]]:
         except NoReverseMatch:
             continue
         active = current_path == url if url == "/" else current_path.startswith(url)
-        items.append({"label": item.label, "url": url, "active": active})
+        items.append({"label": item.label, "url": url, "active": active, "count": counts.get(item.url_name)})
     return items
