@@ -40,6 +40,7 @@ MENU = (
     NavItem(_("报送日历"), "progress:calendar", (Role.COORDINATOR, Role.LEAD, Role.LEADER)),
     NavItem(_("提醒"), "progress:reminders", (Role.COORDINATOR, Role.LEAD)),
     NavItem(_("提醒记录"), "reminders:history", (Role.COORDINATOR, Role.LEAD)),
+    NavItem(_("联系方式"), "contacts:list", WRITERS),
     NavItem(_("考核"), "assessment:index", ALL),
     NavItem(_("通报"), "bulletins:index", (Role.COORDINATOR, Role.LEADER)),
     NavItem(_("基数"), "progress:bases", WRITERS),

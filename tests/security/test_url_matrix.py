@@ -77,6 +77,8 @@ POLICY: dict[str, Rule] = {
     "inbox:index": R(WRITERS),
     "inbox:queue": R(REVIEWERS),
     "inbox:review": R(REVIEWERS, method="post"),
+    "contacts:list": R(WRITERS),
+    "contacts:edit": R(WRITERS, inside=lambda w: {"unit": w["zhouxiang"].pk}, outside=lambda w: {"unit": w["henghe"].pk}, guessers=frozenset({REPORTER, LEAD}), lead_inside=lambda w: {"unit": w["union_lead_unit"].pk}),
     "ledger:review": R(REVIEWERS, method="post"),
     "ledger:import": R(WRITERS),
     "ledger:import-preview": R(WRITERS, inside=lambda w: {"token": "unknown-token"}),
