@@ -284,6 +284,13 @@ def _record_success(reminder: Reminder, now: dt.datetime) -> None:
     reminder.save(update_fields=["status", "attempts", "sent_at", "next_attempt_at", "updated_at"])
 
 
+def reminder_record_delivered(reminder: Reminder, *, at: dt.datetime) -> Reminder:
+    """Record a reminder as delivered outside the system at ``at`` (handed over by phone or in person;
+    the demo's reminders, which send nothing)."""
+    _record_success(reminder, at)
+    return reminder
+
+
 def _record_failure(
     reminder: Reminder, error: str, now: dt.datetime, *, max_attempts: int, backoff: dt.timedelta
 ) -> bool:
