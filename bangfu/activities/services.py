@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from auditlog.models import LogEntry
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
@@ -15,6 +16,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from bangfu.accounts.access import scope_for
+from bangfu.accounts.audit import audit_action, audit_grouped
 from bangfu.ledger.choices import ApprovalAction, Category, Channel, RecordStatus
 from bangfu.ledger.models import Purchase
 from bangfu.ledger.services import (
@@ -318,15 +320,27 @@ def activities_review(activities: Iterable[Activity], *, approve: bool, user: An
     """Approve or return several activities at once (a reviewer's selection), each through
     :func:`activity_review` — all or none: the first refusal (four-eyes, a status that does not allow
     it) undoes the others and names the record."""
-    done = 0
-    for activity in activities:
-        try:
-            activity_review(activity, approve=approve, user=user)
-        except ActivityError as exc:
-            reasons = "；".join(m for messages in exc.message_dict.values() for m in messages)
-            raise ActivityError({"status": f"{activity}：{reasons}"}) from exc
-        done += 1
-    return done
+    done: list[Activity] = []
+    with audit_grouped():  # one audit-trail entry for the selection
+        for activity in activities:
+            try:
+                activity_review(activity, approve=approve, user=user)
+            except ActivityError as exc:
+                reasons = "；".join(m for messages in exc.message_dict.values() for m in messages)
+                raise ActivityError({"status": f"{activity}：{reasons}"}) from exc
+            done.append(activity)
+    if done:
+        names = "、".join(str(a) for a in done[:5]) + (f" 等 {len(done)} 条" if len(done) > 5 else "")
+        audit_action(
+            kind="activities_approve" if approve else "activities_return",
+            obj=done[0],
+            summary=names,
+            actor=user,
+            unit_id=done[0].organisation_id,
+            counts={"records": len(done)},
+            action=LogEntry.Action.UPDATE,
+        )
+    return len(done)
 
 
 def _purchase_refusal(purchase: Purchase | None, *, within: Within) -> str:

@@ -34,12 +34,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
 
+from auditlog.models import LogEntry
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from bangfu.accounts.access import Scope, scope_for
+from bangfu.accounts.audit import audit_action
 from bangfu.orgs.access import (
     USER_SCOPE,
     OutsideScopeError,
@@ -287,7 +289,36 @@ def _transition(
                     for pk in chunk
                 ]
             )
+    _audit_transition(action, [pk for pk, _status in rows], actor=actor, comment=comment)
     return len(rows)
+
+
+#: Review steps the audit trail records as one entry per action (with how many records it moved).
+_AUDITED_ACTIONS: dict[str, str] = {
+    ApprovalAction.SUBMIT: "records_submit",
+    ApprovalAction.APPROVE: "records_approve",
+    ApprovalAction.RETURN: "records_return",
+    ApprovalAction.REOPEN: "records_reopen",
+}
+
+
+def _audit_transition(action: str, ids: list[int], *, actor: Any, comment: str) -> None:
+    kind = _AUDITED_ACTIONS.get(action)
+    if kind is None or not ids:
+        return
+    first = Purchase.objects.select_related("reporting_org", "purchaser").get(pk=min(ids))
+    unit = first.reporting_org or first.purchaser
+    where = f"（{unit.name}）" if unit is not None else ""
+    summary = f"采购记录 {_ids_text(sorted(ids))}{where}" + (f"：{comment}" if comment else "")
+    audit_action(
+        kind=kind,
+        obj=first,
+        summary=summary,
+        actor=actor,
+        unit_id=unit.pk if unit is not None else None,
+        counts={"records": len(ids)},
+        action=LogEntry.Action.UPDATE,
+    )
 
 
 def _refuse_own_records(user: Any, ids: list[int]) -> None:
