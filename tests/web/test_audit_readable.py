@@ -7,6 +7,7 @@ import pytest
 from auditlog.context import set_actor
 from auditlog.models import LogEntry
 from django.urls import reverse
+from django.utils import timezone
 
 from bangfu.ledger.models import Purchase
 from bangfu.ledger.services import ledger_import, purchase_approve, purchase_return
@@ -95,7 +96,7 @@ def test_values_read_as_users_know_them(cixi_orgs, make_user, client):
     base = next(r for r in rows if r.what == "基数")
     assert any(c.after == "123,456.78 元" for c in base.changes)
     assert "update" not in html and "create" not in html and "organisation_id" not in html
-    stamp = rows[0].entry.timestamp
+    stamp = timezone.localtime(rows[0].entry.timestamp)
     assert stamp.strftime("%Y-%m-%d %H:%M:%S") in html and f"{stamp:%S}.{stamp.microsecond:06d}" not in html
 
 
