@@ -226,6 +226,11 @@ def audit_rows(entries: Iterable[LogEntry]) -> list[AuditRow]:
                 continue  # a reverse relation or a field that no longer exists
             before = values[0] if len(values) > 0 else None
             after = values[1] if len(values) > 1 else None
+            if entry.action == LogEntry.Action.CREATE:
+                if after in (None, "None", ""):
+                    continue  # a new record's empty fields say nothing
+                changes.append(Change(_label(model, name, found), "", _value(found, after, names)))
+                continue
             changes.append(
                 Change(_label(model, name, found), _value(found, before, names), _value(found, after, names))
             )

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from bangfu.accounts.access import Scope, scope_for
 from bangfu.activities.access import activity_list_for_user, activity_review_queue_for_user
@@ -24,7 +25,6 @@ from bangfu.ledger.models import Purchase
 from bangfu.notifications.access import UnitPeriods, reminders_received_for_user, unit_periods_for_user
 from bangfu.notifications.models import Reminder
 from bangfu.plans.selectors import plan_get
-from bangfu.progress.rules import default_as_of
 
 #: Counts in the menu and the inbox stop here ("99+"): a count never costs more than this many rows.
 COUNT_LIMIT = 99
@@ -136,7 +136,8 @@ def inbox_for(user: Any, *, plan: Any = None) -> Inbox | None:
         inbox.reminders = reminders_received_for_user(user)
         plan = plan if plan is not None else plan_get()
         if plan is not None:
-            inbox.as_of = default_as_of(plan.year)
+            # the calendar as of today (a past year's periods are all due; the current one may be open)
+            inbox.as_of = timezone.localdate()
             inbox.periods = unit_periods_for_user(user, plan, today=inbox.as_of)
     return inbox
 

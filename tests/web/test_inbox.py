@@ -186,3 +186,26 @@ def test_the_menu_count_costs_two_bounded_queries(world, work, django_assert_num
 def test_the_leader_has_no_inbox(world):  # noqa: F811
     assert world.client("leader").get(reverse("inbox:index")).status_code == 403
     assert world.client("leader").get(reverse("dashboard")).context["inbox"] is None
+
+
+def test_a_reporter_sees_the_periods_not_yet_reported(world, make_user):  # noqa: F811
+    import time_machine
+    from django.test import Client
+
+    from bangfu.notifications.access import unit_periods_for_user
+
+    plan = Plan.objects.get()
+    with time_machine.travel(dt.datetime(2022, 6, 3, 9, tzinfo=dt.UTC), tick=False):
+        (row,) = unit_periods_for_user(world.users["reporter"], plan, today=dt.date(2022, 6, 3))
+        assert row.unit.name == "周巷镇"
+        assert [p.month for p in row.missing] == [1, 2, 3, 4] and [p.month for p in row.open] == [5]
+        page = world.client("reporter").get(reverse("inbox:index")).content.decode()
+        assert (
+            "2022年1月、2022年2月、2022年3月、2022年4月" in page and "2022年5月的数据请于6月5日前报送" in page
+        )
+        # a union under the town reports through it: nothing to report on its own
+        union_reporter = make_user("reporter", "周巷镇甲公司工会")
+        assert unit_periods_for_user(union_reporter, plan, today=dt.date(2022, 6, 3)) == []
+        client = Client()
+        client.force_login(union_reporter)
+        assert client.get(reverse("inbox:index")).context["inbox"].periods == []
