@@ -446,8 +446,9 @@ def test_the_list_reads_a_fixed_number_of_queries(world, many, role, django_asse
     client.get(reverse("ledger:list"))  # warm the session
     # session, user, profile; the scope (a lead's: its plan's targets, 6); the bounded count and the
     # sort keys, each in two parts for a unit's scope (bought by it / reported by it); the page's rows,
-    # their purchasers and origin counties; the unit picker (its size and its units). None per row.
-    with django_assert_max_num_queries(18):
+    # their purchasers and origin counties; the unit picker (its size and its units); the menu's inbox
+    # count (two bounded counts, web.inbox.inbox_count). None per row.
+    with django_assert_max_num_queries(20):
         response = client.get(reverse("ledger:list"), {"sort": "-amount", "date_from": "2022-01-01"})
     assert response.status_code == 200 and response.context["page"].items
 
