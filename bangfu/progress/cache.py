@@ -9,6 +9,11 @@ targets, rules, units) is seen on the next request. Changes that leave no such t
 are seen when the entry expires. Requests that want the same computation while it runs wait for it
 instead of starting their own (no stampede when a busy page's entry goes stale).
 
+A plan's lines before any purchase is summed (:func:`progress.lines.lines_prepare` for the whole plan:
+targets expanded to units, purchaser sets, bases, expected shares) are cached the same way under a
+*structure* stamp (:func:`structure_stamp`) instead: purchases do not change them, so an import does not
+throw them away.
+
 Objects are shared, not copied: callers must treat what they get as read-only. Nothing is cached inside
 a transaction (its data may not be committed, or may be rolled back — as in every test).
 """
@@ -53,16 +58,68 @@ def data_stamp() -> tuple[int | None, ...]:
     return tuple(model.objects.aggregate(newest=Max("pk"))["newest"] for model in _stamp_models())
 
 
+#: What a plan's lines are built from: the jurisdiction tree and groups, the plan, its targets and rules,
+#: bases, settings, activities (count targets), pairings — and their audit trail.
+_STRUCTURE = (
+    ("orgs", "Organisation"),
+    ("orgs", "OrgGroup"),
+    ("plans", "Plan"),
+    ("plans", "Task"),
+    ("plans", "Item"),
+    ("plans", "RoleAssignment"),
+    ("plans", "Target"),
+    ("progress", "BaseValue"),
+    ("progress", "TargetRule"),
+    ("progress", "ProgressSettings"),
+    ("activities", "Activity"),
+    ("regions", "Pairing"),
+    ("regions", "Region"),
+    ("auditlog", "LogEntry"),
+)
+
+
+def _structure_tables() -> list[tuple[str, str, str | None]]:
+    """(table, primary key column, last-change column or None) of every structure table, the
+    many-to-many tables of its models included."""
+    tables: dict[str, tuple[str, str, str | None]] = {}
+    for app_label, model_name in _STRUCTURE:
+        try:
+            model = apps.get_model(app_label, model_name)
+        except LookupError:
+            continue
+        models = [model] + [f.remote_field.through for f in model._meta.local_many_to_many]
+        for each in models:
+            names = {f.name: f.column for f in each._meta.concrete_fields}
+            tables[each._meta.db_table] = (each._meta.db_table, each._meta.pk.column, names.get("updated_at"))
+    return list(tables.values())
+
+
+def structure_stamp() -> tuple[Any, ...]:
+    """Row count, newest id and newest change time of every table a plan's lines are built from, in one
+    query: any row added, deleted or saved (or any audited change) gives another stamp."""
+    quote = connection.ops.quote_name
+    parts = []
+    for table, pk, changed in _structure_tables():
+        newest = f"MAX({quote(changed)})" if changed else "NULL"
+        parts.append(f"SELECT COUNT(*), MAX({quote(pk)}), {newest} FROM {quote(table)}")
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts))
+        return tuple(cursor.fetchall())
+
+
 def lifetime() -> float:
     return float(getattr(settings, "BANGFU_PROGRESS_CACHE_SECONDS", 300))
 
 
-def cached(key: Hashable, compute: Callable[[], T]) -> T:
-    """``compute()``, or its result from the last ``lifetime()`` seconds for the same key and data."""
+def cached(
+    key: Hashable, compute: Callable[[], T], stamp: Callable[[], Hashable] = data_stamp
+) -> T:
+    """``compute()``, or its result from the last ``lifetime()`` seconds for the same key and data
+    (``stamp()``: by default :func:`data_stamp`)."""
     seconds = lifetime()
     if seconds <= 0 or connection.in_atomic_block:
         return compute()
-    full_key = (key, data_stamp())
+    full_key = (key, stamp())
     while True:
         with _lock:
             entry = _entries.get(full_key)

@@ -21,6 +21,7 @@ from bangfu.orgs.selectors import group_members, org_children_map
 from bangfu.plans.choices import TargetKind, TargetScope
 from bangfu.plans.models import Item, Plan, Target, Task
 
+from .cache import cached, structure_stamp
 from .calculation import LineResult, LineSpec, Thresholds, purchaser_set
 from .choices import MeasureSource, PurchaserScope
 from .models import BaseValue, ProgressSettings, TargetRule
@@ -167,6 +168,23 @@ class Prepared:
 
 
 def lines_prepare(
+    plan: Plan,
+    as_of: dt.date,
+    org_ids: Iterable[int] | None,
+    target_ids: Iterable[int] | None,
+) -> Prepared:
+    """The plan's lines (or those of ``org_ids`` / ``target_ids``). The whole plan's are cached while
+    nothing they are built from changes (:func:`progress.cache.structure_stamp`): shared, read-only."""
+    if org_ids is None and target_ids is None:
+        return cached(
+            ("prepared", plan.pk, as_of),
+            lambda: _lines_prepare(plan, as_of, None, None),
+            stamp=structure_stamp,
+        )
+    return _lines_prepare(plan, as_of, org_ids, target_ids)
+
+
+def _lines_prepare(
     plan: Plan,
     as_of: dt.date,
     org_ids: Iterable[int] | None,

@@ -23,8 +23,8 @@ from bangfu.orgs.models import Organisation
 from bangfu.plans.choices import Role
 from bangfu.plans.models import Plan, RoleAssignment
 
-from .calculation import LineResult, compute_lines, rollup
-from .calculation.engine import Rollup
+from .calculation import LineResult, compute_lines
+from .calculation.engine import Rollup, rollups
 from .lines import Prepared, ProgressLine, lines_prepare, org_index
 from .ranking import RankTable, plan_ranks
 from .rules import counted_statuses, eligible
@@ -139,32 +139,42 @@ def progress_compute_official(
 def _add_rollups(
     report: ProgressReport, children: dict[int | None, list[int]], orgs: dict[int, Organisation] | None = None
 ) -> None:
-    by_line = {id(line.result): line for line in report.lines}
     results = [line.result for line in report.lines]
     parents = {child: parent for parent, kids in children.items() for child in kids}
     orgs = orgs if orgs is not None else org_index()
     report.orgs = orgs
 
-    def towns(result: LineResult) -> set[int]:
-        found = set()
-        for org_id in result.spec.org_ids:
+    town_of: dict[int, int | None] = {}
+
+    def town(org_id: int) -> int | None:
+        if org_id not in town_of:
             node: int | None = org_id
             while node is not None:
                 org = orgs.get(node)
                 if org is not None and org.kind in TOWN_LEVEL:
-                    found.add(node)
                     break
                 node = parents.get(node)
-        return found
+            town_of[org_id] = node
+        return town_of[org_id]
+
+    def towns(result: LineResult) -> set[int]:
+        return {found for org_id in result.spec.org_ids if (found := town(org_id)) is not None}
 
     leads = {
         item_id: {a.organisation_id for a in roles if a.role == Role.LEAD and a.organisation_id}
         for item_id, roles in _roles_by_item(report).items()
     }
-    report.by_task = rollup(results, lambda r: [by_line[id(r)].task.pk])
-    report.by_item = rollup(results, lambda r: [by_line[id(r)].item.pk])
-    report.by_lead = rollup(results, lambda r: leads.get(by_line[id(r)].item.pk, set()))
-    report.by_town = rollup(results, towns)
+    found = rollups(
+        results,
+        {
+            "task": [(line.item.task_id,) for line in report.lines],
+            "item": [(line.target.item_id,) for line in report.lines],
+            "lead": [leads.get(line.target.item_id, ()) for line in report.lines],
+            "town": [towns(result) for result in results],
+        },
+    )
+    report.by_task, report.by_item = found["task"], found["item"]
+    report.by_lead, report.by_town = found["lead"], found["town"]
 
 
 def _roles_by_item(report: ProgressReport) -> dict[int, list[RoleAssignment]]:
