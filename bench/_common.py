@@ -115,7 +115,7 @@ def peak_rss_mib() -> float:
 
 
 def database_kind() -> str:
-    """"sqlite" unless ``DATABASE_URL`` names a PostgreSQL server (then "postgresql")."""
+    """ "sqlite" unless ``DATABASE_URL`` names a PostgreSQL server (then "postgresql")."""
     scheme = urlsplit(os.environ.get("DATABASE_URL", "")).scheme
     return "postgresql" if scheme.startswith(("postgres", "pgsql")) else "sqlite"
 

@@ -128,9 +128,7 @@ def worker_schema_floor(path: Path, home: Path) -> dict[str, object]:
 
     from bangfu.common.text import text_array_json
     from bangfu.ledger.models import ImportBatch
-    from bangfu.ledger.services.writing import PurchaseRow, insert_sql
-
-    from bangfu.ledger.services.writing import write_rows
+    from bangfu.ledger.services.writing import PurchaseRow, insert_sql, write_rows
 
     batch = ImportBatch.objects.create(file_name=path.name, sha256="-")
     stamp = connection.ops.adapt_datetimefield_value(timezone.now())
@@ -171,6 +169,7 @@ def measure(path: Path, tmp: Path, label: str) -> dict[str, object]:
             f"  {name:<13}{result['seconds']:7.2f} s {rate:10,.0f} rows/s  peak {result['peak_rss_mib']:.0f} MiB"
         )
     print(f"  ratio        {ratio:7.2f}  (import / floor); import / schema floor {to_schema:.2f}")
+    print(f"  database {database_kind()}; load average {load_state()}")
     print(
         f"  accepted {imported['accepted']:,}, rejected {imported['rejected']:,}, "
         f"duplicates {imported['duplicates']:,}, skipped {imported['skipped']:,}"
@@ -185,6 +184,7 @@ def measure(path: Path, tmp: Path, label: str) -> dict[str, object]:
         "ratio_to_schema_floor": round(to_schema, 2),
         "peak_rss_mib": round(imported["peak_rss_mib"]),
         "accepted": imported["accepted"],
+        "load_average": load_state(),
     }
 
 
@@ -214,6 +214,7 @@ def main() -> int:
             "xlsx": measure(xlsx_path, tmp, "xlsx"),
         }
     figures["ratio"] = figures["csv"]["ratio"]
+    figures["database"] = database_kind()
     print(json.dumps(figures, ensure_ascii=False))
     return 0
 

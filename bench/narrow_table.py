@@ -73,22 +73,28 @@ def create_narrow() -> None:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("CREATE TABLE narrow_purchase (LIKE ledger_purchase INCLUDING ALL)")
-            cursor.execute("ALTER TABLE narrow_purchase DROP COLUMN raw, DROP COLUMN sheet, DROP COLUMN row_number")
+            cursor.execute(
+                "ALTER TABLE narrow_purchase DROP COLUMN raw, DROP COLUMN sheet, DROP COLUMN row_number"
+            )
             cursor.execute(
                 "CREATE TABLE narrow_provenance (purchase_id bigint PRIMARY KEY REFERENCES narrow_purchase (id) "
                 "DEFERRABLE INITIALLY DEFERRED, sheet varchar(100) NOT NULL, row_number integer NULL, raw jsonb NOT NULL)"
             )
             return
-        cursor.execute("SELECT type, name, sql FROM sqlite_master WHERE tbl_name = 'ledger_purchase' AND sql IS NOT NULL")
+        cursor.execute(
+            "SELECT type, name, sql FROM sqlite_master WHERE tbl_name = 'ledger_purchase' AND sql IS NOT NULL"
+        )
         ddl = cursor.fetchall()
         for kind, name, sql in sorted(ddl, key=lambda row: row[0] != "table"):
             sql = sql.replace('"ledger_purchase"', '"narrow_purchase"')
             if kind == "table":
                 sql = sql.replace('"sheet" varchar(100) NOT NULL, ', "")
                 sql = sql.replace('"row_number" integer unsigned NULL CHECK ("row_number" >= 0), ', "")
-                sql = re.sub(r'"raw" text NOT NULL CHECK \(\(JSON_VALID\("raw"\) OR "raw" IS NULL\)\), ', "", sql)
+                sql = re.sub(
+                    r'"raw" text NOT NULL CHECK \(\(JSON_VALID\("raw"\) OR "raw" IS NULL\)\), ', "", sql
+                )
                 assert '"raw"' not in sql and '"sheet"' not in sql, sql
-                sql = sql.replace("CONSTRAINT \"purchase_", "CONSTRAINT \"narrow_purchase_")
+                sql = sql.replace('CONSTRAINT "purchase_', 'CONSTRAINT "narrow_purchase_')
             else:
                 sql = sql.replace(f'"{name}"', f'"narrow_{name}"', 1)
             cursor.execute(sql)
@@ -118,7 +124,10 @@ def write_narrow(rows: list[tuple[Any, ...]]) -> None:
     columns = ["id", *(COLUMNS[i] for i in keep)]
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute("SELECT setval(pg_get_serial_sequence('narrow_purchase', 'id'), nextval(pg_get_serial_sequence('narrow_purchase', 'id')) + %s)", [len(rows)])
+            cursor.execute(
+                "SELECT setval(pg_get_serial_sequence('narrow_purchase', 'id'), nextval(pg_get_serial_sequence('narrow_purchase', 'id')) + %s)",
+                [len(rows)],
+            )
             last = cursor.fetchone()[0]
         else:
             cursor.execute("SELECT COALESCE(MAX(id), 0) FROM narrow_purchase")
@@ -130,7 +139,9 @@ def write_narrow(rows: list[tuple[Any, ...]]) -> None:
             with cursor.cursor.copy(f"COPY narrow_purchase ({', '.join(columns)}) FROM STDIN") as copy:
                 for row in hot:
                     copy.write_row(row)
-            with cursor.cursor.copy("COPY narrow_provenance (purchase_id, sheet, row_number, raw) FROM STDIN") as copy:
+            with cursor.cursor.copy(
+                "COPY narrow_provenance (purchase_id, sheet, row_number, raw) FROM STDIN"
+            ) as copy:
                 for row in cold:
                     copy.write_row(row)
         else:
@@ -146,7 +157,9 @@ def empty(tables: list[str]) -> None:
 
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute(f"TRUNCATE {', '.join(tables)} CASCADE")  # no dead rows left for the next round (the tables refering to them are empty)
+            cursor.execute(
+                f"TRUNCATE {', '.join(tables)} CASCADE"
+            )  # no dead rows left for the next round (the tables refering to them are empty)
         else:
             for table in tables:
                 cursor.execute(f"DELETE FROM {table}")

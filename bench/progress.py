@@ -283,7 +283,9 @@ def load_duckdb(tmp: Path):
     columns = "id, purchaser_id, date, amount_fen, origin_region_id, channel, category, status"
     with path.open("w", newline="") as handle, connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY (SELECT {columns} FROM ledger_purchase) TO STDOUT (FORMAT csv)") as copy:
+            with cursor.cursor.copy(
+                f"COPY (SELECT {columns} FROM ledger_purchase) TO STDOUT (FORMAT csv)"
+            ) as copy:
                 for block in copy:
                     handle.write(bytes(block).decode())
         else:
@@ -383,7 +385,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--rows", type=int, default=1_000_000, help="purchase records (default 1,000,000)")
     parser.add_argument(
-        "--home", metavar="DIR", help="keep the database (in DIR, or named after DIR on PostgreSQL) and reuse it"
+        "--home",
+        metavar="DIR",
+        help="keep the database (in DIR, or named after DIR on PostgreSQL) and reuse it",
     )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bangfu-bench-") as folder:
@@ -392,7 +396,9 @@ def main() -> int:
         home.mkdir(parents=True, exist_ok=True)
         kind = database_kind()
         marker = home / f"progress-{kind}.json"
-        reuse = bool(args.home) and marker.exists() and (kind == "sqlite" or pg_database_exists(home, "progress"))
+        reuse = (
+            bool(args.home) and marker.exists() and (kind == "sqlite" or pg_database_exists(home, "progress"))
+        )
         if not reuse:
             marker.unlink(missing_ok=True)
             for old in home.glob("bangfu.sqlite3*"):
@@ -401,7 +407,9 @@ def main() -> int:
             if reuse:
                 setup_django(home)
                 built = json.loads(marker.read_text())
-                print(f"reusing the database of {home} ({built['rows']:,} purchases, built in {built['build_s']} s)")
+                print(
+                    f"reusing the database of {home} ({built['rows']:,} purchases, built in {built['build_s']} s)"
+                )
             else:
                 fresh_django(home)
                 built = build(random.Random(20221031), args.rows)
@@ -439,7 +447,9 @@ def measure(tmp: Path, built: dict[str, Any]) -> dict[str, Any]:
     town = Organisation.objects.get(name="周巷镇")
     union = Organisation.objects.filter(kind="union", parent__parent=town, base_values__year=YEAR).first()
     assert union is not None
-    unit_ms, unit_report = best_of(lambda: progress_compute(plan, as_of=AS_OF, org_ids=org_subtree_ids(town.pk)), 5)
+    unit_ms, unit_report = best_of(
+        lambda: progress_compute(plan, as_of=AS_OF, org_ids=org_subtree_ids(town.pk)), 5
+    )
     union_ms, union_report = best_of(
         lambda: progress_compute(plan, as_of=AS_OF, org_ids=org_subtree_ids(union.pk)), 5
     )
@@ -458,7 +468,9 @@ def measure(tmp: Path, built: dict[str, Any]) -> dict[str, Any]:
     assert all(line.result.rank for line in ranked_report.lines if line.result.rate is not None)
     statuses = counted_statuses(plan)
     keys = sums_keys(plan)
-    orm_ms, ((engine_sums, engine_counts),) = best_of(lambda: grouped_sums(keys, plan.year, [statuses], None), 5)
+    orm_ms, ((engine_sums, engine_counts),) = best_of(
+        lambda: grouped_sums(keys, plan.year, [statuses], None), 5
+    )
 
     # The engine's SQL alone on a raw connection of the database's driver.
     queries = engine_sql(plan, keys, statuses)
@@ -476,7 +488,9 @@ def measure(tmp: Path, built: dict[str, Any]) -> dict[str, Any]:
     duck = load_duckdb(tmp)
     paired, county_832 = paired_region_ids(plan.year), region_832_ids()
     duck_queries = [duckdb_sql(key, statuses, paired, county_832) for key in keys]
-    duck_ms, duck_rows = best_of(lambda: [duck.execute(sql, params).fetchall() for sql, params in duck_queries], 5)
+    duck_ms, duck_rows = best_of(
+        lambda: [duck.execute(sql, params).fetchall() for sql, params in duck_queries], 5
+    )
     # The engine's figures are the records' figures: recomputed by DuckDB from the rows themselves.
     for key, found in zip(keys, duck_rows, strict=True):
         assert {pid: int(total) for pid, total, _n in found} == engine_sums[key], key
@@ -487,7 +501,9 @@ def measure(tmp: Path, built: dict[str, Any]) -> dict[str, Any]:
     ratio = recompute_ms / duck_ms
     records = sum(sum(c.values()) for c in engine_counts.values())
     print(f"database: {vendor}, {size_mib:,.0f} MiB; load average {load}")
-    print(f"plan: {len(report.lines):,} lines; {len(keys)} distinct eligibility filters; {records:,} records summed")
+    print(
+        f"plan: {len(report.lines):,} lines; {len(keys)} distinct eligibility filters; {records:,} records summed"
+    )
     for key in keys:
         print(f"  {key.origin or '-'} / channel {key.channel or '-'} / {key.start} … {key.last}")
     print(f"full recompute ({vendor})  {recompute_ms:9.1f} ms")
@@ -497,7 +513,9 @@ def measure(tmp: Path, built: dict[str, Any]) -> dict[str, Any]:
     print(f"ratio                       {ratio:9.2f}  (recompute / DuckDB; target ≤ 1.0)")
     print(f"周巷镇 page ({len(unit_report.lines)} lines)     {unit_ms:9.1f} ms  (target ≤ 20 ms)")
     print(f"one union's page ({len(union_report.lines)} lines)  {union_ms:9.1f} ms")
-    print(f"周巷镇 page, ranked over the plan {ranked_cold_ms:9.1f} ms first time, {ranked_warm_ms:.1f} ms cached")
+    print(
+        f"周巷镇 page, ranked over the plan {ranked_cold_ms:9.1f} ms first time, {ranked_warm_ms:.1f} ms cached"
+    )
     print("query plans of the engine's grouped sums (after ANALYZE | without statistics):")
     for sql, steps, bare in zip(queries, plans, bare_plans, strict=True):
         print(f"  {sql}")

@@ -205,7 +205,7 @@ def rollups(
         capped = None
         required: int | None = None
         if rate is not None:
-            capped = ONE if ONE < rate else rate  # as min(rate, ONE): the same Decimal
+            capped = ONE if rate > ONE else rate  # as min(rate, ONE): the same Decimal
             required = result.required_fen
         for groups, lists in named:
             for group in lists[index]:
