@@ -59,7 +59,7 @@ def data_stamp() -> tuple[int | None, ...]:
 
 
 #: What a plan's lines are built from: the jurisdiction tree and groups, the plan, its targets and rules,
-#: bases, settings, activities (count targets), pairings — and their audit trail.
+#: bases, settings, activities (count targets), pairings and regions.
 _STRUCTURE = (
     ("orgs", "Organisation"),
     ("orgs", "OrgGroup"),
@@ -74,36 +74,53 @@ _STRUCTURE = (
     ("activities", "Activity"),
     ("regions", "Pairing"),
     ("regions", "Region"),
-    ("auditlog", "LogEntry"),
 )
 
 
-def _structure_tables() -> list[tuple[str, str, str | None]]:
-    """(table, primary key column, last-change column or None) of every structure table, the
-    many-to-many tables of its models included."""
-    tables: dict[str, tuple[str, str, str | None]] = {}
+def _structure_queries() -> list[tuple[str, list[Any]]]:
+    """One (SQL, parameters) per stamp part: row count, newest id and newest change time (where the
+    table has one) of every structure table and its many-to-many tables; and the newest audit-log entry
+    about a structure model (an edit in place of a table without a change time: a target's value)."""
+    quote = connection.ops.quote_name
+    queries: dict[str, tuple[str, list[Any]]] = {}
+    models = []
     for app_label, model_name in _STRUCTURE:
         try:
-            model = apps.get_model(app_label, model_name)
+            models.append(apps.get_model(app_label, model_name))
         except LookupError:
             continue
-        models = [model] + [f.remote_field.through for f in model._meta.local_many_to_many]
-        for each in models:
-            names = {f.name: f.column for f in each._meta.concrete_fields}
-            tables[each._meta.db_table] = (each._meta.db_table, each._meta.pk.column, names.get("updated_at"))
-    return list(tables.values())
+    for model in models:
+        for each in [model] + [f.remote_field.through for f in model._meta.local_many_to_many]:
+            table = each._meta.db_table
+            columns = {f.name: f.column for f in each._meta.concrete_fields}
+            newest = f"MAX({quote(columns['updated_at'])})" if "updated_at" in columns else "NULL"
+            queries[table] = (
+                f"SELECT COUNT(*), MAX({quote(each._meta.pk.column)}), {newest} FROM {quote(table)}",
+                [],
+            )
+    try:
+        log = apps.get_model("auditlog", "LogEntry")
+        from django.contrib.contenttypes.models import ContentType
+
+        types = sorted(t.pk for t in ContentType.objects.get_for_models(*models).values())
+        queries[log._meta.db_table] = (
+            f"SELECT COUNT(*), MAX(id), NULL FROM {quote(log._meta.db_table)} "
+            f"WHERE content_type_id IN ({', '.join(['%s'] * len(types))})",
+            types,
+        )
+    except LookupError:
+        pass
+    return list(queries.values())
 
 
 def structure_stamp() -> tuple[Any, ...]:
-    """Row count, newest id and newest change time of every table a plan's lines are built from, in one
-    query: any row added, deleted or saved (or any audited change) gives another stamp."""
-    quote = connection.ops.quote_name
-    parts = []
-    for table, pk, changed in _structure_tables():
-        newest = f"MAX({quote(changed)})" if changed else "NULL"
-        parts.append(f"SELECT COUNT(*), MAX({quote(pk)}), {newest} FROM {quote(table)}")
+    """What the tables a plan's lines are built from look like, in one query: any row added, deleted or
+    saved, or any audited change of them, gives another stamp. Purchases do not change it."""
+    parts = _structure_queries()
     with connection.cursor() as cursor:
-        cursor.execute(" UNION ALL ".join(parts))
+        cursor.execute(
+            " UNION ALL ".join(sql for sql, _params in parts), [p for _sql, ps in parts for p in ps]
+        )
         return tuple(cursor.fetchall())
 
 
@@ -111,9 +128,7 @@ def lifetime() -> float:
     return float(getattr(settings, "BANGFU_PROGRESS_CACHE_SECONDS", 300))
 
 
-def cached(
-    key: Hashable, compute: Callable[[], T], stamp: Callable[[], Hashable] = data_stamp
-) -> T:
+def cached(key: Hashable, compute: Callable[[], T], stamp: Callable[[], Hashable] = data_stamp) -> T:
     """``compute()``, or its result from the last ``lifetime()`` seconds for the same key and data
     (``stamp()``: by default :func:`data_stamp`)."""
     seconds = lifetime()

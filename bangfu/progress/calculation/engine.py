@@ -136,7 +136,16 @@ def _ranked(results: list[LineResult]) -> list[LineResult]:
             rank = previous_rank if r.rate == previous_rate else position
             # The constructor, not dataclasses.replace: thousands of lines, a tenth of the cost.
             ranked[index] = LineResult(
-                r.spec, r.achieved_fen, r.records, r.achieved, r.rate, r.expected, r.status, r.forecast_rate, rank, of
+                r.spec,
+                r.achieved_fen,
+                r.records,
+                r.achieved,
+                r.rate,
+                r.expected,
+                r.status,
+                r.forecast_rate,
+                rank,
+                of,
             )
             previous_rate, previous_rank = r.rate, rank
     return ranked
