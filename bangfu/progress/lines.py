@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
 from typing import Any
@@ -165,6 +165,8 @@ class Prepared:
     restrict: set[int] | None
     units: dict[int, Organisation] | None = None  # every unit, when the whole plan was prepared
     complete: bool = True  # every line of the plan (no units or targets left out)
+    #: What readers work out from the lines alone, once (kept with the cached whole-plan lines).
+    derived: dict[str, Any] = field(default_factory=dict)
 
 
 def lines_prepare(

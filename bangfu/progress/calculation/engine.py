@@ -6,6 +6,7 @@ from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from itertools import repeat
 from typing import Any
 
 HUNDRED = Decimal(100)
@@ -61,12 +62,16 @@ class LineResult:
     @property
     def required_fen(self) -> int | None:
         """What the unit must buy in total to meet the target (元 targets and measured bases)."""
-        spec = self.spec
-        if spec.kind == "amount":
-            return int(spec.value * HUNDRED)
-        if spec.kind in ("ratio", "per_capita") and spec.base:
-            return int((spec.value * spec.base * HUNDRED).to_integral_value())
-        return None
+        return required_fen(self.spec)
+
+
+def required_fen(spec: LineSpec) -> int | None:
+    """What a line's unit must buy in total to meet the target (元 targets and measured bases)."""
+    if spec.kind == "amount":
+        return int(spec.value * HUNDRED)
+    if spec.kind in ("ratio", "per_capita") and spec.base:
+        return int((spec.value * spec.base * HUNDRED).to_integral_value())
+    return None
 
 
 def status_for(rate: Decimal, expected: Decimal, thresholds: Thresholds) -> str:
@@ -86,9 +91,9 @@ def compute_line(
     thresholds: Thresholds = Thresholds(),
 ) -> LineResult:
     table = sums.get(spec.sums_key, {})
-    fen = sum(table.get(p, 0) for p in spec.purchasers)
+    fen = sum(map(table.get, spec.purchasers, repeat(0)))
     count_table = counts.get(spec.sums_key, {})
-    records = sum(count_table.get(p, 0) for p in spec.purchasers)
+    records = sum(map(count_table.get, spec.purchasers, repeat(0)))
     yuan = Decimal(fen) / HUNDRED
     if spec.override:
         return LineResult(spec, fen, records, None, None, spec.expected, spec.override)
@@ -202,12 +207,15 @@ def rollup(
 
 
 def rollups(
-    results: Sequence[LineResult], groups_of: Mapping[Hashable, Sequence[Iterable[Hashable]]]
-) -> dict[Hashable, dict[Hashable, Rollup]]:
+    results: Sequence[LineResult],
+    groups_of: Mapping[Any, Sequence[Iterable[Hashable]]],
+    required_of: Sequence[int | None] | None = None,
+) -> dict[Any, dict[Hashable, Rollup]]:
     """Several roll-ups of the same lines in one pass: ``groups_of[name][i]`` are the groups line ``i``
     belongs to in roll-up ``name``; returns {name: {group: Rollup}}. Each line's contribution is worked
-    out once (the same figures as :meth:`Rollup.add` line by line)."""
-    found: dict[Hashable, dict[Hashable, Rollup]] = {name: {} for name in groups_of}
+    out once (the same figures as :meth:`Rollup.add` line by line). ``required_of``: each line's
+    :attr:`LineResult.required_fen`, when the caller knows them already (they depend on the spec only)."""
+    found: dict[Any, dict[Hashable, Rollup]] = {name: {} for name in groups_of}
     named = [(found[name], lists) for name, lists in groups_of.items()]
     for index, result in enumerate(results):
         status, rate = result.status, result.rate
@@ -215,7 +223,7 @@ def rollups(
         required: int | None = None
         if rate is not None:
             capped = ONE if rate > ONE else rate  # as min(rate, ONE): the same Decimal
-            required = result.required_fen
+            required = result.required_fen if required_of is None else required_of[index]
         for groups, lists in named:
             for group in lists[index]:
                 total = groups.get(group)
