@@ -160,6 +160,18 @@ def cached(key: Hashable, compute: Callable[[], T], stamp: Callable[[], Hashable
         done.set()
 
 
+def peek(key: Hashable, stamp: Callable[[], Hashable] = data_stamp) -> Any | None:
+    """What :func:`cached` holds for ``key`` and the current ``stamp()`` — or None (nothing computed)."""
+    if lifetime() <= 0 or connection.in_atomic_block:
+        return None
+    full_key = (key, stamp())
+    with _lock:
+        entry = _entries.get(full_key)
+        if entry is not None and entry[0] > time.monotonic():
+            return entry[1]
+    return None
+
+
 def cache_clear() -> None:
     """Forget every cached computation (for services that change figures without leaving a trace)."""
     with _lock:

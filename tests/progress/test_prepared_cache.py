@@ -15,12 +15,13 @@ from bangfu.ledger.choices import RecordStatus
 from bangfu.ledger.services import purchase_create
 from bangfu.orgs.choices import OrgKind
 from bangfu.orgs.models import Organisation
+from bangfu.orgs.selectors import org_subtree_ids
 from bangfu.orgs.services import org_create
 from bangfu.plans.models import Target
 from bangfu.plans.parsing import parse_table
 from bangfu.plans.services import plan_import
 from bangfu.progress import cache
-from bangfu.progress.lines import _lines_prepare, lines_prepare
+from bangfu.progress.lines import _lines_prepare, lines_prepare, narrowed
 from bangfu.progress.selectors import progress_compute
 from bangfu.progress.services import base_value_set, progress_rules_ensure
 from bangfu.regions.services import regions_seed
@@ -107,3 +108,44 @@ def test_a_computation_from_cached_lines_equals_a_fresh_one(plan, outside_a_tran
     ]
     for name in ("by_task", "by_item", "by_lead", "by_town"):
         assert getattr(cached, name) == getattr(fresh, name)
+
+
+def _same(a, b) -> None:
+    assert [(line.target.pk, line.rule.pk, [o.pk for o in line.orgs], line.spec) for line in a.lines] == [
+        (line.target.pk, line.rule.pk, [o.pk for o in line.orgs], line.spec) for line in b.lines
+    ]
+    assert (a.keys, a.restrict, a.complete, a.thresholds) == (b.keys, b.restrict, b.complete, b.thresholds)
+
+
+def test_some_units_lines_taken_from_the_whole_plan_equal_their_own(plan):
+    school = org_create(name="周巷镇中心小学", kind=OrgKind.SCHOOL, parent=town())
+    org_create(name="周巷镇中心小学工会", kind=OrgKind.UNION, parent=school)
+    base_value_set(organisation=school, year=plan.year, food_budget_fen=1_000_000_00)
+    whole = _lines_prepare(plan, AS_OF, None, None)
+    some_targets = sorted({line.target.pk for line in whole.lines})[:3]
+    for org_ids, target_ids in (
+        (org_subtree_ids(town().pk), None),
+        ({school.pk}, None),
+        ({Organisation.objects.get(name="市教育局").pk}, None),
+        (None, some_targets),
+        (org_subtree_ids(town().pk), some_targets),
+    ):
+        mine = _lines_prepare(plan, AS_OF, org_ids, target_ids)
+        assert mine.lines, (org_ids, target_ids)
+        _same(narrowed(whole, org_ids, target_ids), mine)
+
+
+def test_a_units_page_from_the_cached_plan_equals_a_fresh_one(plan, outside_a_transaction, settings):
+    purchase_create(
+        purchaser=town(), date=dt.date(2022, 3, 1), amount_fen=5_000_00, origin="布拖县", channel="832",
+        status=RecordStatus.APPROVED,
+    )  # fmt: skip
+    units = org_subtree_ids(town().pk)
+    outside_a_transaction(lambda: progress_compute(plan, as_of=AS_OF))  # the whole plan's lines cached
+    from_cache = outside_a_transaction(lambda: progress_compute(plan, as_of=AS_OF, org_ids=units))
+    settings.BANGFU_PROGRESS_CACHE_SECONDS = 0
+    fresh = progress_compute(plan, as_of=AS_OF, org_ids=units)
+    assert [dataclasses.astuple(line.result) for line in from_cache.lines] == [
+        dataclasses.astuple(line.result) for line in fresh.lines
+    ]
+    assert from_cache.by_town == fresh.by_town and from_cache.orgs.keys() == fresh.orgs.keys()
