@@ -410,6 +410,7 @@ def main() -> int:
             if reuse:
                 setup_django(home)
                 built = json.loads(marker.read_text())
+                analyze()  # statistics current and, on PostgreSQL, vacuumed (a kept database may not be)
                 print(
                     f"reusing the database of {home} ({built['rows']:,} purchases, built in {built['build_s']} s)"
                 )
