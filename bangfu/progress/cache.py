@@ -128,13 +128,13 @@ def lifetime() -> float:
     return float(getattr(settings, "BANGFU_PROGRESS_CACHE_SECONDS", 300))
 
 
-def cached(key: Hashable, compute: Callable[[], T], stamp: Callable[[], Hashable] = data_stamp) -> T:
+def cached(key: Hashable, compute: Callable[[], T], stamp: Callable[[], Hashable] | None = None) -> T:
     """``compute()``, or its result from the last ``lifetime()`` seconds for the same key and data
     (``stamp()``: by default :func:`data_stamp`)."""
     seconds = lifetime()
     if seconds <= 0 or connection.in_atomic_block:
         return compute()
-    full_key = (key, stamp())
+    full_key = (key, (stamp or data_stamp)())
     while True:
         with _lock:
             entry = _entries.get(full_key)
@@ -160,11 +160,11 @@ def cached(key: Hashable, compute: Callable[[], T], stamp: Callable[[], Hashable
         done.set()
 
 
-def peek(key: Hashable, stamp: Callable[[], Hashable] = data_stamp) -> Any | None:
+def peek(key: Hashable, stamp: Callable[[], Hashable] | None = None) -> Any | None:
     """What :func:`cached` holds for ``key`` and the current ``stamp()`` — or None (nothing computed)."""
     if lifetime() <= 0 or connection.in_atomic_block:
         return None
-    full_key = (key, stamp())
+    full_key = (key, (stamp or data_stamp)())
     with _lock:
         entry = _entries.get(full_key)
         if entry is not None and entry[0] > time.monotonic():
