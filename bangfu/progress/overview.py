@@ -116,7 +116,7 @@ class LinePair:
 
 
 @dataclass(frozen=True)
-class TaskRow:
+class TaskRollup:
     task: Task
     rollup: Rollup
     with_submitted: Rollup
@@ -191,7 +191,7 @@ class Overview:
     amount_with_submitted: AmountTotals
     statuses: StatusShare
     statuses_with_submitted: StatusShare
-    tasks: list[TaskRow]
+    tasks: list[TaskRollup]
     towns: list[RankedTown]
     lagging: list[LaggingUnit]
     trend: Trend
@@ -240,14 +240,14 @@ def lagging_units(lines: Iterable[ProgressLine]) -> list[LaggingUnit]:
     return [entry[3] for entry in keyed]
 
 
-def task_rows(official: OfficialProgress) -> list[TaskRow]:
+def task_rows(official: OfficialProgress) -> list[TaskRollup]:
     tasks: dict[Hashable, Task] = {}
     by_task: dict[Hashable, list[ProgressLine]] = {}
     for line in official.approved.lines:
         tasks.setdefault(line.task.pk, line.task)
         by_task.setdefault(line.task.pk, []).append(line)
     return [
-        TaskRow(
+        TaskRollup(
             task=task,
             rollup=official.approved.by_task[pk],
             with_submitted=official.with_submitted.by_task[pk],

@@ -20,7 +20,7 @@ from bangfu.ledger.models import ImportBatch, Purchase
 from bangfu.ledger.selectors import Listing, for_list, purchase_listing
 from bangfu.orgs.choices import TOWN_LEVEL
 from bangfu.orgs.models import Organisation
-from bangfu.plans.choices import Role
+from bangfu.plans.choices import ItemRole
 from bangfu.plans.models import Item, Plan, RoleAssignment, Task
 
 from .calculation import LineResult, compute_lines
@@ -100,7 +100,7 @@ def _shape(prepared: Prepared, orgs: dict[int, Organisation]) -> _Shape:
 
     roles = {item.pk: list(item.roles.all()) for item, _task in items}
     leads = {
-        item_id: {a.organisation_id for a in assigned if a.role == Role.LEAD and a.organisation_id}
+        item_id: {a.organisation_id for a in assigned if a.role == ItemRole.LEAD and a.organisation_id}
         for item_id, assigned in roles.items()
     }
     shape = _Shape(
@@ -224,7 +224,7 @@ def plan_for_progress(year: int | None) -> Plan | None:
 def plan_leads(plan: Plan) -> list[Organisation]:
     """The lead units (牵头单位) of the plan's items, by name."""
     ids = RoleAssignment.objects.filter(
-        item__task__plan=plan, role=Role.LEAD, organisation__isnull=False
+        item__task__plan=plan, role=ItemRole.LEAD, organisation__isnull=False
     ).values_list("organisation_id", flat=True)
     return list(Organisation.objects.filter(pk__in=ids).order_by("name"))
 
@@ -232,7 +232,7 @@ def plan_leads(plan: Plan) -> list[Organisation]:
 def led_item_ids(plan: Plan, lead_id: int) -> set[int]:
     return set(
         RoleAssignment.objects.filter(
-            item__task__plan=plan, role=Role.LEAD, organisation_id=lead_id
+            item__task__plan=plan, role=ItemRole.LEAD, organisation_id=lead_id
         ).values_list("item_id", flat=True)
     )
 

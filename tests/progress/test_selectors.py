@@ -29,7 +29,9 @@ AS_OF = dt.date(2022, 6, 30)
 
 
 def org(name: str) -> Organisation:
-    return Organisation.objects.get(pk=org_name_index().resolve(name).key)
+    key = org_name_index().resolve(name).key
+    assert key is not None, name
+    return Organisation.objects.get(pk=key)
 
 
 @pytest.fixture
