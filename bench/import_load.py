@@ -193,7 +193,7 @@ def main() -> int:
         return 0
     with tempfile.TemporaryDirectory(prefix="bangfu-import-load-") as folder:
         home = Path(folder)
-        with bench_database(home, "import_load") as kind:
+        with bench_database(home, "import_load") as database:
             subprocess.run(
                 [sys.executable, __file__, "--rows", str(args.rows), "--build-only", str(home)], check=True
             )
@@ -286,7 +286,7 @@ def main() -> int:
         json.dumps(
             {
                 "bench": "import_load",
-                "database": kind,
+                "database": database,
                 "load_average": load_state(),
                 "rows": args.rows,
                 "file_rows": args.file_rows,
