@@ -28,7 +28,7 @@ from bangfu.orgs.choices import OrgKind
 from bangfu.orgs.services import org_create
 from bangfu.progress.services import base_value_set, reporting_calendar_set
 from tests.ledger.builders import write_csv
-from tests.web.test_progress_fixtures import buy, org, plan  # noqa: F401
+from tests.support.world import buy, org
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 WAN = 1_000_000  # 1万元 in fen
@@ -177,7 +177,7 @@ def robot(monkeypatch):
 
 
 @pytest.fixture
-def season(plan, tmp_path):  # noqa: F811
+def season(plan, tmp_path):
     """By 3 April 2022 (the March period, due 5 April): 周巷镇 bought 100万 and reported in February and
     March — neither behind nor silent; 观海卫镇 bought 120万 but last reported in January — silent;
     横河镇 nothing — behind and silent; a union of 周巷镇 behind its ratio target. The calendar expects

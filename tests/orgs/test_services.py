@@ -19,8 +19,7 @@ from bangfu.orgs.services import (
 )
 from bangfu.plans.choices import Role, TargetKind
 from bangfu.plans.models import Item, Plan, RoleAssignment, Target, Task
-
-from .factories import OrganisationFactory, OrgGroupFactory
+from tests.factories import OrganisationFactory, OrgGroupFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -50,7 +50,7 @@ from bangfu.orgs.services import org_create
 from bangfu.plans.models import Plan
 from bangfu.progress.selectors import progress_compute_official
 from tests.ledger.builders import write_csv, write_xlsx
-from tests.web.test_progress_fixtures import SEED
+from tests.support.world import SEED_DOCX as SEED
 
 pytestmark = pytest.mark.django_db
 S = RecordStatus

@@ -74,7 +74,7 @@ def bought(seeded):
     from bangfu.ledger.choices import RecordStatus
     from bangfu.progress.services import progress_rules_ensure
     from bangfu.regions.services import regions_seed
-    from tests.web.test_progress_fixtures import buy, org
+    from tests.support.world import buy, org
 
     regions_seed()
     progress_rules_ensure(seeded)
@@ -131,7 +131,7 @@ def test_a_reporter_sees_the_whole_table_but_only_its_lines(client, make_user, b
     assert _item(response, "2.3").lines == []
     html = response.content.decode()
     assert html.count('class="code"') >= 17 and "横河镇" in html  # the table itself names every unit
-    from tests.web.test_progress_fixtures import org
+    from tests.support.world import org
 
     assert reverse("progress:unit", args=[org("横河镇").pk]) not in html  # no way into another town
     assert "本单位范围内无此项目标" in html

@@ -15,11 +15,10 @@ from bangfu.notifications.selectors import ReminderError
 from bangfu.orgs.choices import OrgKind
 from bangfu.orgs.services import org_create
 from tests.notifications.conftest import robot, season, smtp_down, smtp_server  # noqa: F401
-from tests.web.test_progress_fixtures import login, org, plan
+from tests.support.world import org
 
 pytestmark = pytest.mark.django_db
 
-FIXTURES = (login, plan)  # imported so that pytest finds them here
 URL = reverse("reminders:history")
 TOKEN = "tok-supersecret-123456"
 SECRET = "SECsigning-secret-987"
