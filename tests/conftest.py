@@ -10,6 +10,7 @@ each test runs in its own savepoint on top and is rolled back. Ask for a layer b
 | ``seeded_regions`` | ``cixi_orgs``  | the paired regions (``regions_seed``)                     |
 | ``seed_plan``    | ``seeded_regions`` | the 2022 seed plan, imported                            |
 | ``plan``         | ``seed_plan``    | the same plan with its progress rules (``ruled_plan``)    |
+| ``ledger_world`` | ``seed_plan``    | two towns, two unions, six purchases, a user per role     |
 
 Factories (``tests/factories.py``) and helpers (``tests/support/world.py``) create rows through the
 services, as the application does.
@@ -22,6 +23,7 @@ from itertools import count
 
 import pytest
 
+import tests.support.worlds  # noqa: F401  (registers the worlds' layers)
 from tests.support.layers import Stack, is_transactional, layer, layer_value, sort_key, wanted
 
 IMMEDIATE_TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
@@ -125,6 +127,12 @@ def ruled_plan(db, request):
     from bangfu.plans.models import Plan
 
     return Plan.objects.get(pk=layer_value(request, "ruled_plan"))
+
+
+@pytest.fixture
+def ledger_world(db, request):
+    """The ledger pages' world (``tests/support/worlds.py``), as it was built."""
+    return copy.deepcopy(layer_value(request, "ledger_world"))
 
 
 @pytest.fixture

@@ -45,8 +45,6 @@ def layer(name: str, *, on: str | None = None) -> Callable[[Callable[[pytest.Fix
     def register(build: Callable[[pytest.FixtureRequest], Any]) -> Callable[[pytest.FixtureRequest], Any]:
         if name in LAYERS and LAYERS[name].build.__qualname__ != build.__qualname__:
             raise ValueError(f"two layers named {name!r}")
-        if on is not None and on not in LAYERS:
-            raise ValueError(f"layer {name!r} stands on unknown layer {on!r}")
         LAYERS[name] = Layer(name, build, on)
         return build
 
@@ -57,6 +55,8 @@ def chain(name: str) -> tuple[str, ...]:
     names: list[str] = []
     current: str | None = name
     while current is not None:
+        if current not in LAYERS:
+            raise pytest.UsageError(f"unknown layer {current!r} (under {name!r})")
         names.append(current)
         current = LAYERS[current].parent
     return tuple(reversed(names))

@@ -16,21 +16,15 @@ from bangfu.ledger.choices import RecordStatus
 from bangfu.ledger.models import ImportBatch, Purchase
 from bangfu.ledger.services.uploads import FOLDER
 from tests.ledger.builders import write_csv, write_xlsx
-from tests.web.test_ledger import World, built_world
+from tests.support.worlds import World
 
 pytestmark = pytest.mark.django_db
 S = RecordStatus
 
 
-@pytest.fixture(scope="module")
-def _world(django_db_setup, django_db_blocker):
-    with built_world(django_db_blocker) as built:
-        yield built
-
-
 @pytest.fixture
-def world(_world, db) -> World:
-    return _world
+def world(ledger_world) -> World:
+    return ledger_world
 
 
 HEADER = ["序号", "采购单位", "采购日期", "商品名称", "产地", "金额（元）", "订单号"]
