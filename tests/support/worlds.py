@@ -10,6 +10,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.test import Client
 
+from bangfu.accounts.services import api_token_create
 from bangfu.ledger.choices import Channel, RecordStatus
 from bangfu.ledger.models import Purchase
 from bangfu.orgs.choices import OrgKind
@@ -45,6 +46,24 @@ class World:
 
     def pk(self, name: str) -> int:
         return self.records[name].pk
+
+
+@dataclass
+class ApiWorld(World):
+    """The API tests' world (``tests/api/conftest.py``)."""
+
+    def token_client(self, role: str) -> Client:
+        token, _record = api_token_create(user=self.users[role], name="测试")
+        return Client(headers={"Authorization": f"Bearer {token}"})
+
+    def visible(self, role: str) -> set[int]:
+        names = {
+            "coordinator": {"town", "union", "other", "union2"},
+            "leader": {"town", "union", "other", "union2"},
+            "reporter": {"town", "union"},
+            "lead": {"union", "union2"},
+        }[role]
+        return {self.records[name].pk for name in names}
 
 
 def one_user_per_role(prefix: str, roles: tuple[str, ...] = ROLES) -> dict[str, Any]:
