@@ -27,9 +27,8 @@ from bangfu.ledger.services import (
     purchase_update,
 )
 from bangfu.orgs.models import Organisation
-from bangfu.orgs.selectors import org_name_index
 from bangfu.regions.models import Region
-from bangfu.regions.services import regions_seed
+from tests.support.world import org
 
 from .builders import write_csv
 
@@ -37,13 +36,9 @@ pytestmark = pytest.mark.django_db
 S = RecordStatus
 
 
-def org(name: str) -> Organisation:
-    return Organisation.objects.get(pk=org_name_index().resolve(name).key)
-
-
 @pytest.fixture
-def setup(cixi_orgs):
-    regions_seed()
+def setup(seeded_regions):
+    """Cixi's units and the regions (a shared layer)."""
 
 
 @pytest.fixture

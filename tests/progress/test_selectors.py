@@ -12,8 +12,6 @@ from bangfu.ledger.choices import RecordStatus
 from bangfu.ledger.models import Purchase
 from bangfu.ledger.services import ledger_import, purchase_create
 from bangfu.orgs.choices import OrgKind
-from bangfu.orgs.models import Organisation
-from bangfu.orgs.selectors import org_name_index
 from bangfu.orgs.services import org_create
 from bangfu.plans.parsing import parse_table
 from bangfu.plans.services import plan_import
@@ -23,13 +21,10 @@ from bangfu.progress.selectors import progress_compute
 from bangfu.progress.services import base_value_set, progress_rules_ensure
 from bangfu.regions.services import regions_seed
 from tests.ledger.builders import write_csv
+from tests.support.world import org
 
 pytestmark = pytest.mark.django_db
 AS_OF = dt.date(2022, 6, 30)
-
-
-def org(name: str) -> Organisation:
-    return Organisation.objects.get(pk=org_name_index().resolve(name).key)
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from django.utils.http import content_disposition_header
 
 from bangfu.accounts.clientip import client_ip
 from bangfu.config.middleware import NoStoreMiddleware
-from tests.security.test_url_matrix import COORD, POLICY, REPORTER, world  # noqa: F401 (the fixture)
+from tests.security.test_url_matrix import COORD, POLICY, REPORTER
 
 HUGE = "9" * 30
 #: Sent as every query parameter a page reads, one value at a time.
@@ -28,9 +28,10 @@ PARAMETERS = (
 )  # fmt: skip
 
 
-def test_hostile_query_values_never_cause_a_server_error(world, settings):  # noqa: F811 (the fixture)
+def test_hostile_query_values_never_cause_a_server_error(matrix_world, settings):
     """Every GET page and endpoint, as the office and as a town's reporter, with every parameter any of
     them reads set to a hostile value — and with ids too large for any column in its address."""
+    world = matrix_world
     settings.BANGFU_PROGRESS_CACHE_SECONDS = 300  # the figures do not change here: compute them once
     failures = []
     for role in (COORD, REPORTER):
