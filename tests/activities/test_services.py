@@ -14,20 +14,15 @@ from bangfu.ledger.choices import Category, RecordStatus
 from bangfu.ledger.models import Purchase
 from bangfu.ledger.services import purchase_return
 from bangfu.orgs.models import Organisation
-from bangfu.regions.services import regions_seed
 from tests.ledger.builders import write_xlsx
+from tests.support.world import org
 
 pytestmark = pytest.mark.django_db
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 
 
-def org(name):
-    return Organisation.objects.get(name=name)
-
-
-def test_enterprise_purchase_is_also_a_purchase_record_entered_once(cixi_orgs, make_user):
-    regions_seed()
+def test_enterprise_purchase_is_also_a_purchase_record_entered_once(seeded_regions, make_user):
     activity = activity_create(
         kind="enterprise",
         organisation=org("周巷镇"),
@@ -83,7 +78,7 @@ def test_count_targets_add_up_activities_by_unit(cixi_orgs):
     )
     from bangfu.plans.parsing import parse_table
     from bangfu.plans.services import plan_import
-    from tests.test_cli import SEED_DOCX
+    from tests.support.world import SEED_DOCX
 
     item = plan_import(parsed=parse_table(SEED_DOCX)).plan.tasks.get(seq=5).items.get(seq=1)
     Activity.objects.update(item=item)
@@ -215,7 +210,6 @@ def test_an_activity_cannot_end_before_it_starts(cixi_orgs):
     import datetime as dt
 
     from bangfu.activities.services import ActivityError, activity_create, activity_update
-    from bangfu.orgs.models import Organisation
 
     unit = Organisation.objects.get(name="周巷镇")
     details = {"event_type": "展销会", "end_date": "2022-05-01", "place": "周巷镇文化广场"}

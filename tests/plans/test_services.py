@@ -17,7 +17,7 @@ from bangfu.progress.models import BaseValue, TargetRule
 from bangfu.progress.services import base_value_set, progress_rules_ensure
 from tests.plans.fixtures import write
 from tests.plans.test_parsing_written_roles import TABLE_F, TABLE_G
-from tests.test_cli import SEED_DOCX, SEED_TXT
+from tests.support.world import SEED_DOCX, SEED_TXT
 
 pytestmark = pytest.mark.django_db
 

@@ -106,14 +106,10 @@ def test_an_impossible_date_is_a_chinese_message_not_an_error(client, cixi_orgs,
 
 
 @pytest.mark.django_db
-def test_base_values_beyond_any_real_size_are_refused_in_chinese(client, cixi_orgs, make_user):
+def test_base_values_beyond_any_real_size_are_refused_in_chinese(client, seed_plan, make_user):
     from bangfu.orgs.models import Organisation
-    from bangfu.plans.parsing import parse_table
-    from bangfu.plans.services import plan_import
     from bangfu.progress.models import BaseValue
-    from tests.test_cli import SEED_DOCX
 
-    plan_import(parsed=parse_table(SEED_DOCX))
     client.force_login(make_user("coordinator"))
     unit = Organisation.objects.get(name="市总工会")
     url = reverse("progress:base-edit", args=[unit.pk]) + "?year=2022"
@@ -250,15 +246,11 @@ def test_the_lock_out_behind_the_proxy_is_per_client_not_for_everyone(cixi_orgs,
 
 
 @pytest.mark.django_db
-def test_the_audit_trail_records_the_clients_address_not_a_forged_one(settings, cixi_orgs, make_user):
+def test_the_audit_trail_records_the_clients_address_not_a_forged_one(settings, seed_plan, make_user):
     from auditlog.models import LogEntry
 
     from bangfu.orgs.models import Organisation
-    from bangfu.plans.parsing import parse_table
-    from bangfu.plans.services import plan_import
-    from tests.test_cli import SEED_DOCX
 
-    plan_import(parsed=parse_table(SEED_DOCX))
     settings.BANGFU_TRUSTED_PROXIES = ["127.0.0.1"]
     client = Client(REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="6.6.6.6, 192.168.3.7")
     client.force_login(make_user("coordinator"))

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from bangfu.orgs.models import Organisation
 from bangfu.plans.models import Item, Plan, PlanDraft, Target
-from tests.test_cli import SEED_DOCX
+from tests.support.world import SEED_DOCX
 
 pytestmark = pytest.mark.django_db
 
