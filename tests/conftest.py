@@ -35,6 +35,17 @@ def _tasks_run_at_once(settings):
     settings.TASKS = IMMEDIATE_TASKS
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _files_of_this_run(tmp_path_factory):
+    """Uploads and generated files go to a folder of this run (of this worker, under pytest-xdist), never
+    to ``BANGFU_HOME``: parallel workers and the developer's own data stay apart."""
+    from django.test import override_settings
+
+    home = tmp_path_factory.mktemp("home")
+    with override_settings(BANGFU_HOME=home, MEDIA_ROOT=home / "media"):
+        yield
+
+
 # --- layers: shared worlds built once, each test rolled back on top --------------------------------
 
 
