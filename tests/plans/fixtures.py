@@ -183,3 +183,17 @@ def write(tmp_path: Path, table: Table, fmt: str, stem: str = "任务分解表")
         "txt": write_text,
     }
     return writers[fmt](path, table)
+
+
+def edited_seed(tmp_path: Path) -> Path:
+    """The seed table with one value corrected and one item reworded, written to ``tmp_path``."""
+    from tests.support.world import SEED_TXT
+
+    text = SEED_TXT.read_text(encoding="utf-8")
+    text = text.replace("采购对口地区农特产品300万元。", "采购对口地区农特产品350万元。")  # a corrected value
+    text = text.replace(
+        "将消费帮扶纳入年度东西部协作、对口帮扶工作计划，建立消费帮扶考核机制。", "组织开展年度评比表彰。"
+    )
+    path = tmp_path / "2022年慈溪市消费帮扶工作任务分解表（修订）.txt"
+    path.write_text(text, encoding="utf-8")
+    return path

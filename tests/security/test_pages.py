@@ -20,7 +20,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from tests.security.test_url_matrix import COORD, world  # noqa: F401 (the fixture)
+from tests.security.test_url_matrix import COORD
 
 pytestmark = pytest.mark.django_db
 
@@ -78,8 +78,9 @@ LISTS = [
 
 
 @pytest.fixture
-def rows(world, tmp_path):  # noqa: F811 (the fixture)
+def rows(matrix_world, tmp_path):
     """More rows than one page of every list."""
+    world = matrix_world
     from bangfu.activities.services import activity_create
     from bangfu.assessment.services import score_publish
     from bangfu.ledger.services import ledger_import, purchase_create

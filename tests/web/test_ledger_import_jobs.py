@@ -20,8 +20,8 @@ from bangfu.ledger.services.uploads import (
     upload_preview_run,
     uploads_recover,
 )
+from tests.ledger.builders import town_xlsx
 from tests.support.worlds import World
-from tests.web.test_ledger_import import town_xlsx
 
 pytestmark = pytest.mark.django_db
 QUEUED_ONLY = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
