@@ -31,12 +31,16 @@ browser:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
+# The suite runs on $(TEST_WORKERS) processes (pytest-xdist; each has its own test database and files);
+# TEST_WORKERS=0 runs it in this process.
+TEST_WORKERS ?= 2
+
 test: install browser
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS)
 
 # The same suite against PostgreSQL (DATABASE_URL defaults to the local trust-auth server).
 test-pg: install
-	DATABASE_URL=$${PG_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/bangfu} $(BIN)/python -m pytest -q
+	DATABASE_URL=$${PG_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/bangfu} $(BIN)/python -m pytest -q -n $(TEST_WORKERS)
 
 lint: install
 	$(BIN)/ruff check bangfu tests bench
