@@ -46,6 +46,16 @@ def _files_of_this_run(tmp_path_factory):
         yield
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _quick_password_hashing():
+    """Accounts made by the tests are hashed with a quick hasher (Django's advice for test suites): Argon2
+    costs a tenth of a second per account by design. Commands run as child processes keep Argon2."""
+    from django.test import override_settings
+
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
+
+
 # --- layers: shared worlds built once, each test rolled back on top --------------------------------
 
 
