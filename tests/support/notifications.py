@@ -1,4 +1,5 @@
-"""A real SMTP server (aiosmtpd) and a group-robot endpoint (http.server in a thread) on 127.0.0.1,
+"""Fixtures of the reminder tests (a plugin of the suite, see ``pytest_plugins`` in ``tests/conftest.py``):
+a real SMTP server (aiosmtpd) and a group-robot endpoint (http.server in a thread) on 127.0.0.1,
 started by the tests; the reminder season of the seed plan; the `bangfu remind` command registered."""
 
 from __future__ import annotations
