@@ -4,13 +4,17 @@ The shipped data most tests stand on — Cixi's unit list, the regions, the 2022
 rules — is built once per run as *layers* (``tests/support/layers.py``) and reused through transactions:
 each test runs in its own savepoint on top and is rolled back. Ask for a layer by its fixture:
 
-| fixture          | stands on        | what it holds                                            |
-|------------------|------------------|----------------------------------------------------------|
-| ``cixi_orgs``    | —                | the shipped unit list, loaded as ``bangfu init`` loads it |
-| ``seeded_regions`` | ``cixi_orgs``  | the paired regions (``regions_seed``)                     |
-| ``seed_plan``    | ``seeded_regions`` | the 2022 seed plan, imported                            |
-| ``plan``         | ``seed_plan``    | the same plan with its progress rules (``ruled_plan``)    |
-| ``ledger_world`` | ``seed_plan``    | two towns, two unions, six purchases, a user per role     |
+| fixture              | stands on          | what it holds                                        |
+|----------------------|--------------------|------------------------------------------------------|
+| ``cixi_orgs``        | —                  | the shipped unit list, loaded as ``bangfu init`` does |
+| ``seeded_regions``   | ``cixi_orgs``      | the paired regions (``regions_seed``)                |
+| ``seed_plan``        | ``seeded_regions`` | the 2022 seed plan, imported                         |
+| ``ruled_plan``/``plan`` | ``seed_plan``   | the same plan with its progress rules                |
+| ``ledger_world``     | ``seed_plan``      | two towns, two unions, six purchases, a user per role |
+
+Suites add their own worlds the same way: ``api_world`` (``tests/api/conftest.py``), ``matrix_world``
+(``tests/security/conftest.py``), and in their modules the activity, write-scope, four-eyes and paging
+worlds. A test that asks for none of them sees an empty database.
 
 Factories (``tests/factories.py``) and helpers (``tests/support/world.py``) create rows through the
 services, as the application does.
