@@ -16,14 +16,19 @@ from bangfu.ledger.services import purchase_return
 from bangfu.notifications.choices import DeliveryChannel, DeliveryStatus, Reason
 from bangfu.notifications.models import Reminder
 from bangfu.plans.models import Plan
-from tests.web.test_ledger import _world, world  # noqa: F401  (the ledger pages' world)
 
 pytestmark = pytest.mark.django_db
 S = RecordStatus
 
 
 @pytest.fixture
-def work(world):  # noqa: F811
+def world(ledger_world):
+    """The ledger pages' world (a shared layer: tests/support/worlds.py)."""
+    return ledger_world
+
+
+@pytest.fixture
+def work(world):
     """Two activities awaiting review (周巷镇's and 观海卫镇's union's), one of 周巷镇 returned, one
     record of 周巷镇 returned, and a reminder 周巷镇 received."""
     training = {"sessions": 1, "trainees": 30}
@@ -60,7 +65,7 @@ def work(world):  # noqa: F811
     return acts
 
 
-def test_a_reporter_finds_returned_work_and_reminders_on_the_home_page(world, work):  # noqa: F811
+def test_a_reporter_finds_returned_work_and_reminders_on_the_home_page(world, work):
     response = world.client("reporter").get(reverse("dashboard"))
     inbox = response.context["inbox"]
     assert inbox.returned_purchases.n == 1 and [p.pk for p in inbox.purchases] == [world.pk("town")]
@@ -77,7 +82,7 @@ def test_a_reporter_finds_returned_work_and_reminders_on_the_home_page(world, wo
     assert str(response.context["menu"][1]["count"]) == "2"
 
 
-def test_another_towns_reporter_sees_none_of_it(world, work, make_user):  # noqa: F811
+def test_another_towns_reporter_sees_none_of_it(world, work, make_user):
     other = make_user("reporter", "观海卫镇")
     from django.test import Client
 
@@ -87,7 +92,7 @@ def test_another_towns_reporter_sees_none_of_it(world, work, make_user):  # noqa
     assert not inbox.returned_purchases and not inbox.returned_activities and inbox.reminders == []
 
 
-def test_reviewers_see_records_and_activities_in_one_queue(world, work):  # noqa: F811
+def test_reviewers_see_records_and_activities_in_one_queue(world, work):
     lead = world.client("lead").get(reverse("inbox:queue"))
     kinds = {(row["kind"], row["obj"].pk) for row in lead.context["rows"]}
     # the lead reviewer of unions: both unions' records and the union's activity, nothing of the towns
@@ -104,7 +109,7 @@ def test_reviewers_see_records_and_activities_in_one_queue(world, work):  # noqa
     assert home.context["inbox"].review_total.n == 3 and str(home.context["menu"][1]["count"]) == "3"
 
 
-def test_batch_approve_goes_through_both_services(world, work):  # noqa: F811
+def test_batch_approve_goes_through_both_services(world, work):
     client = world.client("coordinator")
     response = client.post(
         reverse("inbox:review"),
@@ -122,7 +127,7 @@ def test_batch_approve_goes_through_both_services(world, work):  # noqa: F811
     }
 
 
-def test_batch_approve_respects_four_eyes_all_or_nothing(world, work):  # noqa: F811
+def test_batch_approve_respects_four_eyes_all_or_nothing(world, work):
     coordinator = world.users["coordinator"]
     activity_update(work["town"], user=coordinator, title="电商培训（改）")  # now one of its authors
     client = world.client("coordinator")
@@ -139,7 +144,7 @@ def test_batch_approve_respects_four_eyes_all_or_nothing(world, work):  # noqa: 
     assert Activity.objects.get(pk=work["town"].pk).status == S.SUBMITTED
 
 
-def test_batch_actions_stay_in_scope(world, work):  # noqa: F811
+def test_batch_actions_stay_in_scope(world, work):
     client = world.client("lead")  # 市总工会: unions only
     response = client.post(reverse("inbox:review"), {"action": "approve", "activity": [work["town"].pk]})
     assert response.status_code == 404
@@ -148,7 +153,7 @@ def test_batch_actions_stay_in_scope(world, work):  # noqa: F811
     assert Activity.objects.get(pk=work["town"].pk).status == S.SUBMITTED
 
 
-def test_returning_needs_a_reason_and_reaches_the_reporter(world, work):  # noqa: F811
+def test_returning_needs_a_reason_and_reaches_the_reporter(world, work):
     client = world.client("lead")
     response = client.post(
         reverse("inbox:review"), {"action": "return", "activity": [work["union2"].pk]}, follow=True
@@ -168,7 +173,7 @@ def test_returning_needs_a_reason_and_reaches_the_reporter(world, work):  # noqa
     assert Purchase.objects.get(pk=world.pk("union2")).status == S.RETURNED
 
 
-def test_the_menu_count_costs_two_bounded_queries(world, work, django_assert_num_queries):  # noqa: F811
+def test_the_menu_count_costs_two_bounded_queries(world, work, django_assert_num_queries):
     from django.test import RequestFactory
 
     from bangfu.web.context import navigation
@@ -183,12 +188,12 @@ def test_the_menu_count_costs_two_bounded_queries(world, work, django_assert_num
     assert all(item["url"] != reverse("inbox:index") for item in navigation(leader)["menu"])
 
 
-def test_the_leader_has_no_inbox(world):  # noqa: F811
+def test_the_leader_has_no_inbox(world):
     assert world.client("leader").get(reverse("inbox:index")).status_code == 403
     assert world.client("leader").get(reverse("dashboard")).context["inbox"] is None
 
 
-def test_a_reporter_sees_the_periods_not_yet_reported(world, make_user):  # noqa: F811
+def test_a_reporter_sees_the_periods_not_yet_reported(world, make_user):
     import time_machine
     from django.test import Client
 

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from bangfu.orgs.models import Organisation
 from bangfu.plans.models import Item, Plan, PlanDraft, Target
-from tests.test_cli import SEED_DOCX
+from tests.support.world import SEED_DOCX
 
 pytestmark = pytest.mark.django_db
 
@@ -236,7 +236,7 @@ def test_replacing_lists_what_would_be_detached_before_confirming(coordinator, t
     from bangfu.activities.services import activity_create
     from bangfu.plans.selectors import plan_parse_file
     from bangfu.plans.services import plan_import
-    from tests.plans.test_services import _edited_seed
+    from tests.plans.fixtures import edited_seed
 
     plan_import(parsed=plan_parse_file(SEED_DOCX))
     for task, seq in ((6, 1), (4, 1)):
@@ -248,7 +248,7 @@ def test_replacing_lists_what_would_be_detached_before_confirming(coordinator, t
             date=dt.date(2022, 5, 1),
             details={"event_type": "展销会", "place": "慈溪"},
         )
-    url = upload(coordinator, _edited_seed(tmp_path))["Location"]
+    url = upload(coordinator, edited_seed(tmp_path))["Location"]
     page = coordinator.get(url)
     html = page.content.decode()
     assert "2022年已有任务分解表" in html and "替换后将脱钩" in html and "1 条工作记录" in html

@@ -16,14 +16,10 @@ from bangfu.orgs.services import org_create
 from bangfu.plans.models import Target
 from bangfu.progress.selectors import progress_compute
 from tests.ledger.builders import write_csv
-from tests.web.test_progress_fixtures import AS_OF, PERIOD, buy, login, org, plan
+from tests.support.world import AS_OF, PERIOD, buy, org
 
 pytestmark = pytest.mark.django_db
 
-FIXTURES = (
-    login,
-    plan,
-)  # imported so that pytest finds them here
 WAN = 1_000_000
 
 
