@@ -289,8 +289,8 @@ def test_the_batch_page_reads_a_fixed_number_of_queries(
 def test_the_preview_says_prominently_what_changes_what_counts(world, media, tmp_path):
     rows = [
         ["采购单位", "采购日期", "商品名称", "源头县", "金额（元）", "订单号"],
-        ["周巷镇甲公司工会", "2022-03-15", "布拖苦荞茶", "布拖", "100", "M-1"],
-        ["周巷镇甲公司工会", "2022-03-16", "马铃薯", "布拖", "200", "M-2"],
+        ["周巷镇甲公司工会", "2022-03-15", "布拖苦荞茶", "一号仓", "100", "M-1"],
+        ["周巷镇甲公司工会", "2022-03-16", "马铃薯", "二号仓", "200", "M-2"],
     ]
     client = world.client("reporter")
     token = token_of(upload(client, write_csv(tmp_path / "无产地列.csv", rows), channel="832"))
