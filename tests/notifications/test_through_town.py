@@ -11,7 +11,7 @@ from bangfu.orgs.services import org_create
 from bangfu.progress.calendar import expected_units, reporting_calendar_get, through_town
 from bangfu.progress.lines import line_units
 from bangfu.progress.services import base_value_set
-from tests.notifications.conftest import TODAY
+from tests.support.notifications import TODAY
 from tests.web.test_progress_fixtures import org
 
 pytestmark = pytest.mark.django_db
