@@ -55,7 +55,16 @@ def _report(
         # Ranked among the lines computed here, a unit would be 1/1: take the whole plan's ranks, or none.
         results = [_with_rank(result, ranks) for result in results]
     lines = [
-        ProgressLine(result, line.target, line.target.item, line.target.item.task, line.orgs, line.rule)
+        ProgressLine(
+            result,
+            line.target,
+            line.target.item,
+            line.target.item.task,
+            line.orgs,
+            line.rule,
+            line.counted_at,
+            line.represents,
+        )
         for line, result in zip(prepared.lines, results, strict=True)
     ]
     report = ProgressReport(plan=prepared.plan, as_of=prepared.as_of, lines=lines)

@@ -68,6 +68,16 @@ class LineResult:
             return int((spec.value * spec.base * HUNDRED).to_integral_value())
         return None
 
+    @property
+    def shortfall_fen(self) -> int | None:
+        """差额: what the unit still has to buy to meet the target (0 once met); None when the target is
+        not measured in money (a count, a missing base, exempt …). The one figure every page, the
+        bulletin and ``progress --json`` show as 差额."""
+        required = self.required_fen
+        if required is None or self.rate is None:
+            return None
+        return max(required - self.achieved_fen, 0)
+
 
 def status_for(rate: Decimal, expected: Decimal, thresholds: Thresholds) -> str:
     if rate >= ONE:

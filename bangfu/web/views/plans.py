@@ -13,6 +13,7 @@ from bangfu.plans.models import Item, Task
 from bangfu.plans.selectors import plan_list, plan_tasks
 from bangfu.progress.access import progress_for_user
 from bangfu.progress.calculation.engine import Rollup
+from bangfu.progress.formats import schedule_names
 from bangfu.progress.lines import ProgressLine
 from bangfu.progress.overview import status_counts, year_progress
 from bangfu.web.forms.progress import PeriodForm
@@ -31,6 +32,11 @@ class ItemRow:
     @property
     def shown(self) -> list[ProgressLine]:
         return self.lines if self.expanded else self.lines[:ITEM_LINES]
+
+    @property
+    def units(self) -> int:
+        """Distinct units with a line (17 unions with two targets each are 17 units, 34 lines)."""
+        return len({org.pk for line in self.lines for org in line.orgs})
 
     @property
     def hidden(self) -> int:
@@ -103,6 +109,7 @@ def plan_table(request: HttpRequest, year: int | None = None) -> HttpResponse:
             tasks=rows,
             approved_only=bool(approved_only),
             time_progress=year_progress(plan.year, as_of),
+            schedules=schedule_names(report.lines),
             period_query=f"year={plan.year}&as_of={as_of.isoformat()}",
         )
     return render(request, "web/plans/table.html", context)
