@@ -8,7 +8,8 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from bangfu.common.money import format_percent, format_wan
-from bangfu.plans.choices import TargetKind
+from bangfu.plans.choices import BaseKind, TargetKind
+from bangfu.plans.models import Target
 
 from .lines import ProgressLine
 
@@ -27,25 +28,25 @@ def achieved_text(line: ProgressLine) -> str:
     return f"{result.achieved.normalize():,f}{line.target.unit}"
 
 
+def target_label(target: Target) -> str:
+    """The target as a reader names it: 300.00万元, 法定节假日慰问品总金额的20%, 人均500.00元/人/年,
+    采购预算的10%（832平台） — the bulletin's words and the pages'."""
+    if target.kind == TargetKind.PER_CAPITA:
+        return f"人均{target.display_value}"
+    if target.kind == TargetKind.RATIO and target.base_kind:
+        label = f"{BaseKind(target.base_kind).label}的{target.display_value}"
+        return label + ("（832平台）" if "832" in target.channel else "")
+    return target.display_value
+
+
 def target_name(line: ProgressLine) -> str:
-    """A target as a person names it, with its item's number: "2.2 采购对口地区农特产品300万元",
-    "1.1 慰问品总额的20%", "2.1 食堂采购预算的10%（832平台）" — never the bare "2.1 10%"."""
+    """A line's target with its item's number: "2.2 采购对口地区农特产品300万元", "1.1 法定节假日慰问品
+    总金额的20%", "2.1 食堂采购预算的10%（832平台）" — never the bare "2.1 10%"."""
     target = line.target
     text = target.text.strip()
     if target.kind == TargetKind.AMOUNT and text and len(text) <= 20:
-        name = text
-    elif target.kind == TargetKind.RATIO and target.base_text:
-        base = target.base_text.removeprefix("年度发放职工法定节假日").removeprefix("年度")
-        name = f"{base}的{target.display_value}"
-        if target.channel:
-            name += f"（{target.channel}）"
-    elif target.kind == TargetKind.PER_CAPITA:
-        name = f"人均{target.display_value}"
-    elif target.kind == TargetKind.AMOUNT:
-        name = f"采购{target.display_value}"
-    else:
-        name = text if len(text) <= 20 else f"{text[:19]}…"
-    return f"{line.item_code} {name}"
+        return f"{line.item_code} {text}"
+    return f"{line.item_code} {target_label(target)}"
 
 
 def rate_text(value: Decimal | None) -> str:
