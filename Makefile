@@ -40,7 +40,8 @@ test-pg: install
 lint: install
 	$(BIN)/ruff check bangfu tests bench
 	$(BIN)/ruff format --check bangfu tests bench
-	$(BIN)/mypy bangfu
+	$(BIN)/mypy bangfu tests
+	$(BIN)/lint-imports
 	$(BIN)/bangfu manage check
 	$(BIN)/bangfu manage makemigrations --check --dry-run
 
@@ -59,4 +60,4 @@ messages: install
 	$(BIN)/python tools/fill_en.py
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache *.egg-info
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .import_linter_cache .grimp_cache *.egg-info

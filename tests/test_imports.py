@@ -13,7 +13,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "bangfu"
 APPS = sorted(p.name for p in PACKAGE.iterdir() if p.is_dir() and (p / "__init__.py").exists())
 PURE = [
     "progress/calculation",
-    "progress/reporting.py",
+    "progress/calendar_periods.py",
     "orgs/tree.py",
     "notifications/notices.py",
     "common/money.py",

@@ -69,12 +69,12 @@ def role_of(user: Any) -> str | None:
 def _lead_units(unit_id: int) -> set[int]:
     """Units the items led by ``unit_id`` apply to, in the latest plan that names it as lead."""
     from bangfu.orgs.selectors import group_members
-    from bangfu.plans.choices import Role as PlanRole
+    from bangfu.plans.choices import ItemRole
     from bangfu.plans.models import Target
 
     units: set[int] = set()
     targets = Target.objects.filter(
-        item__roles__role=PlanRole.LEAD, item__roles__organisation_id=unit_id
+        item__roles__role=ItemRole.LEAD, item__roles__organisation_id=unit_id
     ).prefetch_related("orgs", "groups")
     for target in targets:
         units.update(org.pk for org in target.orgs.all())

@@ -35,13 +35,6 @@ def account_create(
     return user
 
 
-@transaction.atomic
-def account_set_password(user, *, password: str) -> None:
-    validate_password(password, user)
-    user.set_password(password)
-    user.save(update_fields=["password"])
-
-
 def api_token_create(*, user, name: str) -> tuple[str, ApiToken]:
     """A new API token; the plain token is returned once and never stored."""
     token = ApiToken.new_token()

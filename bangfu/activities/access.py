@@ -11,11 +11,11 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from bangfu.accounts.access import scope_for
-from bangfu.ledger.access import purchase_list_for_user
 
-# Units a record may be entered for (or a list filtered by): one rule, in ``orgs.access``.
-from bangfu.orgs.access import unit_choices_for_user as unit_choices_for_user
-from bangfu.orgs.access import unit_writable, write_units
+# Units a record may be entered for (or a list filtered by): one rule, in ``accounts.write_scope``.
+from bangfu.accounts.write_scope import unit_choices_for_user as unit_choices_for_user
+from bangfu.accounts.write_scope import unit_writable, write_units
+from bangfu.ledger.access import purchase_list_for_user
 from bangfu.orgs.models import Organisation
 from bangfu.plans.models import Item
 

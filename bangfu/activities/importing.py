@@ -4,6 +4,8 @@ again."""
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 import json
 from collections import Counter
 from collections.abc import Collection
@@ -14,14 +16,13 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 
+from bangfu.accounts.write_scope import Within, unit_writable
 from bangfu.common.dates import parse_date
 from bangfu.common.tables import TableReadError, column_report, table_rows
 from bangfu.common.text import name_key
-from bangfu.ledger.reporting import ProblemRow, write_problem_report
-from bangfu.orgs.access import Within, unit_writable
+from bangfu.ledger.problem_report import ProblemRow, write_problem_report
 from bangfu.orgs.models import Organisation
-from bangfu.orgs.resolving import OrgResolver
-from bangfu.orgs.selectors import org_name_index
+from bangfu.orgs.resolving import KnownOrgResolver, OrgResolver
 from bangfu.plans.models import Item
 
 from .kinds import KINDS, DetailsError, clean_details
@@ -75,16 +76,6 @@ def _item_by_code(plan_items: dict[str, Item], text: str) -> Item | None:
     return plan_items.get(text.strip().replace("．", "."))
 
 
-class _KnownUnits:
-    """Resolves names to units already known, creating none (imports limited to a scope)."""
-
-    def __init__(self) -> None:
-        self.index = org_name_index()
-
-    def resolve(self, name: str) -> int | None:
-        return self.index.resolve(name).key
-
-
 def _fingerprint(item: Item | None, title: str, date: Any, details: dict[str, Any]) -> tuple[Any, ...]:
     """What makes two records of one kind and unit the same record (for importing a file twice)."""
     return (
@@ -113,6 +104,66 @@ class _Existing:
             )
         return self._by_org[org_id][key]
 
+    def repeats(
+        self,
+        org_id: int,
+        item: Item | None,
+        title: str,
+        date: dt.date,
+        raw: dict[str, str],
+        *,
+        seen: Counter[tuple[int, tuple[Any, ...]]],
+    ) -> bool:
+        """Whether a row (counted in ``seen``, the rows of this file so far) repeats a stored record: the
+        n-th equal row of a file is a duplicate while n stored records are equal to it."""
+        try:
+            key = _fingerprint(item, title, date, clean_details(KINDS[self.kind], raw))
+        except DetailsError:
+            return False  # refused when stored, with the reasons
+        seen[(org_id, key)] += 1
+        return seen[(org_id, key)] <= self.count(org_id, key)
+
+
+def _cell(cells: list[str], col: dict[str, int], name: str) -> str:
+    """The row's value of column ``name`` (empty when the sheet has no such column or the row is short)."""
+    index = col.get(name)
+    return cells[index].strip() if index is not None and index < len(cells) else ""
+
+
+class _Purchasers:
+    """Enterprises named in the rows (企业采购原料) are purchasers, resolved or created inside the write
+    scope only: one resolver per reporting unit (new enterprises go under it), sharing one name index."""
+
+    def __init__(self, *, within: Within, index: Any) -> None:
+        self.within = within
+        self.index = index
+        self._by_unit: dict[int, OrgResolver] = {}
+
+    def resolver(self, unit: Organisation) -> OrgResolver:
+        if unit.pk not in self._by_unit:
+            self._by_unit[unit.pk] = OrgResolver(default_parent=unit, within=self.within, index=self.index)
+        return self._by_unit[unit.pk]
+
+
+def _is_filler(cells: list[str]) -> bool:
+    """An empty row, a total or a note below the table: skipped, not refused."""
+    return (
+        not any(c.strip() for c in cells)
+        or name_key(cells[0]) in {"合计", "小计"}
+        or cells[0].startswith(("备注", "说明"))
+    )
+
+
+def _unit_refusal(unit_name: str, org_id: int | None, allowed: Within) -> str:
+    """Why a row's unit cannot be written for (no unit, unknown, unplaced, or outside the scope)."""
+    if org_id is not None:
+        return f"：单位“{unit_name}”不在本单位管辖范围内"
+    if not unit_name:
+        return "：缺少填报单位"
+    if allowed is not None:
+        return f"：单位“{unit_name}”未登记"
+    return f"：单位“{unit_name}”无法归属"
+
 
 @transaction.atomic
 def activities_import(
@@ -128,7 +179,7 @@ def activities_import(
 ) -> ActivityImportResult:
     """Import the rows of one kind. Rows without a unit column go to ``default_org``, rows without an item
     column to ``default_item``. With ``within`` (a reporter's or lead reviewer's write scope,
-    ``orgs.access.write_units``) only units already known and inside it are written; rows naming others
+    ``accounts.write_scope.write_units``) only units already known and inside it are written; rows naming others
     are refused and no unit is created outside it — an enterprise named in a row (its purchase) included. A row equal
     to a stored record (same unit, item, name, date and details) is a duplicate and is not stored again,
     so importing the same file twice changes nothing. The problem-row report goes to ``report_path``
@@ -140,19 +191,11 @@ def activities_import(
     except TableReadError as exc:
         raise ActivityImportError(str(exc)) from exc
     result = ActivityImportResult()
-    resolver: OrgResolver | _KnownUnits = (
-        OrgResolver(default_parent=default_org) if within is None else _KnownUnits()
+    resolver: OrgResolver | KnownOrgResolver = (
+        OrgResolver(default_parent=default_org) if within is None else KnownOrgResolver()
     )
     allowed: Within = None if within is None else frozenset(within)
-    # Enterprises named in the rows (企业采购原料) are purchasers: resolved, or created, inside the scope
-    # only (orgs.access) — one resolver per reporting unit (new enterprises go under it), one name index.
-    names = resolver.index
-    purchasers: dict[int, OrgResolver] = {}
-
-    def purchasers_for(org: Organisation) -> OrgResolver:
-        if org.pk not in purchasers:
-            purchasers[org.pk] = OrgResolver(default_parent=org, within=allowed, index=names)
-        return purchasers[org.pk]
+    purchasers = _Purchasers(within=allowed, index=resolver.index)
 
     existing = _Existing(kind)
     seen: Counter[tuple[int, tuple[Any, ...]]] = Counter()
@@ -160,24 +203,15 @@ def activities_import(
     headers: dict[str, list[str]] = {}
     for sheet, number, cells in rows:
         if sheet not in columns:
-            found = _columns(cells, kind)
-            if "title" in found and "date" in found:
+            found = _header(kind, sheet, cells, result)
+            if found:
                 columns[sheet], headers[sheet] = found, cells
-                labels = {**COMMON_LABELS, **{spec.name: spec.label for spec in KINDS[kind].fields}}
-                result.columns.extend(column_report(sheet, cells, found, labels))
             continue
-        if (
-            not any(c.strip() for c in cells)
-            or name_key(cells[0]) in {"合计", "小计"}
-            or cells[0].startswith(("备注", "说明"))
-        ):
+        if _is_filler(cells):
             result.skipped += 1
             continue
         col = columns[sheet]
-
-        def cell(name: str, cells: list[str] = cells, col: dict[str, int] = col) -> str:
-            index = col.get(name)
-            return cells[index].strip() if index is not None and index < len(cells) else ""
+        cell = functools.partial(_cell, cells, col)
 
         where = f"工作表“{sheet}”第{number}行"
         reason = ""
@@ -189,26 +223,13 @@ def activities_import(
         item = _item_by_code(plan_items or {}, item_code) if item_code else default_item
         if date is None:
             reason = f"{where}“{headers[sheet][col['date']]}”列：“{cell('date')}”不是有效日期"
-        elif org_id is None:
-            if not unit_name:
-                reason = f"{where}：缺少填报单位"
-            elif allowed is not None:
-                reason = f"{where}：单位“{unit_name}”未登记"
-            else:
-                reason = f"{where}：单位“{unit_name}”无法归属"
-        elif not unit_writable(org_id, allowed):
-            reason = f"{where}：单位“{unit_name}”不在本单位管辖范围内"
+        elif org_id is None or not unit_writable(org_id, allowed):
+            reason = where + _unit_refusal(unit_name, org_id, allowed)
         elif item_code and item is None:
             reason = f"{where}：事项“{item_code}”不在当前任务分解表中"
         else:
             raw = {spec.name: cell(spec.name) for spec in KINDS[kind].fields}
-            try:
-                key = _fingerprint(item, cell("title"), date, clean_details(KINDS[kind], raw))
-            except DetailsError:
-                key = None  # refused below, with the reasons
-            if key is not None:
-                seen[(org_id, key)] += 1
-            if key is not None and seen[(org_id, key)] <= existing.count(org_id, key):
+            if existing.repeats(org_id, item, cell("title"), date, raw, seen=seen):
                 outcome = "duplicate"
                 reason = f"{where}：与已有记录相同，未重复导入"
             else:
@@ -225,7 +246,7 @@ def activities_import(
                         source=f"{Path(path).name} {where}",
                         user=user,
                         within=allowed,
-                        purchasers=purchasers_for(org),
+                        purchasers=purchasers.resolver(org),
                     )
                     result.saved += 1
                     continue
@@ -256,6 +277,17 @@ def activities_import(
     return result
 
 
+def _header(kind: str, sheet: str, cells: list[str], result: ActivityImportResult) -> dict[str, int] | None:
+    """The columns of a sheet's header row (its mapping reported in ``result``), or None when ``cells``
+    is not the header (rows above it are passed over)."""
+    found = _columns(cells, kind)
+    if "title" not in found or "date" not in found:
+        return None
+    labels = {**COMMON_LABELS, **{spec.name: spec.label for spec in KINDS[kind].fields}}
+    result.columns.extend(column_report(sheet, cells, found, labels))
+    return found
+
+
 def import_template(kind: str) -> list[str]:
     """The header row of an import file for ``kind`` (the columns the importer recognises)."""
     if kind not in KINDS:
@@ -275,7 +307,7 @@ def import_template_xlsx(kind: str) -> bytes:
     assert sheet is not None
     sheet.title = KINDS[kind].label[:31]
     sheet.append(header)
-    from bangfu.ledger.reporting import header_widths, set_widths
+    from bangfu.ledger.problem_report import header_widths, set_widths
 
     set_widths(sheet, [max(w, 12) for w in header_widths(header)])
     notes = [f"{spec.label}：{'、'.join(spec.choices)}" for spec in KINDS[kind].fields if spec.choices]

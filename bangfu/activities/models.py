@@ -80,10 +80,6 @@ class Activity(TimeStampedModel):
     def __str__(self) -> str:
         return f"{self.get_kind_display()}：{self.title}"
 
-    @property
-    def kind_spec(self):
-        return KINDS[self.kind]
-
 
 class Evidence(models.Model):
     """A file proving a record or an activity: stored by content hash, served only within scope."""

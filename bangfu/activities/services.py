@@ -13,6 +13,15 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 
 from bangfu.accounts.access import scope_for
+from bangfu.accounts.write_scope import (
+    USER_SCOPE,
+    OutsideScopeError,
+    Within,
+    WithinArg,
+    unit_require_writable,
+    unit_resolve_for_writing,
+    within_for,
+)
 from bangfu.ledger.choices import ApprovalAction, Category, Channel, RecordStatus
 from bangfu.ledger.models import Purchase
 from bangfu.ledger.services import (
@@ -26,15 +35,6 @@ from bangfu.ledger.services import (
     purchase_remove,
     purchase_require_deletable,
     purchase_update,
-)
-from bangfu.orgs.access import (
-    USER_SCOPE,
-    OutsideScopeError,
-    Within,
-    WithinArg,
-    unit_require_writable,
-    unit_resolve_for_writing,
-    within_for,
 )
 from bangfu.orgs.models import Organisation
 from bangfu.orgs.resolving import OrgResolver
@@ -176,12 +176,11 @@ def _enterprise_purchase(
                 within=within,
                 submit=resubmit and activity.status == RecordStatus.SUBMITTED,
                 comment=f"随工作记录“{activity.title}”修改",
+                reporting_org=activity.organisation,
                 **fields,
             )
         except WorkflowError as exc:
             raise ActivityError(_messages_on(exc, "enterprise")) from exc
-        if purchase.reporting_org_id != activity.organisation_id:
-            Purchase.objects.filter(pk=purchase.pk).update(reporting_org=activity.organisation)
         return
     try:
         activity.purchase = purchase_create(
@@ -221,7 +220,7 @@ def activity_create(
     purchasers: OrgResolver | None = None,
 ) -> Activity:
     """Enter an activity for ``organisation``, which must be inside ``within`` (the units the user may
-    write for — ``orgs.access``; by default the user's write scope). An enterprise purchase also becomes
+    write for — ``accounts.write_scope``; by default the user's write scope). An enterprise purchase also becomes
     a purchase record. ``purchasers``: one scoped resolver for many records (an import)."""
     if not title.strip():
         raise ActivityError({"title": "名称必须填写。"})

@@ -1,10 +1,9 @@
 """Progress (完成进度): one row per (target, unit), limited to the units the caller may see. The row
-(:func:`progress_row`) is also what ``bangfu progress --json`` prints."""
+(:func:`bangfu.reports.progress_rows.progress_row`) is also what ``bangfu progress --json`` prints."""
 
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from typing import Any
 
 from django.http import Http404, HttpRequest
@@ -12,11 +11,10 @@ from ninja import Field, Query, Router, Schema
 
 from bangfu.common.numbers import ID_MAX
 from bangfu.orgs.selectors import org_subtree_ids
-from bangfu.plans.access import plan_get_for_user
+from bangfu.plans.selectors import plan_get
 from bangfu.progress.access import progress_for_user, unit_get_for_user
-from bangfu.progress.choices import Status
-from bangfu.progress.lines import ProgressLine
 from bangfu.progress.rules import default_as_of
+from bangfu.reports.progress_rows import progress_row
 
 from .auth import require
 from .errors import COMMON_ERRORS, ErrorOut
@@ -63,48 +61,13 @@ class ProgressRowOut(Schema):
     )
 
 
-def progress_row(line: ProgressLine) -> dict[str, Any]:
-    """A line as a row of ``GET /api/progress`` and ``bangfu progress --json``: amounts in 元, rates
-    as fractions (JSON numbers at the edge only; figures stay Decimal inside)."""
-    r = line.result
-
-    def number(value: Decimal | None, places: int = 4) -> float | None:
-        return None if value is None else float(round(value, places))
-
-    return {
-        "task": f"{line.task.seq} {line.task.name}",
-        "item": line.item_code,
-        "org": line.org_label,
-        "kind": line.target.kind,
-        "target": number(line.target.value, 4),
-        "achieved": number(r.achieved, 4),
-        "rate": number(r.rate, 4),
-        "expected_rate": number(r.expected, 4),
-        "status": r.status,
-        "status_label": str(Status(r.status).label),
-        "unit": line.target.unit,
-        "target_id": line.target.pk,
-        "org_ids": list(r.spec.org_ids),
-        "achieved_yuan": float(Decimal(r.achieved_fen) / 100),
-        "required_yuan": None if r.required_fen is None else float(Decimal(r.required_fen) / 100),
-        "shortfall_yuan": None if r.shortfall_fen is None else float(Decimal(r.shortfall_fen) / 100),
-        "base": number(r.spec.base, 2),
-        "records": r.records,
-        "forecast_rate": number(r.forecast_rate, 4),
-        "rank": r.rank,
-        "rank_of": r.rank_of,
-        "counted_at": line.counted_at,
-        "represents": list(line.represents),
-    }
-
-
 @router.get(
     "/progress", response={200: list[ProgressRowOut], **COMMON_ERRORS, 404: ErrorOut}, summary="完成进度"
 )
 def progress_list(request: HttpRequest, filters: Query[ProgressFilter]) -> Any:
     """Achievement of every target the caller may see, as of a date, with time progress and status."""
     require(request)
-    plan = plan_get_for_user(request.user, year=filters.year)
+    plan = plan_get(year=filters.year)
     if plan is None:
         raise Http404(f"没有{filters.year}年的任务分解表。" if filters.year else "尚未导入任务分解表。")
     as_of = filters.as_of or default_as_of(plan.year)

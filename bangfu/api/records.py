@@ -19,6 +19,7 @@ from ninja.errors import HttpError
 from pydantic import field_validator
 
 from bangfu.accounts.choices import Role
+from bangfu.accounts.write_scope import unit_writable, write_units
 from bangfu.common.money import fen_to_yuan
 from bangfu.common.numbers import ID_MAX
 from bangfu.ledger.access import batch_list_for_user, purchase_get_for_user, purchase_list_for_user
@@ -26,7 +27,6 @@ from bangfu.ledger.choices import Category, Channel, RecordStatus
 from bangfu.ledger.models import Purchase
 from bangfu.ledger.selectors import PurchaseFilters, purchase_filter, purchase_provenance
 from bangfu.ledger.services import purchase_enter
-from bangfu.orgs.access import unit_writable, write_units
 from bangfu.orgs.models import Organisation
 from bangfu.progress.access import unit_get_for_user
 
@@ -359,7 +359,7 @@ class RecordCreatedOut(Schema):
 
 
 def _unit_in_scope(request: HttpRequest, unit_id: int) -> Organisation:
-    """The unit when the caller may write for it (``orgs.access``); one message for "no such unit" and
+    """The unit when the caller may write for it (``accounts.write_scope``); one message for "no such unit" and
     "not yours"."""
     unit = Organisation.objects.filter(pk=unit_id).first()
     if unit is None or not unit_writable(unit.pk, write_units(require(request))):

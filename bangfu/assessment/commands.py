@@ -5,10 +5,18 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from bangfu.common.command_line import (
+    AddCommand,
+    UserError,
+    existing_file,
+    parse_date_arg,
+    print_json,
+    setup_django,
+)
+from bangfu.progress.commands import as_of_date, plan_for
+
 
 def cmd_scheme_load(args: argparse.Namespace) -> int:
-    from bangfu.cli import UserError, existing_file, setup_django
-
     file = existing_file(args.file)
     setup_django()
     from bangfu.assessment.services import SchemeError, scheme_load_file
@@ -24,7 +32,6 @@ def cmd_scheme_load(args: argparse.Namespace) -> int:
 
 def _scheme_for(year: int):
     from bangfu.assessment.models import Scheme
-    from bangfu.cli import UserError
 
     scheme = Scheme.objects.filter(year=year).order_by("-updated_at").first()
     if scheme is None:
@@ -33,8 +40,6 @@ def _scheme_for(year: int):
 
 
 def cmd_assess(args: argparse.Namespace) -> int:
-    from bangfu.cli import as_of_date, parse_date_arg, plan_for, print_json, setup_django
-
     parse_date_arg(args.as_of)
     setup_django()
     from bangfu.assessment.selectors import assessment_compute
@@ -83,7 +88,7 @@ def cmd_assess(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(add, subparsers) -> None:
+def register(add: AddCommand, subparsers: Any) -> None:
     scheme = add("scheme", lambda a: 0, "考核办法").add_subparsers(
         dest="scheme_command", metavar="子命令", required=True
     )

@@ -70,7 +70,7 @@ def _line_statement(line: ProgressLine) -> str:
     return f"{line.item_code} {line.org_label}{figure}{rate}"
 
 
-class _Context:
+class _IndicatorInputs:
     """Everything an indicator may need, loaded once per assessment."""
 
     def __init__(self, plan: Plan, report: ProgressReport, as_of: dt.date, *, freeze: bool) -> None:
@@ -134,7 +134,7 @@ class _Context:
         return (row.late, row.missing) if row is not None else (0, 0)
 
 
-def _figures(indicator: Indicator, unit: Organisation, ctx: _Context) -> Figures:
+def _figures(indicator: Indicator, unit: Organisation, ctx: _IndicatorInputs) -> Figures:
     params = dict(indicator.source_params or {})
     if indicator.source == "veto":
         vetoes = ctx.vetoes.get(unit.pk, [])
@@ -224,7 +224,7 @@ def assessment_compute(
     Ranks are within each group over all its units, whatever ``unit_ids`` restricts the output to."""
     plan = Plan.objects.prefetch_related("tasks__items").get(year=scheme.year)
     report = progress_compute(plan, as_of=as_of, approved_only=True)
-    ctx = _Context(plan, report, as_of, freeze=freeze)
+    ctx = _IndicatorInputs(plan, report, as_of, freeze=freeze)
     assessment = Assessment(scheme=scheme, plan=plan, as_of=as_of)
     for group in scheme.groups.prefetch_related("indicators").order_by("position"):
         indicators = list(group.indicators.all())

@@ -299,6 +299,11 @@ def archive_extract(path: Path, into: Path) -> Manifest:
         raise ArchiveError(f"备份文件已损坏或不完整，无法读取：{path}") from exc
     except OSError as exc:
         raise ArchiveError(f"恢复时无法读写 {exc.filename or path}：{exc.strerror or exc}") from exc
+    return _verified(manifest_data, seen, path)
+
+
+def _verified(manifest_data: bytes | None, seen: dict[str, Member], path: Path) -> Manifest:
+    """The archive's manifest, once every extracted member matches it and nothing else was extracted."""
     if manifest_data is None:
         raise ArchiveError(f"备份文件中没有 manifest.json，不是 bangfu 备份或已不完整：{path}")
     try:

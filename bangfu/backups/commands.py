@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bangfu.cli import UserError, existing_file, setup_django
+from bangfu.common.command_line import AddCommand, UserError, existing_file, setup_django
 
 
-def register(add: Callable[..., argparse.ArgumentParser], subparsers: Any) -> None:
+def register(add: AddCommand, subparsers: Any) -> None:
     backup = add("backup", cmd_backup, "备份数据库和上传文件（证明材料、问题行报告）到一个 .tar.gz 文件")
     backup.add_argument("path", help="备份文件路径；给出目录时在其中生成 bangfu-日期-时间.tar.gz")
     backup.add_argument("--force", action="store_true", help="覆盖已有的同名文件")

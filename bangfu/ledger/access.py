@@ -16,9 +16,9 @@ from django.http import Http404
 
 from bangfu.accounts.access import Scope, scope_for
 
-# Units a record may name, or a list be filtered by: one rule, in ``orgs.access``.
-from bangfu.orgs.access import unit_choices_for_user as unit_choices_for_user
-from bangfu.orgs.access import write_units
+# Units a record may name, or a list be filtered by: one rule, in ``accounts.write_scope``.
+from bangfu.accounts.write_scope import unit_choices_for_user as unit_choices_for_user
+from bangfu.accounts.write_scope import write_units
 from bangfu.orgs.models import Organisation
 
 from .choices import ApprovalAction, RecordStatus

@@ -1,6 +1,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .parsing.model import DatePrecision as ReadPrecision
+
 
 class Channel(models.TextChoices):
     PLATFORM_832 = "832", _("832平台")
@@ -68,8 +70,10 @@ class FlagKind(models.TextChoices):
 
 
 class DatePrecision(models.TextChoices):
-    DAY = "day", _("日")
-    MONTH = "month", _("月")
+    """How exactly a purchase's date is known: the values the pure parser writes (``ReadPrecision``)."""
+
+    DAY = ReadPrecision.DAY, _("日")
+    MONTH = ReadPrecision.MONTH, _("月")
 
 
 class InferredFrom(models.TextChoices):

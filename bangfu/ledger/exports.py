@@ -20,7 +20,7 @@ from bangfu.common.money import fen_to_yuan
 
 from .choices import Category, Channel, RecordStatus
 from .models import Purchase
-from .reporting import safe_cell, set_widths, text_width
+from .problem_report import safe_cell, set_widths, text_width
 
 #: Rows at most in an .xlsx (openpyxl holds a workbook's strings in memory); .csv has no limit.
 XLSX_MAX_ROWS = 100_000

@@ -299,10 +299,6 @@ def purchase_count(
     return counted, True
 
 
-def purchase_total_fen(qs: QuerySet[Purchase]) -> int:
-    return qs.order_by().aggregate(total=Sum("amount_fen"))["total"] or 0
-
-
 @dataclass
 class Listing:
     """A page of a filtered list with what is known cheaply about the whole set: its size (exact up to

@@ -2,7 +2,9 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
-class Channel(models.TextChoices):
+class DeliveryChannel(models.TextChoices):
+    """How a reminder is delivered; not a purchase's channel (ledger.Channel)."""
+
     EMAIL = "email", _("电子邮件")
     WEBHOOK = "webhook", _("群机器人")
 

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 from django.utils import timezone
+
+from bangfu.common.command_line import AddCommand, UserError, parse_date_arg, setup_django
+from bangfu.progress.commands import plan_for
 
 
 def _reason(reminder: Any) -> str:
@@ -58,7 +61,6 @@ def _send_summary(result: Any) -> None:
 
 
 def _plan(args: argparse.Namespace) -> Any:
-    from bangfu.cli import UserError, plan_for
     from bangfu.notifications.selectors import ReminderError, period_parse, reminder_plan_default
 
     if args.year:
@@ -96,8 +98,6 @@ def _retry(args: argparse.Namespace) -> int:
 
 
 def cmd_remind(args: argparse.Namespace) -> int:
-    from bangfu.cli import UserError, parse_date_arg, setup_django
-
     as_of = parse_date_arg(args.as_of)
     if args.retry and (args.year or args.as_of or args.period):
         raise UserError("--retry 只发送已生成的到期提醒，不能与 --year、--as-of、--period 同用。")
@@ -154,7 +154,7 @@ def cmd_remind(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(add: Callable[..., Any], subparsers: Any) -> None:
+def register(add: AddCommand, subparsers: Any) -> None:
     remind = add(
         "remind",
         cmd_remind,

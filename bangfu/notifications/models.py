@@ -14,7 +14,7 @@ from bangfu.common.models import TimeStampedModel
 from bangfu.orgs.models import Organisation
 from bangfu.plans.models import Plan
 
-from .choices import Channel, DeliveryStatus, Reason
+from .choices import DeliveryChannel, DeliveryStatus, Reason
 from .webhook import mask_url
 
 PERIOD_RE = r"^\d{4}-(0[1-9]|1[0-2])$"
@@ -118,7 +118,7 @@ class Reminder(TimeStampedModel):
         Organisation, verbose_name=_("单位"), on_delete=models.CASCADE, related_name="reminders"
     )
     reason = models.CharField(_("提醒原因"), max_length=8, choices=Reason.choices)
-    channel = models.CharField(_("渠道"), max_length=8, choices=Channel.choices)
+    channel = models.CharField(_("渠道"), max_length=8, choices=DeliveryChannel.choices)
     recipient = models.CharField(_("接收方"), max_length=500)
     subject = models.CharField(_("标题"), max_length=200)
     body = models.TextField(_("正文"))
@@ -164,7 +164,7 @@ class Reminder(TimeStampedModel):
     @property
     def recipient_display(self) -> str:
         """The recipient as shown on pages and in logs: a robot's address without its token."""
-        return mask_url(self.recipient) if self.channel == Channel.WEBHOOK else self.recipient
+        return mask_url(self.recipient) if self.channel == DeliveryChannel.WEBHOOK else self.recipient
 
     @property
     def retrying(self) -> bool:

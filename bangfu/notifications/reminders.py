@@ -13,12 +13,12 @@ from decimal import Decimal
 from bangfu.orgs.models import Organisation
 from bangfu.plans.choices import TargetKind
 from bangfu.progress.calendar import reporting_calendar_get, reporting_days
+from bangfu.progress.calendar_periods import Period, current_period, reported_since
 from bangfu.progress.choices import Status
 from bangfu.progress.formats import achieved_text
 from bangfu.progress.lines import ProgressLine
 from bangfu.progress.models import ReportingCalendar
 from bangfu.progress.overview import BEHIND
-from bangfu.progress.reporting import Period, current_period, reported_since
 from bangfu.progress.selectors import ProgressReport
 
 from .notices import Notice, NoticeLine, behind_notice, silent_notice

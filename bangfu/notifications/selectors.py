@@ -15,9 +15,9 @@ from django.db.models import Q, QuerySet
 
 from bangfu.plans.models import Plan
 from bangfu.progress.calendar import reporting_calendar_get
-from bangfu.progress.reporting import Period, current_period, period_of
+from bangfu.progress.calendar_periods import Period, current_period, period_of
 
-from .choices import Channel, DeliveryStatus
+from .choices import DeliveryChannel, DeliveryStatus
 from .models import Reminder, UnitContact
 from .notices import date_text
 
@@ -104,9 +104,9 @@ class Recipients:
     webhook: str = ""
 
     def pairs(self) -> list[tuple[str, str]]:
-        found = [(Channel.EMAIL.value, address) for address in self.emails]
+        found = [(DeliveryChannel.EMAIL.value, address) for address in self.emails]
         if self.webhook:
-            found.append((Channel.WEBHOOK.value, self.webhook))
+            found.append((DeliveryChannel.WEBHOOK.value, self.webhook))
         return found
 
 

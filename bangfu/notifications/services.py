@@ -30,11 +30,11 @@ from bangfu.orgs.models import Organisation
 from bangfu.orgs.selectors import org_children_map
 from bangfu.plans.models import Plan
 from bangfu.progress.calendar import expected_units, reporting_calendar_get
-from bangfu.progress.reporting import Period
+from bangfu.progress.calendar_periods import Period
 from bangfu.progress.selectors import progress_compute
 from bangfu.progress.services import progress_rules_ensure
 
-from .choices import Channel, DeliveryStatus, Reason
+from .choices import DeliveryChannel, DeliveryStatus, Reason
 from .models import Reminder
 from .notices import Notice
 from .reminders import reminders_build
@@ -231,7 +231,7 @@ class _Delivery:
         self.http = requests.Session()
 
     def send(self, reminder: Reminder) -> None:
-        if reminder.channel == Channel.EMAIL:
+        if reminder.channel == DeliveryChannel.EMAIL:
             if self.mail is None:
                 self.mail = get_connection()
             EmailMessage(
@@ -318,7 +318,7 @@ def reminders_send(
     due = list(reminders_due(now))
     if not due:
         return result
-    delivery = _Delivery(webhook_secrets({r.unit_id for r in due if r.channel == Channel.WEBHOOK}))
+    delivery = _Delivery(webhook_secrets({r.unit_id for r in due if r.channel == DeliveryChannel.WEBHOOK}))
     try:
         for reminder in due:
             if not _claim(reminder, now):
@@ -329,7 +329,7 @@ def reminders_send(
             except Exception as exc:  # any failure of one delivery is recorded; the batch goes on
                 if not isinstance(exc, WebhookError | smtplib.SMTPException | OSError):
                     logger.exception("催报提醒发送出错：%s", reminder)
-                if reminder.channel == Channel.EMAIL:
+                if reminder.channel == DeliveryChannel.EMAIL:
                     delivery.reset_mail()
                 error = _error_text(exc)
                 if _record_failure(reminder, error, now, max_attempts=max_attempts, backoff=backoff):

@@ -119,3 +119,17 @@ class OrgResolver:
             ids[provisional] = self._create(name, parent_id)
         self.pending, self._pending_keys = {}, {}
         return ids
+
+
+class KnownOrgResolver:
+    """Resolves names to units already known and creates none: an import limited to a user's scope (the
+    :class:`OrgResolver` of an unlimited import creates unknown units, 待核实). Nothing is created or left
+    unassigned, so ``created`` and ``unassigned`` stay empty."""
+
+    def __init__(self) -> None:
+        self.index = org_name_index()
+        self.created: list[str] = []
+        self.unassigned: list[str] = []
+
+    def resolve(self, name: str) -> int | None:
+        return self.index.resolve(name).key

@@ -2,7 +2,9 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
-class Role(models.TextChoices):
+class ItemRole(models.TextChoices):
+    """A unit's part in a work item (the table's unit columns); not an account's role (accounts.Role)."""
+
     LEAD = "lead", _("牵头单位")
     RESPONSIBLE = "responsible", _("责任单位")
     COOPERATING = "cooperating", _("配合单位")

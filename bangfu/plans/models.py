@@ -10,7 +10,7 @@ from bangfu.common.models import TimeStampedModel
 from bangfu.common.money import format_percent, format_wan, format_yuan
 from bangfu.orgs.models import Organisation, OrgGroup
 
-from .choices import BaseKind, Role, TargetKind, TargetScope
+from .choices import BaseKind, ItemRole, TargetKind, TargetScope
 
 
 class Plan(TimeStampedModel):
@@ -75,10 +75,10 @@ class Item(models.Model):
 
     def role_lists(self) -> list[tuple[str, list[str]]]:
         """(role label, names as written) for each role the item names, in the table's order."""
-        names: dict[str, list[str]] = {role: [] for role in Role.values}
+        names: dict[str, list[str]] = {role: [] for role in ItemRole.values}
         for assignment in sorted(self.roles.all(), key=lambda a: a.position):
             names[assignment.role].append(assignment.name_as_written)
-        return [(str(Role(role).label), written) for role, written in names.items() if written]
+        return [(str(ItemRole(role).label), written) for role, written in names.items() if written]
 
 
 class RoleAssignment(models.Model):
@@ -87,7 +87,7 @@ class RoleAssignment(models.Model):
     ORG_MERGE_DROPS_DUPLICATES = True
 
     item = models.ForeignKey(Item, verbose_name=_("工作事项"), on_delete=models.CASCADE, related_name="roles")
-    role = models.CharField(_("角色"), max_length=12, choices=Role.choices)
+    role = models.CharField(_("角色"), max_length=12, choices=ItemRole.choices)
     organisation = models.ForeignKey(
         Organisation,
         verbose_name=_("单位"),

@@ -14,7 +14,7 @@ from bangfu.orgs.models import Organisation, OrgGroup
 from bangfu.orgs.selectors import group_name_index, org_name_index
 from bangfu.orgs.services import org_create
 
-from .choices import Role, TargetKind
+from .choices import ItemRole, TargetKind
 from .models import Item, Plan, PlanDraft, RoleAssignment, Target, Task
 from .parsing import ParsedPlan, ParsedTarget
 from .selectors import Dependent, Replacement, dependents, plan_replacement
@@ -125,9 +125,9 @@ def _save_tasks(plan: Plan, parsed: ParsedPlan, resolver: _Resolver) -> list[tup
     reading order."""
     created: list[tuple[Item, list[Target]]] = []
     roles = (
-        (Role.LEAD, "lead"),
-        (Role.RESPONSIBLE, "responsible"),
-        (Role.COOPERATING, "cooperating"),
+        (ItemRole.LEAD, "lead"),
+        (ItemRole.RESPONSIBLE, "responsible"),
+        (ItemRole.COOPERATING, "cooperating"),
     )
     for parsed_task in parsed.tasks:
         task = Task.objects.create(

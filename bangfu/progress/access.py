@@ -13,8 +13,8 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from bangfu.accounts.access import Scope, scope_for
+from bangfu.accounts.write_scope import unit_writable, write_units
 from bangfu.ledger.selectors import Listing
-from bangfu.orgs.access import unit_writable, write_units
 from bangfu.orgs.models import Organisation
 from bangfu.orgs.selectors import org_children_map
 from bangfu.plans.models import Plan
@@ -77,17 +77,6 @@ def progress_for_user(
             approved_only=approved_only,
             ranked=ranked,
         ),
-    )
-
-
-def official_progress_for_user(
-    user: Any, plan: Plan, *, as_of: dt.date, org_ids: Iterable[int] | None = None
-) -> OfficialProgress:
-    """Approved-only figures and those with records awaiting review, for the user's units."""
-    wanted = units_in_view(_scope(user), org_ids)
-    return cached(
-        ("official", plan.pk, as_of, wanted),
-        lambda: progress_compute_official(plan, as_of=as_of, org_ids=wanted),
     )
 
 
@@ -260,7 +249,7 @@ def base_unit_for_user(user: Any, pk: int, *, write: bool = False) -> Organisati
 def base_link_allowed(user: Any, unit_id: int | None) -> bool:
     """Whether the user may point a base at ``unit_id`` (a canteen's representative, a unit purchases
     count for): the coordinator anywhere, others only inside their scope — so that nobody can move
-    purchases onto another jurisdiction's figures. The write scope: one rule, in ``orgs.access``."""
+    purchases onto another jurisdiction's figures. The write scope: one rule, in ``accounts.write_scope``."""
     return unit_id is None or unit_writable(unit_id, write_units(_scope(user)))
 
 

@@ -1,5 +1,5 @@
 """Reads for the reporting calendar (报送日历): which units are expected to report, who reported when, and
-each unit's status in each reporting period (the arithmetic is :mod:`progress.reporting`)."""
+each unit's status in each reporting period (the arithmetic is :mod:`progress.calendar_periods`)."""
 
 from __future__ import annotations
 
@@ -17,9 +17,9 @@ from bangfu.ledger.models import ImportBatch, Purchase
 from bangfu.orgs.models import Organisation
 
 from .calculation import subtree
+from .calendar_periods import Period, UnitReporting, periods, unit_reporting
 from .lines import line_units
 from .models import ReportingCalendar
-from .reporting import Period, UnitReporting, periods, unit_reporting
 from .sums import Month
 
 DEFAULT_DUE_DAY = 5

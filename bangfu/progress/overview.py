@@ -121,7 +121,7 @@ class LinePair:
 
 
 @dataclass(frozen=True)
-class TaskRow:
+class TaskRollup:
     task: Task
     rollup: Rollup
     with_submitted: Rollup
@@ -277,7 +277,7 @@ class Overview:
     amount_with_submitted: AmountTotals
     statuses: StatusShare
     statuses_with_submitted: StatusShare
-    tasks: list[TaskRow]
+    tasks: list[TaskRollup]
     towns: list[RankedTown]
     lagging: list[LaggingUnit]
     trend: Trend
@@ -344,14 +344,14 @@ def lagging_groups(units: Iterable[LaggingUnit]) -> list[LaggingGroup]:
     return [LaggingGroup(key, str(label), by_key[key]) for key, label, _kinds in UNIT_GROUPS if by_key[key]]
 
 
-def task_rows(official: OfficialProgress) -> list[TaskRow]:
+def task_rows(official: OfficialProgress) -> list[TaskRollup]:
     tasks: dict[Hashable, Task] = {}
     by_task: dict[Hashable, list[ProgressLine]] = {}
     for line in official.approved.lines:
         tasks.setdefault(line.task.pk, line.task)
         by_task.setdefault(line.task.pk, []).append(line)
     return [
-        TaskRow(
+        TaskRollup(
             task=task,
             rollup=official.approved.by_task[pk],
             with_submitted=official.with_submitted.by_task[pk],

@@ -20,7 +20,7 @@ from bangfu.ledger.models import ImportBatch, Purchase
 from bangfu.ledger.selectors import Listing, for_list, purchase_listing
 from bangfu.orgs.choices import TOWN_LEVEL
 from bangfu.orgs.models import Organisation
-from bangfu.plans.choices import Role
+from bangfu.plans.choices import ItemRole
 from bangfu.plans.models import Plan, RoleAssignment
 
 from .calculation import LineResult, compute_lines, rollup
@@ -167,7 +167,7 @@ def _add_rollups(
         return found
 
     leads = {
-        item_id: {a.organisation_id for a in roles if a.role == Role.LEAD and a.organisation_id}
+        item_id: {a.organisation_id for a in roles if a.role == ItemRole.LEAD and a.organisation_id}
         for item_id, roles in _roles_by_item(report).items()
     }
     report.by_task = rollup(results, lambda r: [by_line[id(r)].task.pk])
@@ -212,7 +212,7 @@ def plan_for_progress(year: int | None) -> Plan | None:
 def plan_leads(plan: Plan) -> list[Organisation]:
     """The lead units (牵头单位) of the plan's items, by name."""
     ids = RoleAssignment.objects.filter(
-        item__task__plan=plan, role=Role.LEAD, organisation__isnull=False
+        item__task__plan=plan, role=ItemRole.LEAD, organisation__isnull=False
     ).values_list("organisation_id", flat=True)
     return list(Organisation.objects.filter(pk__in=ids).order_by("name"))
 
@@ -220,7 +220,7 @@ def plan_leads(plan: Plan) -> list[Organisation]:
 def led_item_ids(plan: Plan, lead_id: int) -> set[int]:
     return set(
         RoleAssignment.objects.filter(
-            item__task__plan=plan, role=Role.LEAD, organisation_id=lead_id
+            item__task__plan=plan, role=ItemRole.LEAD, organisation_id=lead_id
         ).values_list("item_id", flat=True)
     )
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -12,8 +11,7 @@ from django.db import transaction
 
 from bangfu.ledger.choices import Channel
 from bangfu.orgs.models import Organisation
-from bangfu.orgs.resolving import OrgResolver
-from bangfu.orgs.selectors import org_name_index
+from bangfu.orgs.resolving import KnownOrgResolver, OrgResolver
 from bangfu.plans.choices import TargetKind
 from bangfu.plans.models import Plan, Target
 
@@ -112,18 +110,6 @@ class BaseImportResult:
         return [str(c["header"]) for c in self.columns if c["field"] is None]
 
 
-class _KnownUnits:
-    """Resolves names to units already known, creating none (imports limited to a scope)."""
-
-    def __init__(self) -> None:
-        self.index = org_name_index()
-        self.created: list[str] = []
-        self.unassigned: list[str] = []
-
-    def resolve(self, name: str) -> int | None:
-        return self.index.resolve(name).key
-
-
 @transaction.atomic
 def bases_import(
     path: Path,
@@ -143,8 +129,8 @@ def bases_import(
     except BaseFileError as exc:
         raise BaseImportError(str(exc)) from exc
     result = BaseImportResult(columns=columns)
-    resolver: OrgResolver | _KnownUnits = (
-        OrgResolver(default_parent=default_parent) if within is None else _KnownUnits()
+    resolver: OrgResolver | KnownOrgResolver = (
+        OrgResolver(default_parent=default_parent) if within is None else KnownOrgResolver()
     )
     allowed = None if within is None else set(within)
     for row in rows:
@@ -184,10 +170,6 @@ def bases_import(
     result.created_orgs = resolver.created
     result.unassigned = resolver.unassigned
     return result
-
-
-def year_bounds(year: int) -> tuple[dt.date, dt.date]:
-    return dt.date(year, 1, 1), dt.date(year, 12, 31)
 
 
 @transaction.atomic

@@ -9,9 +9,15 @@ from bangfu.activities.access import activity_list_for_user, evidence_get_for_us
 from bangfu.activities.importing import activities_import
 from bangfu.activities.models import Activity, Evidence
 from bangfu.activities.selectors import count_achieved, outlet_directory, outlet_public_card
-from bangfu.activities.services import ActivityError, activity_create, activity_delete, evidence_add
+from bangfu.activities.services import (
+    ActivityError,
+    activity_create,
+    activity_delete,
+    activity_update,
+    evidence_add,
+)
 from bangfu.ledger.choices import Category, RecordStatus
-from bangfu.ledger.models import Purchase
+from bangfu.ledger.models import ApprovalEvent, Purchase
 from bangfu.ledger.services import purchase_return
 from bangfu.orgs.models import Organisation
 from bangfu.regions.services import regions_seed
@@ -54,6 +60,23 @@ def test_enterprise_purchase_is_also_a_purchase_record_entered_once(cixi_orgs, m
     purchase_return([purchase], user=make_user("coordinator"), comment="请核实")
     activity_delete(activity)
     assert not Purchase.objects.exists()
+
+
+def test_an_activity_moved_to_another_unit_moves_its_purchase_through_the_ledger(cixi_orgs, make_user):
+    regions_seed()
+    details = {"enterprise": "周巷镇某食品有限公司", "amount": "8万", "product": "苦荞", "origin": "布拖县"}
+    activity = activity_create(
+        kind="enterprise",
+        organisation=org("周巷镇"),
+        title="采购原料",
+        date=dt.date(2022, 5, 1),
+        details=details,
+    )
+    activity_update(activity, organisation=org("市商务局"), user=make_user("coordinator"), within=None)
+    purchase = Purchase.objects.get()
+    assert purchase.reporting_org == org("市商务局")
+    change = ApprovalEvent.objects.filter(purchase=purchase).latest("pk")
+    assert change.changes["reporting_org"] == ["周巷镇", "市商务局"]
 
 
 def test_count_targets_add_up_activities_by_unit(cixi_orgs):

@@ -37,7 +37,9 @@ UNIT_OF = {"reporter": "周巷镇", "lead": "市总工会"}
 
 
 def org(name: str) -> Organisation:
-    return Organisation.objects.get(pk=org_name_index().resolve(name).key)
+    key = org_name_index().resolve(name).key
+    assert key is not None, name
+    return Organisation.objects.get(pk=key)
 
 
 @dataclass

@@ -133,7 +133,9 @@ def _csrf_token(client: Client) -> str:
     import re
 
     html = client.get("/api/docs").content.decode()
-    return re.search(r'data-csrf-token="([^"]+)"', html).group(1)
+    found = re.search(r'data-csrf-token="([^"]+)"', html)
+    assert found is not None, "no CSRF token on the docs page"
+    return found.group(1)
 
 
 @pytest.mark.parametrize("path", ["/api/records", "/api/tokens"])

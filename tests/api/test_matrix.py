@@ -43,8 +43,9 @@ def _csv(role: str) -> dict[str, Any]:
     return {"file": SimpleUploadedFile(f"{role}.csv", content.encode("utf-8"), content_type="text/csv")}
 
 
-def _batch(world: World) -> int:
-    """A batch imported by the reporter of 周巷镇 (so: 周巷镇 is its reporting unit)."""
+def _batch(world: Any) -> int:
+    """A batch imported by the reporter of 周巷镇 (so: 周巷镇 is its reporting unit); ``world`` is the
+    :class:`World` of ``tmp_world``, with a ``tmp`` folder."""
     from bangfu.ledger.choices import RecordStatus
     from bangfu.ledger.services import ledger_import
 
@@ -56,6 +57,7 @@ def _batch(world: World) -> int:
     summary = ledger_import(
         path=path, org=world.units["zhouxiang"], user=world.users["reporter"], status=RecordStatus.SUBMITTED
     )
+    assert summary.batch_id is not None
     return summary.batch_id
 
 
@@ -136,7 +138,7 @@ def _call(client, method: str, url: str, body: dict[str, Any] | None):
 
 @pytest.fixture
 def tmp_world(world, tmp_path):
-    world.tmp = tmp_path  # type: ignore[attr-defined]
+    world.tmp = tmp_path
     return world
 
 

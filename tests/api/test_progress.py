@@ -8,8 +8,8 @@ import json
 import pytest
 import time_machine
 
-from bangfu.api.progress import progress_row
 from bangfu.progress.selectors import progress_compute
+from bangfu.reports.progress_rows import progress_row
 
 pytestmark = pytest.mark.django_db
 AS_OF = "2022-06-30"

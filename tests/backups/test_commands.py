@@ -55,7 +55,7 @@ LAUNCHER = (
 # Every line's figures straight from the selector the pages, exports and bulletins use.
 FIGURES = """
 import datetime as dt, json
-from bangfu.cli import setup_django
+from bangfu.common.command_line import setup_django
 setup_django()
 from bangfu.plans.models import Plan
 from bangfu.progress.selectors import progress_compute

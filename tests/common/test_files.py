@@ -76,7 +76,7 @@ def test_a_killed_writer_leaves_the_previous_file_under_the_name(tmp_path):
 def test_a_report_whose_writing_breaks_off_leaves_nothing(tmp_path, monkeypatch):
     from openpyxl import Workbook
 
-    from bangfu.ledger.reporting import ProblemRow, write_problem_report
+    from bangfu.ledger.problem_report import ProblemRow, write_problem_report
 
     real_save = Workbook.save
 

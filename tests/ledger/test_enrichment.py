@@ -30,7 +30,9 @@ def setup(cixi_orgs):
 
 
 def org(name: str) -> Organisation:
-    return Organisation.objects.get(pk=org_name_index().resolve(name).key)
+    key = org_name_index().resolve(name).key
+    assert key is not None, name
+    return Organisation.objects.get(pk=key)
 
 
 def town_file(tmp_path, rows, name="周巷镇台账.csv"):

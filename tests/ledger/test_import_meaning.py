@@ -30,14 +30,16 @@ def setup(cixi_orgs):
 
 
 def org(name: str) -> Organisation:
-    return Organisation.objects.get(pk=org_name_index().resolve(name).key)
+    key = org_name_index().resolve(name).key
+    assert key is not None, name
+    return Organisation.objects.get(pk=key)
 
 
 def test_an_unknown_origin_header_is_reported_and_origins_are_inferred_and_said_so(setup, tmp_path):
     rows = [
         ["采购单位", "采购日期", "商品名称", "源头县", "金额"],
-        ["周巷镇人民政府", "2022-03-15", "布拖苦荞茶", "布拖", "100"],
-        ["周巷镇人民政府", "2022-03-16", "马铃薯", "布拖", "200"],
+        ["周巷镇人民政府", "2022-03-15", "布拖苦荞茶", "一号仓", "100"],
+        ["周巷镇人民政府", "2022-03-16", "马铃薯", "二号仓", "200"],
     ]
     summary = ledger_import(path=write_csv(tmp_path / "台账.csv", rows))
     assert summary.accepted == 2
@@ -50,6 +52,36 @@ def test_an_unknown_origin_header_is_reported_and_origins_are_inferred_and_said_
     assert tea.origin == "" and tea.origin_region.county == "布拖县"
     assert tea.origin_inferred_from == InferredFrom.PRODUCT
     assert Purchase.objects.get(product="马铃薯").origin_region is None
+
+
+def test_an_unknown_header_over_county_names_is_taken_as_the_origin_and_said_so(setup, tmp_path):
+    rows = [
+        ["采购单位", "采购日期", "商品名称", "源头", "备用", "金额"],
+        ["周巷镇人民政府", "2022-03-15", "苦荞茶", "布拖", "凉山农特公司", "100"],
+        ["周巷镇人民政府", "2022-03-16", "马铃薯", "四川布拖县", "凉山农特公司", "200"],
+        ["周巷镇人民政府", "2022-03-17", "大米", "", "", "300"],
+    ]
+    summary = ledger_import(path=write_csv(tmp_path / "台账.csv", rows))
+    assert summary.accepted == 3
+    columns = {c["header"]: c for c in summary.to_dict()["columns"]}
+    assert columns["源头"]["label"] == "产地" and columns["源头"]["how"] == "content"
+    assert "按内容识别为产地" in columns["源头"]["note"]
+    assert columns["备用"]["label"] == "未识别"  # names no county: not taken
+    assert any("“源头”列表头未识别，按内容（县名）当作产地列" in w for w in summary.warnings)
+    assert summary.fields["origin"]["written"] == 2
+    assert Purchase.objects.filter(origin_region__county="布拖县").count() == 2
+
+
+def test_a_column_of_business_names_is_not_taken_for_the_origin(setup, tmp_path):
+    rows = [
+        ["采购单位", "采购日期", "商品名称", "合作方", "金额"],
+        ["周巷镇人民政府", "2022-03-15", "苦荞茶", "布拖县农业合作社", "100"],
+        ["周巷镇人民政府", "2022-03-16", "马铃薯", "布拖县彝家商行", "200"],
+    ]
+    summary = ledger_import(path=write_csv(tmp_path / "台账.csv", rows))
+    columns = {c["header"]: c["label"] for c in summary.to_dict()["columns"]}
+    assert columns["合作方"] == "未识别"
+    assert summary.fields["origin"]["written"] == 0
 
 
 def test_a_platform_export_is_known_by_its_content_and_the_channel_can_be_stated(setup, tmp_path):
@@ -166,3 +198,60 @@ def test_a_workbook_with_monthly_sheets_and_a_summary_sheet(setup, tmp_path):
     summary = ledger_import(path=write_xlsx(tmp_path / "周巷镇全年.xlsx", sheets))
     assert summary.accepted == 2 and summary.total_fen == 203_450
     assert any("汇总" in w for w in summary.warnings)
+
+
+def test_a_summary_sheet_by_month_is_not_read_as_purchases(setup, tmp_path):
+    header = ["采购单位", "采购日期", "商品名称", "产地", "金额"]
+    sheets = {
+        "1月": [header, ["周巷镇人民政府", "2022-01-05", "苦荞茶", "布拖县", "100"]],
+        "2月": [header, ["周巷镇人民政府", "2022-02-05", "马铃薯", "布拖县", "200"]],
+        "全年汇总": [["月份", "金额"], ["2022年1月", "100"], ["2022年2月", "200"]],
+    }
+    summary = ledger_import(path=write_xlsx(tmp_path / "周巷镇.xlsx", sheets))
+    assert (summary.accepted, summary.rejected, summary.total_fen) == (2, 0, 30_000)
+    assert any("“全年汇总”是汇总表" in w for w in summary.warnings)
+
+
+def test_a_ledger_sent_again_with_a_month_added_adds_only_that_month(setup, tmp_path):
+    header = ["采购单位", "采购日期", "商品名称", "产地", "金额"]
+    january = ["周巷镇人民政府", "2022-01-05", "苦荞茶", "布拖县", "100"]
+    february = ["周巷镇人民政府", "2022-02-05", "马铃薯", "布拖县", "200"]
+    first = ledger_import(path=write_csv(tmp_path / "一月.csv", [header, january]))
+    again = ledger_import(path=write_csv(tmp_path / "一至二月.csv", [header, january, february]))
+    assert (first.accepted, again.accepted, again.duplicates) == (1, 1, 1)
+    assert Purchase.objects.aggregate(total=Sum("amount_fen"))["total"] == 30_000
+    # A row whose purchaser comes from the 填报单位 line is that unit's: another unit's identical row is not
+    # a duplicate of it.
+    blank = ["", "2022-03-01", "大米", "布拖县", "50"]
+    for name, unit in (("甲.csv", "周巷镇人民政府"), ("乙.csv", "周巷镇")):
+        summary = ledger_import(path=write_csv(tmp_path / name, [[f"填报单位：{unit}"], header, blank]))
+        assert summary.accepted == 1, unit
+
+
+def test_a_refund_without_an_order_number_reduces_the_same_units_purchase_of_the_product(setup, tmp_path):
+    header = ["采购单位", "采购日期", "商品名称", "产地", "金额", "备注"]
+    path = write_csv(
+        tmp_path / "台账.csv",
+        [
+            header,
+            ["周巷镇人民政府", "2022-03-01", "苦荞茶", "布拖县", "1000", ""],
+            ["周巷镇人民政府", "2022-03-09", "苦荞茶", "", "-200", "退货"],
+            ["周巷镇人民政府", "2022-03-10", "花椒", "布拖县", "-80", "退款"],
+        ],
+    )
+    summary = ledger_import(path=path)
+    assert (summary.accepted, summary.refunds, summary.rejected, summary.total_fen) == (2, 1, 1, 80_000)
+    refund = Purchase.objects.get(amount_fen=-20_000)
+    assert refund.refund_of == Purchase.objects.get(amount_fen=100_000)
+    assert refund.origin_region.county == "布拖县"
+    assert any("按同一采购单位、同一商品对应到原采购（推断）" in w for w in summary.warnings)
+    orphan = RejectedRow.objects.get(batch_id=summary.batch_id)
+    assert "没有订单号" in orphan.reason and "花椒" in orphan.reason
+    # Later, in another file: the refund finds the stored purchase.
+    later = ledger_import(
+        path=write_csv(
+            tmp_path / "四月.csv", [header, ["周巷镇人民政府", "2022-04-02", "苦荞茶", "", "-300", "冲红"]]
+        )
+    )
+    assert (later.accepted, later.refunds) == (1, 1)
+    assert Purchase.objects.aggregate(total=Sum("amount_fen"))["total"] == 100_000 - 20_000 - 30_000

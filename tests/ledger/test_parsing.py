@@ -8,6 +8,7 @@ import inspect
 import re
 from collections import Counter
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -17,7 +18,7 @@ from .builders import FORMATS, sheet_name, write_csv, write_ledger, write_xls, w
 
 D = datetime.date
 HEADER = ["序号", "采购单位", "采购日期", "商品名称", "供应商", "产地", "数量", "单位", "金额（元）", "订单编号", "订单状态", "备注"]  # fmt: skip
-TITLES = [
+TITLES: list[list[Any]] = [
     ["2022年周巷镇消费帮扶采购台账"],
     ["填报单位（盖章）：周巷镇人民政府", None, None, None, "填报日期：2022年7月1日"],
 ]
@@ -26,7 +27,7 @@ BUTUO = "四川省凉山彝族自治州布拖县"
 
 # Title rows, the header (row 3) and one data row per case (rows 4–29).
 # fmt: off
-OFFICE_ROWS = [
+OFFICE_ROWS: list[list[Any]] = [
     *TITLES,
     HEADER,
     # 4: an Excel date, "1,280.00", a long order number kept as text
@@ -79,7 +80,7 @@ OFFICE_ROWS = [
 # fmt: on
 
 
-def office_rows() -> list[list]:
+def office_rows() -> list[list[Any]]:
     return [list(row) for row in OFFICE_ROWS]
 
 

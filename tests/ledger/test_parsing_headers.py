@@ -263,3 +263,11 @@ def test_platform_mentions():
 )
 def test_year_in(texts, year):
     assert year_in(*texts) == year
+
+
+def test_a_product_named_with_its_size_is_the_product_and_a_product_class_is_not():
+    mapped = map_headers(["品名规格", "商品分类", "产品类别", "订单实付", "日期"])
+    assert mapped.columns == {"product": 0, "amount": 3, "date": 4}
+    assert [c.label for c in mapped.mapping[1:3]] == ["不导入", "不导入"]
+    # Beside a plain product column, the one with the size is not taken.
+    assert map_headers(["商品名称", "品名规格", "金额"]).columns == {"product": 0, "amount": 2}

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -29,7 +30,7 @@ from bangfu.orgs.services import org_create
 
 pytestmark = pytest.mark.django_db
 S = RecordStatus
-MARCH_APRIL = {"date_from": dt.date(2022, 3, 1), "date_to": dt.date(2022, 4, 30)}
+MARCH_APRIL: dict[str, Any] = {"date_from": dt.date(2022, 3, 1), "date_to": dt.date(2022, 4, 30)}
 
 
 @dataclass
@@ -79,15 +80,15 @@ def page(qs: QuerySet[Purchase], sort: str = "-date") -> QuerySet[Purchase]:
     return qs.order_by(f"{sign}{field_name}", f"{sign}id")[: selectors.PAGE_SIZE + 1]
 
 
-def counted(qs: QuerySet[Purchase]) -> QuerySet[Purchase]:
+def counted(qs: QuerySet[Purchase]) -> QuerySet[Purchase, tuple[int]]:
     """The query ``purchase_count`` counts: the ids, unordered, up to the limit."""
     return qs.order_by().values_list("id")[: selectors.COUNT_LIMIT + 1]
 
 
 @dataclass(frozen=True)
 class Case:
-    shaped: Callable[[World], QuerySet[Purchase]]  # as the list writes it
-    plain: Callable[[World], QuerySet[Purchase]]  # the same records, written plainly
+    shaped: Callable[[World], QuerySet[Purchase, Any]]  # as the list writes it
+    plain: Callable[[World], QuerySet[Purchase, Any]]  # the same records, written plainly
     sqlite: tuple[str, ...]  # in the plan, each
     postgresql: tuple[str, ...] = ()  # besides: no sequential scan
     in_order: bool = False  # SQLite reads the page in its order: no sort of the matches

@@ -28,7 +28,9 @@ def setup(cixi_orgs):
 
 
 def org(name: str) -> Organisation:
-    return Organisation.objects.get(pk=org_name_index().resolve(name).key)
+    key = org_name_index().resolve(name).key
+    assert key is not None, name
+    return Organisation.objects.get(pk=key)
 
 
 def town_ledger(tmp_path):
@@ -287,7 +289,7 @@ def test_form_entry_refuses_an_order_already_stored(setup, tmp_path):
     assert created.origin_region.county == "布拖县" and created.status == RecordStatus.DRAFT
 
 
-def test_rows_without_numbers_are_duplicates_only_within_a_file(setup, tmp_path):
+def test_rows_without_numbers_are_duplicates_by_their_content_and_said_so(setup, tmp_path):
     header = ["序号", "采购单位", "日期", "品名", "数量", "金额（元）", "产地"]
     rows = [
         header,
@@ -297,9 +299,13 @@ def test_rows_without_numbers_are_duplicates_only_within_a_file(setup, tmp_path)
     ]
     first = ledger_import(path=write_csv(tmp_path / "一.csv", rows))
     assert (first.accepted, first.duplicates) == (2, 1)
-    # Another file saying the same is not assumed to repeat it (no number to prove it).
+    # Another file saying the same (a ledger sent again) repeats it: a duplicate, and the summary says why.
     second = ledger_import(path=write_csv(tmp_path / "二.csv", rows[:2]))
-    assert (second.accepted, second.duplicates) == (1, 0)
+    assert (second.accepted, second.duplicates) == (0, 1)
+    assert any("没有订单号，与已导入的记录内容完全相同" in w for w in second.warnings)
+    # Told apart by a remark, it is another purchase.
+    third = ledger_import(path=write_csv(tmp_path / "三.csv", [[*header, "备注"], [*rows[1], "第二次送货"]]))
+    assert (third.accepted, third.duplicates) == (1, 0)
 
 
 def test_a_reporters_file_cannot_report_for_other_units(setup, tmp_path):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied
@@ -38,7 +39,9 @@ S = RecordStatus
 
 
 def org(name: str) -> Organisation:
-    return Organisation.objects.get(pk=org_name_index().resolve(name).key)
+    key = org_name_index().resolve(name).key
+    assert key is not None, name
+    return Organisation.objects.get(pk=key)
 
 
 @pytest.fixture
@@ -61,8 +64,8 @@ def leader(setup, make_user):
     return make_user("leader")
 
 
-def record(status: str = S.DRAFT, **fields) -> Purchase:
-    values = {
+def record(status: str = S.DRAFT, **fields: Any) -> Purchase:
+    values: dict[str, Any] = {
         "purchaser": org("周巷镇"),
         "date": dt.date(2022, 3, 15),
         "amount_fen": 150_000,

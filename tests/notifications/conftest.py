@@ -60,7 +60,7 @@ class Inbox:
 
     @property
     def messages(self) -> list[EmailMessage]:
-        return [message_from_bytes(e.content, policy=default_policy) for e in self.envelopes]  # type: ignore[misc]
+        return [message_from_bytes(e.content, policy=default_policy) for e in self.envelopes]
 
 
 @pytest.fixture

@@ -9,7 +9,8 @@ import logging
 import pytest
 from django.test import override_settings
 
-from bangfu.notifications.choices import Channel, DeliveryStatus, Reason
+from bangfu.notifications.choices import DeliveryChannel as Channel
+from bangfu.notifications.choices import DeliveryStatus, Reason
 from bangfu.notifications.models import Reminder, UnitContact
 from bangfu.notifications.reminders import reminders_build
 from bangfu.notifications.selectors import ReminderError, reminder_plan_default, reminders_due

@@ -17,7 +17,8 @@ from bangfu.orgs.services import (
     org_reopen,
     orgs_load_file,
 )
-from bangfu.plans.choices import Role, TargetKind
+from bangfu.plans.choices import ItemRole as Role
+from bangfu.plans.choices import TargetKind
 from bangfu.plans.models import Item, Plan, RoleAssignment, Target, Task
 
 from .factories import OrganisationFactory, OrgGroupFactory

@@ -74,7 +74,7 @@ def seeded(cixi_orgs):
     return plan
 
 
-def _codes_of_activities() -> list[str | None]:
+def _codes_of_activities() -> list[str]:
     return sorted(
         (a.item.code if a.item else None) or "" for a in Activity.objects.select_related("item__task")
     )

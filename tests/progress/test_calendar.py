@@ -22,9 +22,7 @@ from bangfu.progress.calendar import (
     reporting_calendar_get,
     reporting_days,
 )
-from bangfu.progress.lines import line_units
-from bangfu.progress.models import ReportingCalendar
-from bangfu.progress.reporting import (
+from bangfu.progress.calendar_periods import (
     LATE,
     MISSING,
     ON_TIME,
@@ -35,6 +33,8 @@ from bangfu.progress.reporting import (
     periods,
     unit_reporting,
 )
+from bangfu.progress.lines import line_units
+from bangfu.progress.models import ReportingCalendar
 from bangfu.progress.services import reporting_calendar_set
 from tests.ledger.builders import write_csv
 from tests.web.test_progress_fixtures import buy, org, plan

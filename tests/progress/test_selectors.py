@@ -29,7 +29,9 @@ AS_OF = dt.date(2022, 6, 30)
 
 
 def org(name: str) -> Organisation:
-    return Organisation.objects.get(pk=org_name_index().resolve(name).key)
+    key = org_name_index().resolve(name).key
+    assert key is not None, name
+    return Organisation.objects.get(pk=key)
 
 
 @pytest.fixture
@@ -138,7 +140,7 @@ def test_ratio_targets_without_a_base_say_so_and_exempt_canteens_are_not_behind(
     assert canteens["市商务局"].result.achieved_fen == 20_000_00
     assert canteens["市商务局"].counted_at == "市财政局" and canteens["市商务局"].represents == ()
     assert canteens["市财政局"].represents == ("市商务局",) and canteens["市财政局"].counted_at == ""
-    from bangfu.api.progress import progress_row
+    from bangfu.reports.progress_rows import progress_row
 
     row = progress_row(canteens["市商务局"])
     assert row["counted_at"] == "市财政局" and row["shortfall_yuan"] is None  # not measured

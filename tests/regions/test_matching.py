@@ -135,7 +135,7 @@ def test_no_mention(china: PlaceIndex[int], text: str) -> None:
 
 
 def test_every_common_short_name_is_a_short_name_and_needs_its_area(china: PlaceIndex[int]) -> None:
-    places = {}
+    places: dict[str, Place] = {}
     for place in gazetteer():
         full, short = county_forms(place)
         if short != full:

@@ -132,7 +132,7 @@ def far_xls(path: Path) -> Path:
 
 
 #: name → (builder, what the refusal must mention)
-REFUSED = {
+REFUSED: dict[str, tuple[Callable[[Path], Path], str]] = {
     "far_value": (far_value_xlsx, "XFD1048576"),
     "long_cell": (long_cell_xlsx, "32,767"),
     "zip_bomb": (zip_bomb_xlsx, "解压后"),

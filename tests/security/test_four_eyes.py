@@ -52,7 +52,9 @@ OWN = "由您本人录入、导入、提交或修改，不能由您本人审核�
 
 
 def org(name: str) -> Organisation:
-    return Organisation.objects.get(pk=org_name_index().resolve(name).key)
+    key = org_name_index().resolve(name).key
+    assert key is not None, name
+    return Organisation.objects.get(pk=key)
 
 
 @dataclass

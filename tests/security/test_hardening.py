@@ -131,7 +131,7 @@ def _through_middleware(response: HttpResponse, *, signed_in: bool = False) -> H
 
     request = RequestFactory().get("/x")
     request.user = type("Signed", (), {"is_authenticated": True})() if signed_in else AnonymousUser()
-    return NoStoreMiddleware(lambda _request: response)(request)  # type: ignore[arg-type,return-value]
+    return NoStoreMiddleware(lambda _request: response)(request)  # type: ignore[return-value]
 
 
 def test_a_download_is_not_stored_even_for_an_anonymous_client():
@@ -202,7 +202,7 @@ def test_behind_the_proxy_http_is_redirected_and_https_carries_hsts(settings, cl
 
 
 def _request(remote: str, forwarded: str | None = None) -> Any:
-    meta = {"REMOTE_ADDR": remote}
+    meta: dict[str, Any] = {"REMOTE_ADDR": remote}
     if forwarded is not None:
         meta["HTTP_X_FORWARDED_FOR"] = forwarded
     return RequestFactory().get("/login/", **meta)

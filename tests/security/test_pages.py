@@ -204,7 +204,8 @@ def test_hostile_page_values_give_a_clean_page_with_bounded_work(rows, spec, mon
 
 def _walk_cursors(client: Client, url: str, spec: List, w: dict[str, Any]) -> list[str]:
     """The ``after`` cursor of every page but the first."""
-    cursors, params = [], _params(spec, w)
+    cursors: list[str] = []
+    params = _params(spec, w)
     while True:
         page = client.get(url, params).context[spec.page_key]
         if not page.has_next:

@@ -5,7 +5,7 @@ the coordinator, who writes for every unit.
 
 Paths: the activity form (entry and edit), the activity import, the activity services; the ledger form
 (entry and edit), deletion, the API's record entry, the ledger import (web wizard and API), the ledger
-services. The one rule they share lives in ``bangfu.orgs.access``.
+services. The one rule they share lives in ``bangfu.accounts.write_scope``.
 
 The world: the Cixi units and the 2022 seed table with its rules; 周巷镇甲食品公司 (an enterprise under
 周巷镇); 观海卫镇某食品有限公司 (an enterprise under 观海卫镇) with an approved purchase, so that 观海卫镇's
@@ -25,6 +25,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
+from bangfu.accounts.write_scope import (
+    OutsideScopeError,
+    unit_resolve_for_writing,
+    write_units,
+)
 from bangfu.activities.access import activities_import_for_user
 from bangfu.activities.models import Activity
 from bangfu.activities.services import ActivityError, activity_create, activity_update
@@ -37,11 +42,6 @@ from bangfu.ledger.services import (
     purchase_delete,
     purchase_enter,
     purchase_update,
-)
-from bangfu.orgs.access import (
-    OutsideScopeError,
-    unit_resolve_for_writing,
-    write_units,
 )
 from bangfu.orgs.choices import OrgKind
 from bangfu.orgs.models import Organisation
@@ -62,7 +62,9 @@ OUTSIDE_NAMES = [THEIRS, NEW_THEIRS]
 
 
 def org(name: str) -> Organisation:
-    return Organisation.objects.get(pk=org_name_index().resolve(name).key)
+    key = org_name_index().resolve(name).key
+    assert key is not None, name
+    return Organisation.objects.get(pk=key)
 
 
 @dataclass

@@ -54,7 +54,9 @@ NAMES = ("town", "union", "other", "union2", "draft", "approved")
 
 
 def org(name: str) -> Organisation:
-    return Organisation.objects.get(pk=org_name_index().resolve(name).key)
+    key = org_name_index().resolve(name).key
+    assert key is not None, name
+    return Organisation.objects.get(pk=key)
 
 
 @dataclass

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -43,7 +44,7 @@ def media(settings, tmp_path):
 
 
 def town_xlsx(folder: Path, name: str = "周巷镇台账.xlsx") -> Path:
-    rows = [
+    rows: list[list[Any]] = [
         ["周巷镇消费帮扶采购台账"],
         ["填报单位：周巷镇"],
         HEADER,

@@ -9,7 +9,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from bangfu.notifications.choices import Channel, DeliveryStatus, Reason
+from bangfu.notifications.choices import DeliveryChannel as Channel
+from bangfu.notifications.choices import DeliveryStatus, Reason
 from bangfu.notifications.models import Reminder, UnitContact
 from bangfu.notifications.selectors import ReminderError
 from bangfu.orgs.choices import OrgKind

@@ -205,10 +205,6 @@ class Purchase(TimeStampedModel):
         return f"{self.purchaser_name} {self.date} {format_yuan(self.amount_fen)}元"
 
     @property
-    def is_refund(self) -> bool:
-        return self.amount_fen < 0
-
-    @property
     def date_text(self) -> str:
         """The date as written: "2022-03-15", or "2022年3月" for a month-only date."""
         if self.date_precision == DatePrecision.MONTH:

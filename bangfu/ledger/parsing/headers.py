@@ -7,7 +7,7 @@ brackets (``bangfu.common.text.name_key``): ``"金额（元）"``, ``"金额 (�
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -36,12 +36,16 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "实付金额", "支付金额", "实付款", "实付款金额", "实际支付金额", "实际付款", "付款金额", "采购金额",
         "购买金额", "订单金额", "成交金额", "结算金额", "实收金额", "交易金额", "消费金额", "销售金额",
         "发票金额", "开票金额", "报销金额", "支出金额", "金额", "合计金额", "总金额", "订单总额", "商品金额",
-        "总价", "价税合计", "金额合计", "采购额", "消费额", "销售额", "货款", "货款金额",
+        "总价", "价税合计", "金额合计", "采购额", "消费额", "销售额", "货款", "货款金额", "订单实付",
+        "实付", "采购总额", "采购总金额",
     ),
     "product": (
         "商品名称", "产品名称", "品名", "商品", "产品", "采购内容", "采购产品", "采购商品", "货品名称",
         "商品名", "产品名", "采购品种", "品种", "货物名称", "物品名称", "商品信息", "产品信息",
-        "货物或应税劳务名称", "货物或应税劳务、服务名称",
+        "货物或应税劳务名称", "货物或应税劳务、服务名称", "货品", "货物", "物品", "采购物品", "采购品名",
+        # A column that names the product with its size is still the product (ranked after the above).
+        "品名规格", "品名及规格", "品名/规格", "商品名称及规格", "商品名称规格", "产品名称及规格",
+        "产品名称规格", "货物名称及规格", "名称及规格", "商品规格名称",
     ),
     "supplier": (
         "供应商", "供应商名称", "供货商", "供货单位", "销售方", "卖方", "店铺名称", "商家", "商家名称",
@@ -54,13 +58,14 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "产地", "原产地", "产品产地", "商品产地", "来源地", "生产地", "所属地区", "产地(县)", "产地县",
         "所属县", "所属区县", "来源县", "商品所属地", "产品来源", "商品来源", "货源地", "产品所属地",
         "原产县", "产品原产地", "生产地区", "来源地区", "产地区县", "帮扶地区", "对口地区", "受援地区",
+        "货物来源", "货品来源", "农产品来源", "货物产地", "货品产地", "农产品产地", "商品来源地",
     ),
     "channel": (
         "采购渠道", "渠道", "购买渠道", "采购方式", "采购平台", "购买方式", "销售渠道", "平台", "购买平台",
-        "下单平台", "来源渠道",
+        "下单平台", "来源渠道", "购买途径", "采购途径",
     ),
     "category": ("采购用途", "用途", "采购类别", "类别", "采购类型", "消费类型"),
-    "quantity": ("数量", "采购数量", "购买数量", "商品数量"),
+    "quantity": ("数量", "采购数量", "购买数量", "商品数量", "件数"),
     "quantity_unit": ("计量单位", "单位(计量)"),
     "order_no": (
         "订单号", "订单编号", "订单号码", "主订单号", "主订单编号", "订单ID", "发票号", "发票号码", "单号",
@@ -85,7 +90,10 @@ _NOT_AMOUNT = ("单价", "优惠", "折扣", "运费", "退款", "税额", "补�
 _NOT_DATE = ("发货", "收货", "完成", "评价", "退款", "出生", "生产", "保质", "有效", "到期", "截止", "更新")
 # Headers not listed above that still say what they hold ("产品来源地", "采购单位全称", "供应商全称"),
 # unless they are about something else of it (its address, phone, code, price …).
-_NOT_NAME = ("地址", "电话", "联系", "编码", "代码", "账号", "单价", "规格", "数量", "税号", "信用", "所在地")
+_NOT_NAME = (
+    "地址", "电话", "联系", "编码", "代码", "账号", "单价", "规格", "数量", "税号", "信用", "所在地", "类别",
+    "分类", "类型",
+)  # fmt: skip
 _FALLBACK_WORDS = (
     ("origin", ("产地", "来源地", "所属县")),
     ("purchaser", ("采购单位", "购买单位", "采购人", "预算单位")),
@@ -118,6 +126,10 @@ NOT_USED: tuple[tuple[str, str], ...] = (
     ("目标", "目标，不是采购金额"),
     ("计划", "计划，不是采购金额"),
     ("规格", "规格，不导入"),
+    ("分类", "商品分类，不是采购用途，不导入"),
+    ("商品类别", "商品类别，不是采购用途，不导入"),
+    ("产品类别", "商品类别，不是采购用途，不导入"),
+    ("品类", "商品分类，不是采购用途，不导入"),
     ("型号", "规格，不导入"),
     ("编码", "编码，不导入"),
     ("条码", "编码，不导入"),
@@ -313,6 +325,77 @@ def _mapping(
         else:
             mapping.append(ColumnMapping(col, header, None, MappedBy.UNRECOGNISED))
     return mapping
+
+
+#: Words in a cell that make it the name of a business, not of a place ("布拖县某合作社").
+_NOT_PLACE = (
+    "公司",
+    "合作社",
+    "商行",
+    "店",
+    "厂",
+    "场",
+    "基地",
+    "中心",
+    "超市",
+    "部",
+    "局",
+    "院",
+    "校",
+    "食堂",
+)
+#: How many of a column's sampled cells must name a county for the column to be taken as the origin.
+ORIGIN_BY_CONTENT_SHARE = 0.5
+
+
+def origin_by_content(
+    mapped: HeaderMap,
+    rows: Sequence[Sequence[str]],
+    place_of: Callable[[str], object | None],
+) -> ColumnMapping | None:
+    """When no header names the origin, the one unrecognised column whose cells are mostly county names
+    ("布拖县", "四川布拖") — taken as the origin and returned, with a note saying it was read from the
+    content; None when there is no such column (or several: then nothing is guessed).
+
+    ``rows`` are the sheet's first rows under the header (the sample); ``place_of`` says which county a
+    cell names (None for none). A cell counts only if it is short and names no business (a supplier
+    "布拖县某合作社" names a county but is not an origin).
+    """
+    if "origin" in mapped.columns:
+        return None
+    found: list[tuple[int, int, int]] = []  # (column, cells naming a county, cells sampled)
+    for entry in mapped.mapping:
+        if entry.how != MappedBy.UNRECOGNISED:
+            continue
+        cells = [
+            text
+            for row in rows
+            if entry.index < len(row) and (text := str(row[entry.index]).strip()) and not text.isdigit()
+        ]
+        if not cells:
+            continue
+        places = sum(
+            1
+            for text in cells
+            if len(text) <= 16 and not any(word in text for word in _NOT_PLACE) and place_of(text) is not None
+        )
+        if places and places >= len(cells) * ORIGIN_BY_CONTENT_SHARE:
+            found.append((entry.index, places, len(cells)))
+    if len(found) != 1:
+        return None
+    col, places, sampled = found[0]
+    position = next(i for i, entry in enumerate(mapped.mapping) if entry.index == col)
+    header = mapped.mapping[position].header
+    mapped.columns["origin"] = col
+    entry = ColumnMapping(
+        col,
+        header,
+        "origin",
+        MappedBy.CONTENT,
+        f"表头未识别，按内容识别为产地（抽查 {sampled} 行中 {places} 行是县名）",
+    )
+    mapped.mapping[position] = entry
+    return entry
 
 
 def state_columns(mapped: HeaderMap, cells: Sequence[str], stated: Mapping[int, str | None]) -> None:

@@ -9,7 +9,7 @@ generator, so a million-row file is never held as a million row objects.
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal
 from itertools import islice
 from pathlib import Path
@@ -36,6 +36,7 @@ from .headers import (
     amount_unit_in,
     find_header,
     header_text,
+    origin_by_content,
     reporting_unit_in,
     state_columns,
     title_text,
@@ -59,6 +60,10 @@ _FILL_MERGED = (
     "remarks",
 )
 _SUMMARY_FIELDS = frozenset({"purchaser", "amount", "remarks", "quantity", "category", "channel"})
+#: Fields that identify a purchase: a sheet with none of them lists sums, not purchases.
+_IDENTIFYING = frozenset({"product", "order_no", "supplier"})
+#: Words in a sheet's name that make it a summary of the others.
+_SUMMARY_SHEET_WORDS = ("汇总", "合计", "统计", "总表", "小计")
 
 
 class LedgerFile:
@@ -99,8 +104,10 @@ class LedgerFile:
         encoding: str | None = None,
         delimiter: str | None = None,
         default_purchaser: str | None = None,
+        place_of: Callable[[str], object | None] | None = None,
     ) -> None:
         self.path = path
+        self.place_of = place_of
         self.name = path.name
         self.sha256 = sha256
         self.size = size
@@ -211,6 +218,12 @@ class LedgerFile:
             if "amount" not in mapped.columns:
                 self.warnings.append(f"工作表“{sheet}”按导入时指定的列没有金额列，已跳过")
                 return False
+        if self.place_of is not None and (
+            entry := origin_by_content(mapped, head[index + 1 :], self.place_of)
+        ):
+            self.warnings.append(
+                f"工作表“{sheet}”的“{entry.header}”列表头未识别，按内容（县名）当作产地列；如不是，请在导入时指定各列"
+            )
         titles = [text for row in head[:index] if (text := title_text(row))]
         unit = mapped.amount_unit or amount_unit_in(titles) or (amount_unit_hint or "元")
         layout = SheetLayout(
@@ -242,12 +255,23 @@ class LedgerFile:
             )
         # A workbook with a detail sheet and a per-unit summary sheet (单位 + 金额, no date, product or
         # order number): the summary repeats the details' money and is not a list of purchases.
+        # So is a sheet named as a summary (汇总, 合计, 统计 …) that has a month or date column but nothing
+        # that identifies a purchase (product, order number, supplier), beside sheets that do.
         detailed = [s for s in self.sheets if "date" in s.columns]
-        if detailed:
-            for layout in list(self.sheets):
-                if "date" not in layout.columns and set(layout.columns) <= _SUMMARY_FIELDS:
-                    self.sheets.remove(layout)
-                    self.warnings.append(f"工作表“{layout.name}”没有日期、商品和订单号列，视为汇总表，已跳过")
+        identified = [s for s in detailed if _IDENTIFYING & set(s.columns)]
+        for layout in list(self.sheets):
+            if "date" not in layout.columns and set(layout.columns) <= _SUMMARY_FIELDS and detailed:
+                self.sheets.remove(layout)
+                self.warnings.append(f"工作表“{layout.name}”没有日期、商品和订单号列，视为汇总表，已跳过")
+            elif (
+                any(word in layout.name for word in _SUMMARY_SHEET_WORDS)
+                and set(layout.columns) <= _SUMMARY_FIELDS | {"date"}
+                and any(other is not layout for other in identified)
+            ):
+                self.sheets.remove(layout)
+                self.warnings.append(
+                    f"工作表“{layout.name}”是汇总表（没有商品、订单号或供应商列），其中的金额不是采购记录，已跳过"
+                )
         if self.reporting_unit_hint is None:
             self.reporting_unit_hint = self._cover_hint
         for layout in self.sheets:
@@ -288,6 +312,7 @@ def open_ledger(
     channel: str | None = None,
     year: int | None = None,
     columns: Mapping[str, Mapping[int, str | None]] | None = None,
+    place_of: Callable[[str], object | None] | None = None,
 ) -> LedgerFile:
     """Open a ledger or platform export (.xlsx, .xls, .csv in UTF-8, UTF-8 with BOM, GBK/GB18030 or
     UTF-16).
@@ -300,6 +325,9 @@ def open_ledger(
     its name and the file name name none. ``columns`` is the caller's word on columns, per sheet name (a
     CSV's sheet is its file name without the suffix): {0-based column: field, or None for "no field"};
     it applies once the sheet's header row is found, and names of sheets the file lacks are ignored.
+    ``place_of`` (a cell → the county it names, or None) lets a column whose header names nothing known
+    be taken as the origin when most of its cells are county names (said in ``warnings`` and in the
+    column's mapping); without it only headers decide.
 
     Raises :class:`LedgerReadError` (a Chinese message naming the file) for an unreadable or unsupported
     file, or when no sheet has a recognisable header; ValueError for invalid arguments.
@@ -332,7 +360,12 @@ def open_ledger(
     kind = file_kind(name, head)
     if kind == "excel":
         ledger = LedgerFile(
-            path, sha256=sha256, size=size, format="excel", default_purchaser=default_purchaser
+            path,
+            sha256=sha256,
+            size=size,
+            format="excel",
+            default_purchaser=default_purchaser,
+            place_of=place_of,
         )
         workbook = ledger._workbook = open_excel(path, name, head, head_rows=HEADER_SCAN_ROWS)
         for sheet in workbook.sheets:
@@ -354,6 +387,7 @@ def open_ledger(
             encoding=encoding,
             delimiter=delimiter,
             default_purchaser=default_purchaser,
+            place_of=place_of,
         )
         ledger._add_sheet(path.stem, first, amount_unit_hint, year=year, stated=columns.get(path.stem))
     ledger._finish(stated_channel)

@@ -100,6 +100,9 @@ class MappedBy:
     KEYWORD = "keyword"
     #: The caller said so (``open_ledger(..., columns=...)``).
     STATED = "stated"
+    #: The header names nothing known, but the column's values do: most of its cells are county names
+    #: (``headers.origin_by_content``); ``note`` says how many. An inference, reported as such.
+    CONTENT = "content"
     #: A bare "单位" beside 数量 or 规格: the unit of the quantity.
     POSITION = "position"
     #: A 序号 column (used to tell a numbered empty row from a record).
@@ -255,10 +258,6 @@ class SheetLayout:
     #: The channel of this sheet's purchases (the default of rows without a channel cell), with its
     #: evidence: set once the whole file is read (see ``channels.guess_channel``).
     channel_guess: ChannelGuess | None = None
-
-    def header_of(self, field_name: str) -> str:
-        """The header text of a mapped field, as written in the file."""
-        return self.headers[self.columns[field_name]]
 
     @property
     def unmapped(self) -> list[ColumnMapping]:

@@ -77,7 +77,7 @@ class Conflict:
 
 
 @dataclass
-class Plan:
+class EnrichmentPlan:
     """What an import will complete and flag: filled fields per stored purchase, and the conflicts."""
 
     fills: dict[int, dict[str, Any]] = field(default_factory=dict)
@@ -163,6 +163,28 @@ def originals_for(order_keys: Iterable[str]) -> dict[str, list[Original]]:
     return found
 
 
+def content_original(purchaser_id: int | None, product: str, refund_fen: int, date: Any) -> Original | None:
+    """The stored purchase a refund line without an order number reduces: the same purchaser's purchase
+    of the same product (as written) — the one whose amount it refunds exactly first, then the latest on
+    or before the refund's ``date`` (None: any date), then the latest. None when there is none."""
+    if purchaser_id is None or not product:
+        return None
+    table = connection.ops.quote_name(Purchase._meta.db_table)
+    sql = (
+        f"SELECT id, amount_fen, purchaser_id, origin_region_id, origin_inferred_from, channel, category "
+        f"FROM {table} WHERE purchaser_id = %s AND product = %s AND amount_fen > 0 "
+        "ORDER BY CASE WHEN amount_fen = %s THEN 0 ELSE 1 END, "
+    )
+    params: list[Any] = [purchaser_id, product, -refund_fen]
+    if date is not None:
+        sql += "CASE WHEN date <= %s THEN 0 ELSE 1 END, "
+        params.append(date)
+    with connection.cursor() as cursor:
+        cursor.execute(sql + "date DESC, id DESC LIMIT 1", params)
+        found = cursor.fetchone()
+    return Original(*found) if found else None
+
+
 def refunded_original(originals: list[Original], refund_fen: int) -> Original:
     """The purchase a refund reduces: the one of its order whose amount it refunds exactly, else the
     first."""
@@ -176,7 +198,7 @@ def _channel_label(code: str) -> str:
     return str(Channel(code).label) if code in Channel.values else code
 
 
-def compare(stored: Stored, incoming: Incoming, plan: Plan, region_names: dict[int, str]) -> None:
+def compare(stored: Stored, incoming: Incoming, plan: EnrichmentPlan, region_names: dict[int, str]) -> None:
     """Add to ``plan`` what ``incoming`` completes on ``stored`` and where they disagree."""
     fills = plan.fills.get(stored.id, {})
     where = f"工作表“{incoming.sheet}”第{incoming.row}行"
@@ -292,7 +314,7 @@ def region_names() -> dict[int, str]:
 # --- writing -------------------------------------------------------------------------------------
 
 
-def purchases_complete(plan: Plan, *, batch: ImportBatch, user: Any) -> int:
+def purchases_complete(plan: EnrichmentPlan, *, batch: ImportBatch, user: Any) -> int:
     """Fill what the plan completes on stored purchases, each with an ``enrich`` event; returns how many."""
     if not plan.fills:
         return 0
@@ -300,7 +322,7 @@ def purchases_complete(plan: Plan, *, batch: ImportBatch, user: Any) -> int:
         return _complete(plan, batch=batch, user=user)
 
 
-def _complete(plan: Plan, *, batch: ImportBatch, user: Any) -> int:
+def _complete(plan: EnrichmentPlan, *, batch: ImportBatch, user: Any) -> int:
     now = timezone.now()
     current = {
         p.pk: p

@@ -43,7 +43,7 @@ from ..parsing import (
     normalise_channel,
     open_ledger,
 )
-from ..reporting import ProblemRow, write_problem_report
+from ..problem_report import ProblemRow, write_problem_report
 from ..resolving import (
     CATEGORY_BY_LABEL,
     CHANNEL_BY_LABEL,
@@ -52,10 +52,11 @@ from ..resolving import (
 )
 from ..totals import new_delta, totals_apply
 from .enrichment import (
+    EnrichmentPlan,
     Incoming,
-    Plan,
     amount_conflict,
     compare,
+    content_original,
     flags_create,
     non_832_region_ids,
     originals_for,
@@ -70,11 +71,13 @@ from .writing import (
     AMOUNT,
     CATEGORY,
     CHANNEL,
+    DATE,
     INFERRED_FROM,
     KEY,
     ORDER_KEY,
     ORIGIN,
     ORIGIN_REGION,
+    PRODUCT,
     PURCHASER,
     PURCHASER_NAME,
     RAW,
@@ -185,9 +188,11 @@ class ImportSummary:
 
 
 def _content_key(prefix: str, row: LedgerRow) -> str:
-    """A row without an order number is a duplicate when everything it says (but its 序号) repeats an
-    earlier row of the same file: same purchaser, date, amount, product, quantity … ``prefix`` names the
-    file (its SHA-256), so the key never meets another file's rows."""
+    """A row without an order number is a duplicate when everything it says (but its 序号) repeats a
+    stored row or an earlier row of the file: same purchaser, date, amount, product, quantity … — so a
+    ledger sent again with another month added (a new file) adds only the new month's rows. A row that
+    names no purchaser cannot be told from another unit's identical row: its key is kept within its file
+    (``prefix``, the file's SHA-256)."""
     record = row.record
     assert record is not None
     digest = hashlib.sha1(
@@ -208,7 +213,7 @@ def _content_key(prefix: str, row: LedgerRow) -> str:
         ).encode("utf-8"),
         usedforsecurity=False,
     ).hexdigest()
-    return f"c:{prefix}:{digest}"
+    return f"c:{digest}" if record.purchaser else f"c:{prefix}:{digest}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -258,7 +263,7 @@ class _SheetDefaults:
     reporting_org_id: int | None
 
 
-class _Reader:
+class _ReadPhase:
     """The read phase: every row classified, resolved, checked against the stored records and the rest
     of the file, and prepared for writing — with reads only, so it never holds the write lock."""
 
@@ -273,6 +278,7 @@ class _Reader:
         within: frozenset[int] | None,
         spool: _Spool | None,
         progress: Progress | None,
+        regions: RegionResolver,
     ) -> None:
         self.ledger = ledger
         self.year = year
@@ -285,7 +291,7 @@ class _Reader:
         #: each sheet's 填报单位 line.
         self.reporting_stated = reporting_stated
         self.purchasers = OrgResolver(default_parent=reporting_org, within=within, defer=True)
-        self.regions = RegionResolver()
+        self.regions = regions
         self.catalog = CatalogResolver()
         self._sheets: dict[str, _SheetDefaults] = {}
         self._mentions: dict[str, Any] = {}
@@ -293,6 +299,13 @@ class _Reader:
         self.counts: Counter[str] = Counter()
         #: Order numbers of this file's purchases (a refund may reduce one of them).
         self.order_keys: set[str] = set()
+        #: (purchaser, product) of this file's purchases without an order number, hashed: a refund line
+        #: without one may reduce one of them.
+        self.content_pairs: set[int] = set()
+        #: Refunds without an order number, linked by purchaser and product (an inference, reported).
+        self.refunds_by_content = 0
+        #: Rows without an order number found already stored (from another file) by their content.
+        self.content_duplicates = 0
         self.refunds: list[tuple[tuple[Any, ...], LedgerRow]] = []
         self.refunds_ready: list[tuple[Any, ...]] = []
         self.key_prefix = ledger.sha256[:20]
@@ -307,7 +320,7 @@ class _Reader:
         self.stamp = connection.ops.adapt_datetimefield_value(timezone.now())
         self.read = 0
         #: What the file completes on stored purchases, and where sources disagree.
-        self.plan = Plan()
+        self.plan = EnrichmentPlan()
         #: Flags of new records: (kind, message, sheet, row, dedupe key).
         self.row_flagged: list[tuple[str, str, str, int, str]] = []
         self.non_832 = non_832_region_ids()
@@ -388,6 +401,8 @@ class _Reader:
         self.pending.append(prepared)
         if record.order_key:
             self.order_keys.add(record.order_key)
+        else:
+            self.content_pairs.add(hash((prepared[PURCHASER], prepared[PRODUCT])))
 
     def _prepare(self, row: LedgerRow, record: Any, key: str) -> tuple[Any, ...] | None:
         """The row in the order of PurchaseRow, without the batch (appended when it is written); None
@@ -473,12 +488,11 @@ class _Reader:
         if self.year is not None and record.date.year != self.year:
             self._reject(row, f"日期 {record.date:%Y-%m-%d} 不在 {self.year} 年度内")
             return
-        if not record.order_key:
-            self._reject(
-                row, "退款（冲减）行没有订单号或发票号，无法对应原采购，未导入；请补上原订单号后重新导入"
-            )
-            return
-        key = f"n:{record.order_key}:{record.amount_fen}"
+        key = (
+            f"n:{record.order_key}:{record.amount_fen}"
+            if record.order_key
+            else _content_key(self.key_prefix, row)
+        )
         if key in self.pending_keys:
             self.duplicates.append((key, _Seen.of(row)))
             return
@@ -496,7 +510,7 @@ class _Reader:
             return
         keys = [prepared[KEY] for prepared, _row in self.refunds]
         stored = existing_keys(keys)
-        order_keys = {prepared[ORDER_KEY] for prepared, _row in self.refunds}
+        order_keys = {prepared[ORDER_KEY] for prepared, _row in self.refunds if prepared[ORDER_KEY]}
         originals = originals_for(order_keys)
         kept = []
         orphans: dict[str, str] = {}  # key → the reason its rows are refused
@@ -506,8 +520,22 @@ class _Reader:
             if key in stored:
                 self.stored_keys.add(key)
                 self.duplicates.append((key, _Seen.of(row)))
-            elif order_key in originals or order_key in self.order_keys:
+            elif order_key and (order_key in originals or order_key in self.order_keys):
                 kept.append(prepared)
+            elif not order_key and (
+                hash((prepared[PURCHASER], prepared[PRODUCT])) in self.content_pairs
+                or content_original(prepared[PURCHASER], prepared[PRODUCT], prepared[AMOUNT], None)
+                is not None
+            ):
+                kept.append(prepared)
+                self.refunds_by_content += 1
+            elif not order_key:
+                orphans[key] = (
+                    f"退款（冲减）{format_yuan(-prepared[AMOUNT])} 元没有订单号或发票号，本文件和已有记录中也没有"
+                    f"“{prepared[PURCHASER_NAME] or '（未填采购单位）'}”采购“{prepared[PRODUCT] or '（未填商品）'}”的记录，"
+                    "无法对应原采购，未导入；请补上原订单号，或先导入原采购"
+                )
+                self._reject(row, orphans[key])
             else:
                 orphans[key] = (
                     f"退款（冲减）{format_yuan(-prepared[AMOUNT])} 元对应的原订单（{prepared[ORDER_KEY]}）"
@@ -550,6 +578,8 @@ class _Reader:
                     seen = self.pending_keys[key]
                     assert seen is not None
                     self.duplicates.append((key, _Seen.of(seen)))
+                    if key.startswith("c:"):
+                        self.content_duplicates += 1
                     self._compare(facts[key], row)
                 else:
                     fresh.append(row)
@@ -619,7 +649,7 @@ class _Writer:
     """The write phase, in one transaction: the batch, the units to create, the prepared rows (checked
     once more against what others stored meanwhile), sightings and problem rows."""
 
-    def __init__(self, reader: _Reader, batch: ImportBatch, *, progress: Progress | None) -> None:
+    def __init__(self, reader: _ReadPhase, batch: ImportBatch, *, progress: Progress | None) -> None:
         self.reader = reader
         self.batch = batch
         self.progress = progress
@@ -666,17 +696,22 @@ class _Writer:
         summary.refunds = 0
         if not refunds:
             return
-        originals = originals_for({row[ORDER_KEY] for row in refunds})
+        originals = originals_for({row[ORDER_KEY] for row in refunds if row[ORDER_KEY]})
         stored = existing_keys([row[KEY] for row in refunds])
         rows = []
         for row in refunds:
-            found = originals.get(row[ORDER_KEY])
-            if row[KEY] in stored or not found:  # stored meanwhile, or its order removed meanwhile
-                continue
-            original = refunded_original(found, row[AMOUNT])
             values = list(row)
             if values[PURCHASER] is not None and values[PURCHASER] < OUTSIDE:
                 values[PURCHASER] = provisional[values[PURCHASER]]
+            if row[KEY] in stored:  # stored meanwhile
+                continue
+            if row[ORDER_KEY]:
+                found = originals.get(row[ORDER_KEY])
+                original = refunded_original(found, row[AMOUNT]) if found else None
+            else:
+                original = content_original(values[PURCHASER], row[PRODUCT], row[AMOUNT], row[DATE])
+            if original is None:  # its purchase removed meanwhile
+                continue
             if values[PURCHASER] is None:
                 values[PURCHASER] = original.purchaser_id
             if values[ORIGIN_REGION] is None and original.origin_region_id is not None:
@@ -697,7 +732,7 @@ class _Writer:
 
 
 def _duplicate_problems(
-    reader: _Reader, stored: dict[str, tuple[int, int | None, int | None]]
+    reader: _ReadPhase, stored: dict[str, tuple[int, int | None, int | None]]
 ) -> list[ProblemRow]:
     """The problem row of each duplicate. A duplicate of a record the importer cannot see says so
     without naming it (its id would tell another unit's data apart)."""
@@ -843,7 +878,15 @@ def ledger_import(
     if channel is not None and normalise_channel(channel) not in CHANNELS:
         raise LedgerImportError(f"不认识的采购渠道“{channel}”；可以是：{'、'.join(CHANNELS)}")
     try:
-        ledger = open_ledger(path, default_purchaser=org.name if org else None, channel=channel, year=year)
+        # The areas an origin cell is resolved against also tell an origin column by its content.
+        regions = RegionResolver()
+        ledger = open_ledger(
+            path,
+            default_purchaser=org.name if org else None,
+            channel=channel,
+            year=year,
+            place_of=regions.resolve,
+        )
     except LedgerReadError as exc:
         raise LedgerImportError(str(exc)) from exc
     spool = None if dry_run else _Spool()
@@ -852,7 +895,7 @@ def ledger_import(
         if previous is not None:
             return _already_imported(ledger, previous, dry_run=dry_run)
         reporting_org = _resolve_reporting_org(ledger, org)
-        reader = _Reader(
+        reader = _ReadPhase(
             ledger,
             year=year,
             reporting_org=reporting_org,
@@ -861,6 +904,7 @@ def ledger_import(
             within=within,
             spool=spool,
             progress=progress,
+            regions=regions,
         )
         reader.run()
         summary = reader.summary
@@ -900,7 +944,7 @@ def _fields(counts: Counter[str]) -> dict[str, dict[str, int]]:
     return {group: {name: counts[f"{group}_{name}"] for name in names} for group, names in groups.items()}
 
 
-def _notes(ledger: LedgerFile, reader: _Reader) -> list[str]:
+def _notes(ledger: LedgerFile, reader: _ReadPhase) -> list[str]:
     """What changes what counts, in one sentence each (shown prominently before an import is confirmed)."""
     counts, notes = reader.counts, []
     no_origin = [s.name for s in ledger.sheets if "origin" not in s.columns]
@@ -940,12 +984,21 @@ def _notes(ledger: LedgerFile, reader: _Reader) -> list[str]:
         notes.append(
             f"{reader.summary.refunds} 行为退款（冲减），共 {format_yuan(refunded)} 元，冲减对应的原订单。"
         )
+    if reader.content_duplicates:
+        notes.append(
+            f"{reader.content_duplicates} 行没有订单号，与已导入的记录内容完全相同（采购单位、日期、金额、商品等），"
+            "视为同一笔采购、不再计入；如确是另一笔，请在备注中注明或补上订单号后重新导入。"
+        )
+    if reader.refunds_by_content:
+        notes.append(
+            f"{reader.refunds_by_content} 行退款没有订单号，已按同一采购单位、同一商品对应到原采购（推断），请核对。"
+        )
     return notes
 
 
 def _write(
     ledger: LedgerFile,
-    reader: _Reader,
+    reader: _ReadPhase,
     spool: _Spool,
     *,
     path: Path,
@@ -1036,7 +1089,7 @@ def _ids_by_key(keys: set[str]) -> dict[str, int]:
 
 
 def _save_sightings(
-    reader: _Reader, batch: ImportBatch, stored: dict[str, tuple[int, int | None, int | None]]
+    reader: _ReadPhase, batch: ImportBatch, stored: dict[str, tuple[int, int | None, int | None]]
 ) -> None:
     PurchaseSighting.objects.bulk_create(
         [

@@ -17,7 +17,7 @@ records a user may touch (the scope) is decided by ``ledger.access``, whose quer
 Four-eyes review: nobody approves a record they entered, imported, submitted or changed
 (``ledger.access.authored_by``) — the coordinator included; returning or reopening one's own record is
 allowed (it makes nothing official). Entry, change and deletion write only for purchasers inside the
-user's write scope (``orgs.access``; ``within=``).
+user's write scope (``accounts.write_scope``; ``within=``).
 
 Transitions are set-based (one UPDATE per chunk guarded by the expected state, events bulk-inserted), so
 approving an import batch of 100,000 records is a few statements per 1,000 records, not 100,000 saves.
@@ -40,7 +40,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from bangfu.accounts.access import Scope, scope_for
-from bangfu.orgs.access import (
+from bangfu.accounts.write_scope import (
     USER_SCOPE,
     OutsideScopeError,
     Within,
@@ -76,7 +76,12 @@ EDITABLE_FIELDS = (
     "quantity_unit",
     "order_no",
     "remarks",
+    # Not on the record's form: set by the service that owns the record's origin (an activity's purchase
+    # follows the activity's unit).
+    "reporting_org",
 )
+#: Fields holding a unit: compared by id, shown in the history by name.
+_ORG_FIELDS = ("purchaser", "reporting_org")
 
 
 class WorkflowError(ValidationError):
@@ -350,7 +355,7 @@ def purchase_enter(
 ) -> Purchase:
     """A record entered through the form or the API: a draft, or submitted at once (``submit=True``).
     The purchaser and the reporting unit must be inside ``within``, the units the user may write for
-    (``orgs.access``; by default the user's own write scope)."""
+    (``accounts.write_scope``; by default the user's own write scope)."""
     _require(user, WRITE)
     unknown = set(fields) - set(EDITABLE_FIELDS)
     if unknown:
@@ -422,7 +427,7 @@ def change_value(name: str, value: Any) -> Any:
     """A field's value as stored in an event's ``changes`` (JSON: fen as int, dates as ISO text …)."""
     if value is None:
         return None
-    if name == "purchaser":
+    if name in _ORG_FIELDS:
         return value.name if isinstance(value, Organisation) else str(value)
     if isinstance(value, dt.date):
         return value.isoformat()
@@ -434,12 +439,14 @@ def change_value(name: str, value: Any) -> Any:
 def _current(purchase: Purchase, name: str) -> Any:
     if name == "purchaser":
         return purchase.purchaser.name if purchase.purchaser is not None else purchase.purchaser_name
+    if name == "reporting_org":
+        return purchase.reporting_org.name if purchase.reporting_org is not None else None
     return change_value(name, getattr(purchase, name))
 
 
 def _differs(purchase: Purchase, name: str, value: Any) -> bool:
-    if name == "purchaser":
-        return purchase.purchaser_id != value.pk
+    if name in _ORG_FIELDS:
+        return getattr(purchase, f"{name}_id") != (value.pk if value is not None else None)
     return _current(purchase, name) != change_value(name, value)
 
 
@@ -486,6 +493,8 @@ def _update(
     _require_record_writable(record, within, "修改")
     if "purchaser" in fields and fields["purchaser"].pk != record.purchaser_id:
         _require_writable(within, purchaser=fields["purchaser"])
+    if fields.get("reporting_org") is not None and _differs(record, "reporting_org", fields["reporting_org"]):
+        _require_writable(within, reporting_org=fields["reporting_org"])
     changes = {
         name: [_current(record, name), change_value(name, value)]
         for name, value in fields.items()

@@ -243,7 +243,7 @@ class RoleReading:
     spans: list[tuple[int, int]] = field(default_factory=list)
 
 
-class _Reader:
+class _StatementReader:
     """One pass over one text. ``default_role`` is the column's role; ``None`` reads statements only."""
 
     def __init__(self, text: str, default_role: str | None, known: Known) -> None:
@@ -371,13 +371,13 @@ def _normalise(text: str) -> str:
 
 def parse_roles(text: str, default_role: str = RESPONSIBLE, *, known: Known = ()) -> Roles:
     """Read one responsibility cell; names without a label or verb belong to ``default_role``."""
-    reader = _Reader(_normalise(text), default_role, known)
+    reader = _StatementReader(_normalise(text), default_role, known)
     reader.read()
     return reader.roles
 
 
 def read_role_statements(text: str, *, known: Known = ()) -> RoleReading:
     """The roles a running text states explicitly (work content, remarks), and the text without them."""
-    reader = _Reader(_normalise(text), None, known)
+    reader = _StatementReader(_normalise(text), None, known)
     reader.read()
     return RoleReading(roles=reader.roles, rest=reader.rest(), spans=sorted(reader.spans))

@@ -218,7 +218,7 @@ def base_kind_of(text: str) -> str:
 
 
 @dataclass
-class _Context:
+class _ItemUnits:
     lead: list[str]
     responsible: list[str]
     subject: str = ""
@@ -246,7 +246,7 @@ def _parent_of(targets: list[ParsedTarget], first: int, kind: str) -> int | None
     return pool[-1] if pool else None
 
 
-def _assign(target: ParsedTarget, clause: str, hit: _Hit, context: _Context) -> None:
+def _assign(target: ParsedTarget, clause: str, hit: _Hit, context: _ItemUnits) -> None:
     before = clause[: hit.start]
     per_unit = hit.kind in (AMOUNT, COUNT) and _PER_UNIT_RE.search(before)
     if per_unit:
@@ -275,7 +275,7 @@ def _target(clause: str, hit: _Hit) -> ParsedTarget:
     return target
 
 
-def _sentence_targets(sentence: str, context: _Context, targets: list[ParsedTarget]) -> None:
+def _sentence_targets(sentence: str, context: _ItemUnits, targets: list[ParsedTarget]) -> None:
     first = len(targets)
     for clause, is_part in _clauses(sentence):
         for hit in find_hits(clause):
@@ -294,7 +294,7 @@ def _sentence_targets(sentence: str, context: _Context, targets: list[ParsedTarg
 
 def extract_targets(content: str, *, lead: list[str], responsible: list[str]) -> list[ParsedTarget]:
     """All targets of one item; an item without any is qualitative work."""
-    context = _Context(lead=list(lead), responsible=list(responsible))
+    context = _ItemUnits(lead=list(lead), responsible=list(responsible))
     targets: list[ParsedTarget] = []
     for sentence in _SENTENCE_RE.split(content):
         sentence = sentence.strip()

@@ -9,10 +9,10 @@ from typing import Any
 from django import template
 
 from bangfu.common.money import format_percent, format_wan, format_yuan
+from bangfu.progress.calendar_periods import LABELS as REPORTING_LABELS
 from bangfu.progress.choices import Status
 from bangfu.progress.formats import achieved_text, rank_text
 from bangfu.progress.formats import target_name as target_name_text
-from bangfu.progress.reporting import LABELS as REPORTING_LABELS
 
 register = template.Library()
 DASH = "—"

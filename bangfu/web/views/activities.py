@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from bangfu.accounts.access import Scope, require_role
+from bangfu.accounts.write_scope import write_units
 from bangfu.activities import access, selectors
 from bangfu.activities.importing import ActivityImportError, import_template_xlsx
 from bangfu.activities.kinds import BOOL, KINDS, MONEY, URL, FieldSpec, Kind, guess_kinds
@@ -48,7 +49,6 @@ from bangfu.common.money import format_yuan
 from bangfu.common.paging import count_up_to
 from bangfu.ledger.access import purchase_get_for_user
 from bangfu.ledger.models import Purchase
-from bangfu.orgs.access import write_units
 from bangfu.orgs.models import Organisation
 from bangfu.plans.models import Plan
 from bangfu.plans.selectors import plan_get

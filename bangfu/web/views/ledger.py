@@ -33,6 +33,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from bangfu.accounts.access import Scope, require_role
 from bangfu.accounts.choices import Role
+from bangfu.accounts.write_scope import write_units
 from bangfu.common.money import format_wan, format_yuan
 from bangfu.ledger import access, exports, selectors
 from bangfu.ledger.access import import_terms_for, upload_get_for_user, upload_list_for_user
@@ -59,7 +60,6 @@ from bangfu.ledger.services.uploads import (
     upload_progress,
     upload_store,
 )
-from bangfu.orgs.access import write_units
 from bangfu.orgs.models import Organisation
 from bangfu.web.forms.ledger import (
     BatchReviewForm,

@@ -29,9 +29,9 @@ from bangfu.orgs.models import Organisation
 from bangfu.plans.models import Plan
 from bangfu.plans.selectors import plan_list
 from bangfu.progress import access
+from bangfu.progress.calendar_periods import LABELS as REPORTING_LABELS
 from bangfu.progress.formats import schedule_names
 from bangfu.progress.models import BaseValue
-from bangfu.progress.reporting import LABELS as REPORTING_LABELS
 from bangfu.progress.rules import default_as_of
 from bangfu.progress.selectors import plan_leads, town_units
 from bangfu.progress.services import BaseImportError, base_value_set, reporting_calendar_set

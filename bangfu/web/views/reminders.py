@@ -31,7 +31,7 @@ from django.views.decorators.http import require_GET, require_POST
 from bangfu.accounts.access import require_role
 from bangfu.common.numbers import parse_id
 from bangfu.notifications import access
-from bangfu.notifications.choices import Channel, DeliveryStatus
+from bangfu.notifications.choices import DeliveryChannel, DeliveryStatus
 from bangfu.notifications.models import Reminder
 from bangfu.notifications.selectors import ReminderError
 from bangfu.notifications.services import reminders_prepare, reminders_requeue, reminders_send
@@ -55,7 +55,7 @@ class HistoryFilterForm(forms.Form):
         label=gettext_lazy("状态"), required=False, choices=EVERYTHING + list(DeliveryStatus.choices)
     )
     channel = forms.ChoiceField(
-        label=gettext_lazy("渠道"), required=False, choices=EVERYTHING + list(Channel.choices)
+        label=gettext_lazy("渠道"), required=False, choices=EVERYTHING + list(DeliveryChannel.choices)
     )
     unit = forms.TypedChoiceField(label=gettext_lazy("单位"), coerce=int, required=False, empty_value=None)
 
@@ -103,7 +103,7 @@ def _masked_error(reminder: Reminder) -> str:
     """The delivery error with any query value of the robot's address (its token) cut as on the page —
     the delivery log already leaves them out; this also covers an answer that quoted one."""
     error = reminder.last_error
-    if reminder.channel == Channel.WEBHOOK and error:
+    if reminder.channel == DeliveryChannel.WEBHOOK and error:
         for _key, value in parse_qsl(urlsplit(reminder.recipient).query):
             if len(value) > 4:
                 error = error.replace(value, f"{value[:4]}…")

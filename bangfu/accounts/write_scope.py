@@ -1,5 +1,9 @@
 """Which units a user may write for, and unit names resolved for writing only inside them.
 
+It lives next to the scope it is derived from (:mod:`bangfu.accounts.access`), above ``orgs`` and
+``plans``: a lead reviewer's scope depends on the items they lead in the plan, so no module of ``orgs``
+can compute it without a cycle.
+
 This is the one rule every path that enters, imports, edits or attributes a record applies — the ledger
 forms and the API, purchases created by activities (企业采购原料), the activity import and the ledger
 import:
@@ -30,10 +34,10 @@ from typing import Any, Literal
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 
-from bangfu.accounts.access import Scope, scope_for
+from bangfu.orgs.models import Organisation
+from bangfu.orgs.resolving import OUTSIDE, OrgResolver
 
-from .models import Organisation
-from .resolving import OUTSIDE, OrgResolver
+from .access import Scope, scope_for
 
 Within = frozenset[int] | None
 

@@ -1,4 +1,5 @@
-"""The reporting calendar's arithmetic (报送日历). Pure Python: dates in, statuses out.
+"""The reporting calendar's periods and their arithmetic (报送日历): which period a date falls in, when it is
+due, whether a unit reported on time. Pure Python: dates in, statuses out.
 
 Each month of the plan year is a reporting period; its data are due by ``due_day`` of the next month.
 The periods' windows follow one another without overlap: period M's window runs from the day after the
