@@ -24,18 +24,23 @@ demo: install
 	$(BIN)/bangfu serve --host $(HOST) --port $(PORT)
 
 # The browser tests drive Debian's Chromium (never a downloaded browser); installed here when missing.
+# BANGFU_SKIP_BROWSER=1 skips the browser tests, and so the install too.
 browser:
-	@command -v chromium >/dev/null 2>&1 || { \
+	@[ "$${BANGFU_SKIP_BROWSER:-}" = 1 ] || command -v chromium >/dev/null 2>&1 || { \
 	  echo "Installing Debian's chromium for the browser tests"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
+# The suite runs on $(TEST_WORKERS) processes (pytest-xdist; each has its own test database and files);
+# TEST_WORKERS=0 runs it in this process.
+TEST_WORKERS ?= 2
+
 test: install browser
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS)
 
 # The same suite against PostgreSQL (DATABASE_URL defaults to the local trust-auth server).
 test-pg: install
-	DATABASE_URL=$${PG_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/bangfu} $(BIN)/python -m pytest -q
+	DATABASE_URL=$${PG_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/bangfu} $(BIN)/python -m pytest -q -n $(TEST_WORKERS)
 
 lint: install
 	$(BIN)/ruff check bangfu tests bench

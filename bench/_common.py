@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime
+import hashlib
 import json
 import os
 import random
 import resource
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -107,14 +111,119 @@ def peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def fresh_django(home: Path) -> None:
-    """Point bangfu at an empty SQLite database under ``home``, migrate it and load the shipped data."""
+# --- the database: SQLite by default, PostgreSQL when DATABASE_URL says so -----------------------------
+
+
+def database_kind() -> str:
+    """ "sqlite" unless ``DATABASE_URL`` names a PostgreSQL server (then "postgresql")."""
+    scheme = urlsplit(os.environ.get("DATABASE_URL", "")).scheme
+    return "postgresql" if scheme.startswith(("postgres", "pgsql")) else "sqlite"
+
+
+def _server_url(database: str) -> str:
+    parts = urlsplit(os.environ["DATABASE_URL"])
+    return urlunsplit(parts._replace(path=f"/{database}"))
+
+
+def _admin(sql: str) -> None:
+    import psycopg
+
+    server = urlsplit(os.environ["DATABASE_URL"])._replace(path="/postgres")
+    with psycopg.connect(urlunsplit(server), autocommit=True) as conn:
+        conn.execute(sql)
+
+
+def pg_database_name(home: Path, label: str) -> str:
+    """The bench database of ``home`` (one per kept home, so a kept run finds its database again)."""
+    digest = hashlib.sha1(str(home.resolve()).encode()).hexdigest()[:10]
+    return f"bangfu_bench_{label}_{digest}"
+
+
+@contextlib.contextmanager
+def bench_database(home: Path, label: str, *, keep: bool = False, fresh: bool = True) -> Iterator[str]:
+    """The database of a bench run under ``home``. SQLite (no ``DATABASE_URL``): the file in ``home``.
+    PostgreSQL: a database of its own on the ``DATABASE_URL`` server, created (dropped first if
+    ``fresh``) and dropped at the end unless ``keep``; ``DATABASE_URL`` then names it, for this process
+    and its workers. Yields "sqlite" or "postgresql"."""
+    kind = database_kind()
+    if kind == "sqlite":
+        os.environ.pop("DATABASE_URL", None)
+        yield kind
+        return
+    server_url = os.environ["DATABASE_URL"]
+    name = pg_database_name(home, label)
+    if fresh:
+        _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        _admin(f'CREATE DATABASE "{name}"')
+    os.environ["DATABASE_URL"] = _server_url(name)
+    try:
+        yield kind
+    finally:
+        os.environ["DATABASE_URL"] = server_url
+        if not keep:
+            with contextlib.suppress(Exception):
+                from django.db import connections
+
+                connections.close_all()
+            _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def pg_database_exists(home: Path, label: str) -> bool:
+    import psycopg
+
+    server = urlsplit(os.environ["DATABASE_URL"])._replace(path="/postgres")
+    with psycopg.connect(urlunsplit(server), autocommit=True) as conn:
+        found = conn.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", (pg_database_name(home, label),)
+        ).fetchone()
+    return found is not None
+
+
+def setup_django(home: Path) -> None:
+    """Django on ``home`` and the database ``DATABASE_URL`` names (SQLite in ``home`` without one)."""
     os.environ["BANGFU_HOME"] = str(home)
-    os.environ.pop("DATABASE_URL", None)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bangfu.config.settings")
     import django
 
     django.setup()
+
+
+def database_size_mib() -> float:
+    """The size of the current database on disk: the SQLite file, or ``pg_database_size``."""
+    from django.conf import settings
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_database_size(current_database())")
+            return cursor.fetchone()[0] / 2**20
+    path = Path(settings.DATABASES["default"]["NAME"])
+    return sum(p.stat().st_size for p in path.parent.glob(path.name + "*")) / 2**20
+
+
+def analyze() -> None:
+    """Statistics, and the database as a server finds it after a while: on SQLite the write-ahead log
+    folded into the file; on PostgreSQL vacuumed as autovacuum would (the visibility map lets the running
+    totals be read by an index-only scan)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("VACUUM ANALYZE")
+            return
+        cursor.execute("ANALYZE")
+        cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+def load_state() -> str:
+    """The machine's load averages (1, 5, 15 minutes) at the time of a figure: the machine is shared."""
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
+def fresh_django(home: Path) -> None:
+    """Point bangfu at the (empty) bench database — SQLite under ``home``, or the PostgreSQL database
+    :func:`bench_database` made — migrate it and load the shipped data."""
+    setup_django(home)
     from django.conf import settings
     from django.core.management import call_command
 

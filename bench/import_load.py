@@ -1,6 +1,7 @@
-"""Benchmark: saves and logins while a large ledger is previewed and imported (SQLite, the default).
+"""Benchmark: saves and logins while a large ledger is previewed and imported (SQLite or PostgreSQL).
 
-Builds a fresh SQLite database with the Cixi units, the 2022 seed plan and ``--rows`` existing purchases
+Builds a fresh database (SQLite by default; a PostgreSQL database of its own, dropped at the end, when
+``DATABASE_URL`` names a server) with the Cixi units, the 2022 seed plan and ``--rows`` existing purchases
 (the data of `bench/progress.py`), an office account and four reporters; writes a GBK platform export of
 ``--file-rows`` rows (default 400,000 ≈ 49 MB, the web's upload limit is 50 MB); starts `bangfu serve`
 (waitress and its background-job worker) and then:
@@ -35,7 +36,7 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import write_platform_csv
+from _common import bench_database, load_state, write_platform_csv
 from web_load import PASSWORD, free_port, login
 
 REPORTERS = ("周巷镇", "观海卫镇", "古塘街道", "浒山街道")
@@ -62,7 +63,10 @@ def build(home: Path, rows: int) -> None:
     by_kind = progress_bench.build_units(rng)
     progress_bench.build_bases(rng, by_kind, rows)
     if rows:
+        from bangfu.ledger.totals import totals_rebuild
+
         progress_bench.build_purchases(rng, rows)
+        totals_rebuild()  # the purchases were written raw: their running totals from them
     account_create(username="office", password=PASSWORD, role="coordinator", validate=False)
     for n, town in enumerate(REPORTERS):
         account_create(
@@ -189,78 +193,78 @@ def main() -> int:
         return 0
     with tempfile.TemporaryDirectory(prefix="bangfu-import-load-") as folder:
         home = Path(folder)
-        subprocess.run(
-            [sys.executable, __file__, "--rows", str(args.rows), "--build-only", str(home)], check=True
-        )
-        upload_file = write_platform_csv(home / "平台订单导出.csv", args.file_rows)
-        size_mb = upload_file.stat().st_size / 2**20
-        port = free_port()
-        env = {
-            **os.environ,
-            "BANGFU_HOME": str(home),
-            "DEBUG": "0",
-            "AXES_FAILURE_LIMIT": "100000",
-            "BANGFU_UPLOAD_MAX_MB": str(int(size_mb) + 2),
-        }
-        env.pop("DATABASE_URL", None)
-        server = subprocess.Popen(
-            [sys.executable, "-m", "bangfu", "serve", "--port", str(port), "--threads", "8"],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-        )  # fmt: skip
-        base = f"http://127.0.0.1:{port}"
-        try:
-            for _ in range(150):
-                try:
-                    requests.get(f"{base}/login/", timeout=10)
-                    break
-                except requests.RequestException:
-                    time.sleep(0.2)
-            office = login(base, "office")
-            towns = {}
-            for n in range(len(REPORTERS)):
-                page = login(base, f"town{n}").get(f"{base}/ledger/new/", timeout=60).text
-                towns[f"town{n}"] = int(re.search(r'<option value="(\d+)"[^>]*>', page).group(1))
-            clients = [Client(base, name, town) for name, town in towns.items()]
-            t0 = time.monotonic()
-            for client in clients:
-                client.start()
-            time.sleep(args.seconds)
-            t1 = time.monotonic()
-            form = office.get(f"{base}/ledger/import/", timeout=60)
-            with upload_file.open("rb") as handle:
-                response = office.post(
-                    f"{base}/ledger/import/",
-                    data={"csrfmiddlewaretoken": _csrf(form.text)},
-                    files={"file": (upload_file.name, handle)},
-                    headers={"Referer": f"{base}/ledger/import/"},
-                    timeout=300,
+        with bench_database(home, "import_load") as database:
+            subprocess.run(
+                [sys.executable, __file__, "--rows", str(args.rows), "--build-only", str(home)], check=True
+            )
+            upload_file = write_platform_csv(home / "平台订单导出.csv", args.file_rows)
+            size_mb = upload_file.stat().st_size / 2**20
+            port = free_port()
+            env = {
+                **os.environ,
+                "BANGFU_HOME": str(home),
+                "DEBUG": "0",
+                "AXES_FAILURE_LIMIT": "100000",
+                "BANGFU_UPLOAD_MAX_MB": str(int(size_mb) + 2),
+            }
+            server = subprocess.Popen(
+                [sys.executable, "-m", "bangfu", "serve", "--port", str(port), "--threads", "8"],
+                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            )  # fmt: skip
+            base = f"http://127.0.0.1:{port}"
+            try:
+                for _ in range(150):
+                    try:
+                        requests.get(f"{base}/login/", timeout=10)
+                        break
+                    except requests.RequestException:
+                        time.sleep(0.2)
+                office = login(base, "office")
+                towns = {}
+                for n in range(len(REPORTERS)):
+                    page = login(base, f"town{n}").get(f"{base}/ledger/new/", timeout=60).text
+                    towns[f"town{n}"] = int(re.search(r'<option value="(\d+)"[^>]*>', page).group(1))
+                clients = [Client(base, name, town) for name, town in towns.items()]
+                t0 = time.monotonic()
+                for client in clients:
+                    client.start()
+                time.sleep(args.seconds)
+                t1 = time.monotonic()
+                form = office.get(f"{base}/ledger/import/", timeout=60)
+                with upload_file.open("rb") as handle:
+                    response = office.post(
+                        f"{base}/ledger/import/",
+                        data={"csrfmiddlewaretoken": _csrf(form.text)},
+                        files={"file": (upload_file.name, handle)},
+                        headers={"Referer": f"{base}/ledger/import/"},
+                        timeout=300,
+                        allow_redirects=False,
+                    )
+                assert response.status_code == 302, f"upload refused: {response.status_code}"
+                preview_url = base + response.headers["Location"]
+                preview = wait_for(office, preview_url, re.compile(r"确认导入（([\d,]+) 条）"), 1800)
+                t2 = time.monotonic()
+                expected = int(re.search(r"确认导入（([\d,]+) 条）", preview).group(1).replace(",", ""))
+                confirm = office.post(
+                    preview_url + "confirm/",
+                    data={"csrfmiddlewaretoken": _csrf(preview)},
+                    headers={"Referer": preview_url},
+                    timeout=120,
                     allow_redirects=False,
                 )
-            assert response.status_code == 302, f"upload refused: {response.status_code}"
-            preview_url = base + response.headers["Location"]
-            preview = wait_for(office, preview_url, re.compile(r"确认导入（([\d,]+) 条）"), 1800)
-            t2 = time.monotonic()
-            expected = int(re.search(r"确认导入（([\d,]+) 条）", preview).group(1).replace(",", ""))
-            confirm = office.post(
-                preview_url + "confirm/",
-                data={"csrfmiddlewaretoken": _csrf(preview)},
-                headers={"Referer": preview_url},
-                timeout=120,
-                allow_redirects=False,
-            )
-            assert confirm.status_code == 302, confirm.status_code
-            result = wait_for(
-                office, base + confirm.headers["Location"], re.compile("导入完成|已经导入过|未能"), 3600
-            )
-            t3 = time.monotonic()
-            assert "导入完成" in result, "the import did not complete"
-            for client in clients:
-                client.stop.set()
-            for client in clients:
-                client.join(timeout=300)
-        finally:
-            server.terminate()
-            server.wait(timeout=60)
+                assert confirm.status_code == 302, confirm.status_code
+                result = wait_for(
+                    office, base + confirm.headers["Location"], re.compile("导入完成|已经导入过|未能"), 3600
+                )
+                t3 = time.monotonic()
+                assert "导入完成" in result, "the import did not complete"
+                for client in clients:
+                    client.stop.set()
+                for client in clients:
+                    client.join(timeout=300)
+            finally:
+                server.terminate()
+                server.wait(timeout=60)
     failures = [f for c in clients for f in c.failures]
     phases = {
         "baseline": phase_stats(clients, t0, t1),
@@ -282,6 +286,8 @@ def main() -> int:
         json.dumps(
             {
                 "bench": "import_load",
+                "database": database,
+                "load_average": load_state(),
                 "rows": args.rows,
                 "file_rows": args.file_rows,
                 "file_mib": round(size_mb, 1),

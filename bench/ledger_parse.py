@@ -106,6 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"peak RSS {rss_mib:.0f} MiB; traced heap peak while streaming 200k rows {heap_mib:.1f} MiB")
     figures = {
         "bench": "ledger_parse",
+        "database": "none",  # reading and classifying only: no database is involved
         "rows": args.rows,
         "file_mib": round(size_mib, 1),
         "floor_s": round(floor_s, 3),

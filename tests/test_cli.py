@@ -9,15 +9,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 
 from bangfu.cli import main
 from bangfu.orgs.models import Organisation
 from bangfu.plans.models import Item, Plan, RoleAssignment, Target
-
-SEEDS = Path(settings.BASE_DIR) / "data" / "seeds"
-SEED_DOCX = SEEDS / "2022年慈溪市消费帮扶工作任务分解表.docx"
-SEED_TXT = SEEDS / "2022年慈溪市消费帮扶工作任务分解表.txt"
+from tests.support.world import SEED_DOCX, SEED_TXT
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:
@@ -210,10 +206,7 @@ def test_region_add_and_list(capsys):
 
 
 @pytest.mark.django_db
-def test_ledger_import_json_summary(capsys, cixi_orgs, tmp_path):
-    from bangfu.regions.services import regions_seed
-
-    regions_seed()
+def test_ledger_import_json_summary(capsys, seeded_regions, tmp_path):
     path = tmp_path / "台账.csv"
     path.write_text(
         "采购单位,采购日期,金额（元）,产地,订单号,状态\n"
@@ -260,10 +253,7 @@ def test_ledger_import_with_unknown_org(capsys, tmp_path):
 
 
 @pytest.fixture
-def seeded_with_purchases(capsys, cixi_orgs, tmp_path):
-    from bangfu.regions.services import regions_seed
-
-    regions_seed()
+def seeded_with_purchases(capsys, seeded_regions, tmp_path):
     assert main(["plan", "import", str(SEED_DOCX)]) == 0
     ledger = tmp_path / "周巷镇台账.csv"
     ledger.write_text(

@@ -42,6 +42,10 @@ class Profile(TimeStampedModel):
             )
         ]
 
+    def get_additional_data(self) -> dict[str, int | None]:
+        """The unit an audit-trail entry concerns (the trail's unit filter)."""
+        return {"unit_id": self.organisation_id}
+
     def __str__(self) -> str:
         return f"{self.user} {self.get_role_display()}"
 

@@ -3,6 +3,7 @@ their scope; an evidence file when its activity or purchase is visible to them."
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -16,12 +17,14 @@ from bangfu.accounts.access import scope_for
 from bangfu.accounts.write_scope import unit_choices_for_user as unit_choices_for_user
 from bangfu.accounts.write_scope import unit_writable, write_units
 from bangfu.ledger.access import purchase_list_for_user
+from bangfu.ledger.choices import RecordStatus
 from bangfu.orgs.models import Organisation
 from bangfu.plans.models import Item
 
 from .importing import ActivityImportResult, activities_import
 from .models import Activity, Evidence
 from .selectors import item_timeline
+from .services import activities_authored_by
 
 
 def _scoped(user: Any, qs: QuerySet[Activity]) -> QuerySet[Activity]:
@@ -45,6 +48,30 @@ def activity_get_for_user(user: Any, pk: int) -> Activity:
     if activity is None:
         raise Http404("记录不存在或不在本单位范围内。")
     return activity
+
+
+def activities_get_for_user(user: Any, ids: Iterable[int]) -> QuerySet[Activity]:
+    """Several activities by id (a reviewer's selection); 404 when any of them is not the user's to see."""
+    wanted = sorted({int(i) for i in ids})
+    if not wanted:
+        raise Http404("没有选择记录。")
+    qs = activity_list_for_user(user).filter(pk__in=wanted).select_related("organisation")
+    if qs.count() != len(wanted):
+        raise Http404("记录不存在或不在本单位范围内。")
+    return qs
+
+
+def activity_review_queue_for_user(user: Any) -> QuerySet[Activity]:
+    """Submitted activities the user may review and approve (empty for roles that do not review): those
+    in their scope that they did not enter or change themselves (four-eyes,
+    ``services.activities_authored_by``)."""
+    if not scope_for(user).can_review:
+        return Activity.objects.none()
+    return (
+        activity_list_for_user(user)
+        .filter(status=RecordStatus.SUBMITTED)
+        .exclude(activities_authored_by(user))
+    )
 
 
 def item_timeline_for_user(user: Any, item_id: int) -> QuerySet[Activity]:

@@ -77,6 +77,10 @@ class Activity(TimeStampedModel):
             models.Index(fields=["kind", "public"], name="activity_kind_public"),
         ]
 
+    def get_additional_data(self) -> dict[str, int | None]:
+        """The unit an audit-trail entry concerns (the trail's unit filter)."""
+        return {"unit_id": self.organisation_id}
+
     def __str__(self) -> str:
         return f"{self.get_kind_display()}：{self.title}"
 

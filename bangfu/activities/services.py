@@ -5,12 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+from collections.abc import Iterable
 from typing import Any
 
+from auditlog.models import LogEntry
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Q
 
 from bangfu.accounts.access import scope_for
 from bangfu.accounts.write_scope import (
@@ -22,6 +25,7 @@ from bangfu.accounts.write_scope import (
     unit_resolve_for_writing,
     within_for,
 )
+from bangfu.common.audit import audit_action, audit_grouped
 from bangfu.ledger.choices import ApprovalAction, Category, Channel, RecordStatus
 from bangfu.ledger.models import Purchase
 from bangfu.ledger.services import (
@@ -123,11 +127,21 @@ def _require_unit(unit: Organisation, within: Within) -> None:
         raise ActivityError({"organisation": exc.messages}) from exc
 
 
+def activities_authored_by(user: Any) -> Q:
+    """The activities ``user`` entered or changed (``created_by`` and ``editors``): four-eyes review,
+    they may not approve them. The review queue leaves them out; :func:`activity_review` refuses. No
+    user (system code, the command line): nothing."""
+    if not getattr(user, "pk", None):
+        return Q(pk__in=[])
+    edited = Activity.editors.through.objects.filter(user_id=user.pk).values("activity_id")
+    return Q(created_by_id=user.pk) | Q(pk__in=edited)
+
+
 def activity_authored_by(activity: Activity, user: Any) -> bool:
-    """Whether ``user`` entered or changed the record: four-eyes review, they may not approve it."""
+    """Whether ``user`` entered or changed the record (:func:`activities_authored_by`)."""
     if not getattr(user, "pk", None):
         return False
-    return activity.created_by_id == user.pk or activity.editors.filter(pk=user.pk).exists()
+    return Activity.objects.filter(activities_authored_by(user), pk=activity.pk).exists()
 
 
 def _enterprise_purchase(
@@ -298,6 +312,34 @@ def activity_review(activity: Activity, *, approve: bool, user: Any = None) -> A
     activity.status = target
     activity.save(update_fields=["status", "updated_at"])
     return activity
+
+
+@transaction.atomic
+def activities_review(activities: Iterable[Activity], *, approve: bool, user: Any = None) -> int:
+    """Approve or return several activities at once (a reviewer's selection), each through
+    :func:`activity_review` — all or none: the first refusal (four-eyes, a status that does not allow
+    it) undoes the others and names the record."""
+    done: list[Activity] = []
+    with audit_grouped():  # one audit-trail entry for the selection
+        for activity in activities:
+            try:
+                activity_review(activity, approve=approve, user=user)
+            except ActivityError as exc:
+                reasons = "；".join(m for messages in exc.message_dict.values() for m in messages)
+                raise ActivityError({"status": f"{activity}：{reasons}"}) from exc
+            done.append(activity)
+    if done:
+        names = "、".join(str(a) for a in done[:5]) + (f" 等 {len(done)} 条" if len(done) > 5 else "")
+        audit_action(
+            kind="activities_approve" if approve else "activities_return",
+            obj=done[0],
+            summary=names,
+            actor=user,
+            unit_id=done[0].organisation_id,
+            counts={"records": len(done)},
+            action=LogEntry.Action.UPDATE,
+        )
+    return len(done)
 
 
 def _purchase_refusal(purchase: Purchase | None, *, within: Within) -> str:

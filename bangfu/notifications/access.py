@@ -8,6 +8,7 @@ units in its scope; reporters and the leadership are refused.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -15,13 +16,22 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from bangfu.accounts.access import scope_for
+from bangfu.orgs.models import Organisation
 from bangfu.orgs.selectors import org_children_map
 from bangfu.plans.models import Plan
 from bangfu.progress.access import progress_for_user, units_in_view
 from bangfu.progress.calculation import subtree
-from bangfu.progress.calendar import expected_units, reporting_calendar_get
+from bangfu.progress.calendar import (
+    calendar_table,
+    expected_units,
+    org_tree,
+    reporting_calendar_get,
+    reports_on_its_own,
+)
+from bangfu.progress.calendar_periods import MISSING, OPEN, Period
 from bangfu.progress.selectors import led_item_ids
 
+from .choices import DeliveryStatus
 from .models import Reminder
 from .reminders import DueReminders, reminders_build
 from .selectors import reminder_list
@@ -106,3 +116,81 @@ def _target_items(plan: Plan) -> list[tuple[int, int]]:
     from bangfu.plans.models import Target
 
     return list(Target.objects.filter(item__task__plan=plan).values_list("pk", "item_id"))
+
+
+# --- what a unit received, and its contact ------------------------------------------------------
+
+
+def reminders_received_for_user(user: Any, *, limit: int = 5) -> list[Reminder]:
+    """The latest reminders sent to the units of the user's scope (a reporter's inbox): one per unit
+    and period (a notice goes to several recipients), newest first."""
+    scope = scope_for(user)
+    if scope.role is None or scope.all_units:
+        return []
+    rows = (
+        Reminder.objects.filter(unit_id__in=sorted(scope.unit_ids), status=DeliveryStatus.SENT)
+        .select_related("unit")
+        .order_by("-sent_at", "-id")[: limit * 4]
+    )
+    seen: set[tuple[int, str]] = set()
+    found: list[Reminder] = []
+    for reminder in rows:
+        key = (reminder.unit_id, reminder.period)
+        if key not in seen:
+            seen.add(key)
+            found.append(reminder)
+    return found[:limit]
+
+
+def unit_periods_for_user(user: Any, plan: Plan, *, today: dt.date) -> list[UnitPeriods]:
+    """The reporting periods the user's own unit has not reported (a reporter's inbox): missing ones
+    and the one open now, per the reporting calendar. Nothing for a unit that is not expected to report
+    on its own (it reports through its town, ``progress.calendar.through_town``)."""
+    scope = scope_for(user)
+    if scope.role is None or scope.home_unit_id is None:
+        return []
+    calendar = reporting_calendar_get(plan)
+    tree = org_tree()
+    if not reports_on_its_own(calendar, scope.home_unit_id, tree):
+        return []
+    unit = Organisation.objects.filter(pk=scope.home_unit_id).first()
+    if unit is None:
+        return []
+    table = calendar_table(
+        plan, today=today, units={unit.pk: unit}, children=tree.children, calendar=calendar
+    )
+    found = []
+    for row in table.rows:
+        missing = [period for period, status in row.cells if status == MISSING]
+        open_now = [period for period, status in row.cells if status == OPEN and period.start <= today]
+        if missing or open_now:
+            found.append(UnitPeriods(unit=row.unit, missing=missing, open=open_now[-1:]))
+    return found
+
+
+@dataclass(frozen=True)
+class UnitPeriods:
+    unit: Organisation
+    missing: list[Period]
+    open: list[Period]
+
+
+def contact_units_for_user(user: Any) -> QuerySet[Organisation]:
+    """Units whose contact the user may edit: every unit for the office, a reporter's or lead
+    reviewer's own unit; none for the leadership."""
+    scope = scope_for(user)
+    if not scope.can_write:
+        return Organisation.objects.none()
+    if scope.can_administer:
+        return Organisation.objects.filter(active=True)
+    if scope.home_unit_id is None:
+        return Organisation.objects.none()
+    return Organisation.objects.filter(pk=scope.home_unit_id)
+
+
+def contact_unit_get_for_user(user: Any, pk: int) -> Organisation:
+    """The unit whose contact to edit; 404 when it is not the user's to edit."""
+    unit = contact_units_for_user(user).filter(pk=pk).first()
+    if unit is None:
+        raise Http404("单位不存在或不在本单位范围内。")
+    return unit

@@ -18,6 +18,8 @@ from .choices import DeliveryChannel, DeliveryStatus, Reason
 from .webhook import mask_url
 
 PERIOD_RE = r"^\d{4}-(0[1-9]|1[0-2])$"
+#: A mainland mobile number, or a fixed line with its area code (and an optional extension).
+PHONE_RE = r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8}(-\d{1,6})?)$"
 _SEPARATORS = re.compile(r"[\s,;，；、]+")
 
 
@@ -47,6 +49,20 @@ class UnitContact(TimeStampedModel):
 
     unit = models.OneToOneField(
         Organisation, verbose_name=_("单位"), on_delete=models.CASCADE, related_name="contact"
+    )
+    person = models.CharField(_("联系人"), max_length=50, blank=True)
+    phone = models.CharField(
+        _("联系电话"),
+        max_length=40,
+        blank=True,
+        validators=[
+            RegexValidator(
+                PHONE_RE,
+                _(
+                    "联系电话格式不正确：请填写11位手机号（如 13805741234）或带区号的固定电话（如 0574-63012345）。"
+                ),
+            )
+        ],
     )
     emails = models.TextField(
         _("电子邮箱"),

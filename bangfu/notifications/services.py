@@ -35,7 +35,7 @@ from bangfu.progress.selectors import progress_compute
 from bangfu.progress.services import progress_rules_ensure
 
 from .choices import DeliveryChannel, DeliveryStatus, Reason
-from .models import Reminder
+from .models import Reminder, UnitContact, split_emails
 from .notices import Notice
 from .reminders import reminders_build
 from .selectors import (
@@ -284,6 +284,13 @@ def _record_success(reminder: Reminder, now: dt.datetime) -> None:
     reminder.save(update_fields=["status", "attempts", "sent_at", "next_attempt_at", "updated_at"])
 
 
+def reminder_record_delivered(reminder: Reminder, *, at: dt.datetime) -> Reminder:
+    """Record a reminder as delivered outside the system at ``at`` (handed over by phone or in person;
+    the demo's reminders, which send nothing)."""
+    _record_success(reminder, at)
+    return reminder
+
+
 def _record_failure(
     reminder: Reminder, error: str, now: dt.datetime, *, max_attempts: int, backoff: dt.timedelta
 ) -> bool:
@@ -350,3 +357,32 @@ def reminders_requeue(reminders: QuerySet[Reminder], *, now: dt.datetime) -> int
     return reminders.filter(status=DeliveryStatus.FAILED).update(
         status=DeliveryStatus.PENDING, attempts=0, next_attempt_at=None, updated_at=now
     )
+
+
+# --- unit contacts -------------------------------------------------------------------------------
+
+#: A contact's fields a user may set (the signing secret is kept when left blank).
+CONTACT_FIELDS = ("person", "phone", "emails", "webhook_url", "webhook_secret")
+
+
+@transaction.atomic
+def unit_contact_set(*, unit: Organisation, keep_secret: bool = True, **fields: str) -> UnitContact:
+    """Set where a unit's reminders go (validated: phone, e-mail addresses, robot address). A blank
+    signing secret keeps the stored one unless ``keep_secret`` is false or the robot address is cleared.
+    Which units a user may set is ``notifications.access.contact_units_for_user``."""
+    unknown = set(fields) - set(CONTACT_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown contact fields: {sorted(unknown)}")
+    contact = UnitContact.objects.filter(unit=unit).first() or UnitContact(unit=unit)
+    for name, value in fields.items():
+        value = (value or "").strip()
+        if name == "webhook_secret" and not value and keep_secret:
+            continue
+        if name == "emails":
+            value = "\n".join(split_emails(value))
+        setattr(contact, name, value)
+    if not contact.webhook_url:
+        contact.webhook_secret = ""
+    contact.full_clean()
+    contact.save()
+    return contact

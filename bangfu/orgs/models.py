@@ -49,6 +49,10 @@ class Organisation(TimeStampedModel):
             ),
         ]
 
+    def get_additional_data(self) -> dict[str, int | None]:
+        """The unit an audit-trail entry concerns (the trail's unit filter)."""
+        return {"unit_id": self.pk}
+
     def __str__(self) -> str:
         return self.name
 

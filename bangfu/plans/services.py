@@ -8,6 +8,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import F
 
+from bangfu.common.audit import audit_action, audit_grouped
 from bangfu.common.money import yuan_to_fen
 from bangfu.orgs.matching import NameIndex, guess_kind, split_alias
 from bangfu.orgs.models import Organisation, OrgGroup
@@ -193,8 +194,11 @@ def _carry_over(replacement: Replacement, created: list[tuple[Item, list[Target]
 
 
 @transaction.atomic
-def plan_import(*, parsed: ParsedPlan, year: int | None = None, replace: bool = False) -> PlanImportResult:
-    """Save a parsed table as the plan of its year.
+def plan_import(
+    *, parsed: ParsedPlan, year: int | None = None, replace: bool = False, user: Any = None
+) -> PlanImportResult:
+    """Save a parsed table as the plan of its year: one audit-trail entry with its counts (not one per
+    task, item, unit and target it writes); ``user``: who imported it (default the request's user).
 
     The same file imported again changes nothing. A different table for a year that already has one is
     refused unless ``replace`` is given, in which case its tasks, items and targets are rebuilt and what
@@ -202,6 +206,26 @@ def plan_import(*, parsed: ParsedPlan, year: int | None = None, replace: bool = 
     item or target (:func:`~bangfu.plans.selectors.plan_replacement`); what has no match is listed in the
     result. Base values belong to units and years, not to the table, and stay as they are.
     """
+    with audit_grouped():
+        result = _plan_import(parsed=parsed, year=year, replace=replace)
+    if not result.unchanged:
+        audit_action(
+            kind="plan_import",
+            obj=result.plan,
+            summary=f"{result.plan.title}（{parsed.source_name or '未注明文件'}）"
+            + ("，替换原表" if result.replaced else ""),
+            actor=user,
+            counts={
+                "tasks": result.plan.tasks.count(),
+                "items": result.item_count,
+                "targets": result.target_count,
+                "units_created": len(result.created_orgs),
+            },
+        )
+    return result
+
+
+def _plan_import(*, parsed: ParsedPlan, year: int | None, replace: bool) -> PlanImportResult:
     year = year or parsed.year
     if not year:
         raise PlanImportError(f"无法从标题“{parsed.title}”中识别年度，请指定年度。", reason=NO_YEAR)

@@ -9,6 +9,11 @@ targets, rules, units) is seen on the next request. Changes that leave no such t
 are seen when the entry expires. Requests that want the same computation while it runs wait for it
 instead of starting their own (no stampede when a busy page's entry goes stale).
 
+A plan's lines before any purchase is summed (:func:`progress.lines.lines_prepare` for the whole plan:
+targets expanded to units, purchaser sets, bases, expected shares) are cached the same way under a
+*structure* stamp (:func:`structure_stamp`) instead: purchases do not change them, so an import does not
+throw them away.
+
 Objects are shared, not copied: callers must treat what they get as read-only. Nothing is cached inside
 a transaction (its data may not be committed, or may be rolled back — as in every test).
 """
@@ -53,16 +58,83 @@ def data_stamp() -> tuple[int | None, ...]:
     return tuple(model.objects.aggregate(newest=Max("pk"))["newest"] for model in _stamp_models())
 
 
+#: What a plan's lines are built from: the jurisdiction tree and groups, the plan, its targets and rules,
+#: bases, settings, activities (count targets), pairings and regions.
+_STRUCTURE = (
+    ("orgs", "Organisation"),
+    ("orgs", "OrgGroup"),
+    ("plans", "Plan"),
+    ("plans", "Task"),
+    ("plans", "Item"),
+    ("plans", "RoleAssignment"),
+    ("plans", "Target"),
+    ("progress", "BaseValue"),
+    ("progress", "TargetRule"),
+    ("progress", "ProgressSettings"),
+    ("activities", "Activity"),
+    ("regions", "Pairing"),
+    ("regions", "Region"),
+)
+
+
+def _structure_queries() -> list[tuple[str, list[Any]]]:
+    """One (SQL, parameters) per stamp part: row count, newest id and newest change time (where the
+    table has one) of every structure table and its many-to-many tables; and the newest audit-log entry
+    about a structure model (an edit in place of a table without a change time: a target's value)."""
+    quote = connection.ops.quote_name
+    queries: dict[str, tuple[str, list[Any]]] = {}
+    models = []
+    for app_label, model_name in _STRUCTURE:
+        try:
+            models.append(apps.get_model(app_label, model_name))
+        except LookupError:
+            continue
+    for model in models:
+        for each in [model] + [f.remote_field.through for f in model._meta.local_many_to_many]:
+            table = each._meta.db_table
+            columns = {f.name: f.column for f in each._meta.concrete_fields}
+            newest = f"MAX({quote(columns['updated_at'])})" if "updated_at" in columns else "NULL"
+            queries[table] = (
+                f"SELECT COUNT(*), MAX({quote(each._meta.pk.column)}), {newest} FROM {quote(table)}",
+                [],
+            )
+    try:
+        log = apps.get_model("auditlog", "LogEntry")
+        from django.contrib.contenttypes.models import ContentType
+
+        types = sorted(t.pk for t in ContentType.objects.get_for_models(*models).values())
+        queries[log._meta.db_table] = (
+            f"SELECT COUNT(*), MAX(id), NULL FROM {quote(log._meta.db_table)} "
+            f"WHERE content_type_id IN ({', '.join(['%s'] * len(types))})",
+            types,
+        )
+    except LookupError:
+        pass
+    return list(queries.values())
+
+
+def structure_stamp() -> tuple[Any, ...]:
+    """What the tables a plan's lines are built from look like, in one query: any row added, deleted or
+    saved, or any audited change of them, gives another stamp. Purchases do not change it."""
+    parts = _structure_queries()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            " UNION ALL ".join(sql for sql, _params in parts), [p for _sql, ps in parts for p in ps]
+        )
+        return tuple(cursor.fetchall())
+
+
 def lifetime() -> float:
     return float(getattr(settings, "BANGFU_PROGRESS_CACHE_SECONDS", 300))
 
 
-def cached(key: Hashable, compute: Callable[[], T]) -> T:
-    """``compute()``, or its result from the last ``lifetime()`` seconds for the same key and data."""
+def cached(key: Hashable, compute: Callable[[], T], stamp: Callable[[], Hashable] | None = None) -> T:
+    """``compute()``, or its result from the last ``lifetime()`` seconds for the same key and data
+    (``stamp()``: by default :func:`data_stamp`)."""
     seconds = lifetime()
     if seconds <= 0 or connection.in_atomic_block:
         return compute()
-    full_key = (key, data_stamp())
+    full_key = (key, (stamp or data_stamp)())
     while True:
         with _lock:
             entry = _entries.get(full_key)
@@ -86,6 +158,18 @@ def cached(key: Hashable, compute: Callable[[], T]) -> T:
         with _lock:
             _running.pop(full_key, None)
         done.set()
+
+
+def peek(key: Hashable, stamp: Callable[[], Hashable] | None = None) -> Any | None:
+    """What :func:`cached` holds for ``key`` and the current ``stamp()`` — or None (nothing computed)."""
+    if lifetime() <= 0 or connection.in_atomic_block:
+        return None
+    full_key = (key, (stamp or data_stamp)())
+    with _lock:
+        entry = _entries.get(full_key)
+        if entry is not None and entry[0] > time.monotonic():
+            return entry[1]
+    return None
 
 
 def cache_clear() -> None:

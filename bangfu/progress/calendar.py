@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from bangfu.ledger.choices import BatchKind, RecordStatus
 from bangfu.ledger.models import ImportBatch, Purchase
+from bangfu.orgs.choices import TOWN_LEVEL
 from bangfu.orgs.models import Organisation
 
 from .calculation import subtree
@@ -31,13 +32,72 @@ def reporting_calendar_get(plan) -> ReportingCalendar:
     return found if found is not None else ReportingCalendar(plan=plan, due_day=DEFAULT_DUE_DAY)
 
 
+def _town_above(unit_id: int, parents: Mapping[int, int | None], towns: set[int]) -> int | None:
+    seen: set[int] = set()
+    above = parents.get(unit_id)
+    while above is not None and above not in seen:
+        if above in towns:
+            return above
+        seen.add(above)
+        above = parents.get(above)
+    return None
+
+
+def through_town(units: Mapping[int, Organisation]) -> dict[int, int]:
+    """Units that report through their town: unit id → the town-level unit (镇、街道、管委会) above it,
+    when that town is itself among ``units``. A town's report covers the units under it (a union's or
+    a school canteen's purchases reach the system in the town's ledger, :func:`reporting_days`), so
+    they are neither shown as 未报送 on their own nor reminded to report."""
+    towns = {pk for pk, unit in units.items() if unit.kind in TOWN_LEVEL}
+    if not towns:
+        return {}
+    parents = dict(Organisation.objects.order_by().values_list("pk", "parent_id"))
+    found = {pk: _town_above(pk, parents, towns) for pk in units}
+    return {pk: town for pk, town in found.items() if town is not None}
+
+
+@dataclass(frozen=True)
+class OrgTree:
+    """The jurisdiction tree as one query reads it: parents, children and the town-level units."""
+
+    parents: dict[int, int | None]
+    children: dict[int | None, list[int]]
+    towns: frozenset[int]
+
+
+def org_tree() -> OrgTree:
+    parents: dict[int, int | None] = {}
+    children: dict[int | None, list[int]] = defaultdict(list)
+    towns: set[int] = set()
+    for pk, parent_id, kind in Organisation.objects.order_by("id").values_list("pk", "parent_id", "kind"):
+        parents[pk] = parent_id
+        children[parent_id].append(pk)
+        if kind in TOWN_LEVEL:
+            towns.add(pk)
+    return OrgTree(parents, children, frozenset(towns))
+
+
+def reports_on_its_own(calendar: ReportingCalendar, unit_id: int, tree: OrgTree) -> bool:
+    """Whether a unit with its own accounts is expected to report itself (a reporter's inbox): the units
+    the calendar lists, else any unit not under a town (:func:`through_town`) — without expanding every
+    target's units, which :func:`expected_units` does."""
+    if calendar.pk:
+        listed = set(calendar.units.values_list("pk", flat=True))
+        if listed:
+            return unit_id in listed
+    return _town_above(unit_id, tree.parents, set(tree.towns)) is None
+
+
 def expected_units(plan, calendar: ReportingCalendar) -> dict[int, Organisation]:
-    """Units expected to report: those the calendar lists, else every unit with a line."""
+    """Units expected to report: those the calendar lists, else every unit with a line except those that
+    report through their town (:func:`through_town`)."""
     if calendar.pk:
         listed = {org.pk: org for org in calendar.units.order_by("name")}
         if listed:
             return listed
-    return line_units(plan)
+    units = line_units(plan)
+    covered = through_town(units)
+    return {pk: unit for pk, unit in units.items() if pk not in covered}
 
 
 def _local_day(moment: dt.datetime) -> dt.date:

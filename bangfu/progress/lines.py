@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
 from typing import Any
@@ -21,6 +21,7 @@ from bangfu.orgs.selectors import group_members, org_children_map
 from bangfu.plans.choices import TargetKind, TargetScope
 from bangfu.plans.models import Item, Plan, Target, Task
 
+from .cache import cached, peek, structure_stamp
 from .calculation import LineResult, LineSpec, Thresholds, purchaser_set
 from .calculation.engine import REPRESENTED
 from .choices import MeasureSource, PurchaserScope
@@ -172,9 +173,50 @@ class Prepared:
     restrict: set[int] | None
     units: dict[int, Organisation] | None = None  # every unit, when the whole plan was prepared
     complete: bool = True  # every line of the plan (no units or targets left out)
+    #: What readers work out from the lines alone, once (kept with the cached whole-plan lines).
+    derived: dict[str, Any] = field(default_factory=dict)
 
 
 def lines_prepare(
+    plan: Plan,
+    as_of: dt.date,
+    org_ids: Iterable[int] | None,
+    target_ids: Iterable[int] | None,
+) -> Prepared:
+    """The plan's lines (or those of ``org_ids`` / ``target_ids``). The whole plan's are cached while
+    nothing they are built from changes (:func:`progress.cache.structure_stamp`): shared, read-only.
+    Some units' or targets' lines are taken from the whole plan's when those are cached (a unit's page
+    after the dashboard or the ranks), and prepared for themselves otherwise."""
+    key = ("prepared", plan.pk, as_of)
+    if org_ids is None and target_ids is None:
+        return cached(key, lambda: _lines_prepare(plan, as_of, None, None), stamp=structure_stamp)
+    whole = peek(key, stamp=structure_stamp)
+    if isinstance(whole, Prepared):
+        return narrowed(whole, org_ids, target_ids)
+    return _lines_prepare(plan, as_of, org_ids, target_ids)
+
+
+def narrowed(whole: Prepared, org_ids: Iterable[int] | None, target_ids: Iterable[int] | None) -> Prepared:
+    """The lines of ``org_ids`` / ``target_ids`` out of the whole plan's: the same lines, in the same
+    order, with the same specs as :func:`_lines_prepare` makes for them (a line is a unit's when one of
+    its units is wanted; a total target's one line stays whole)."""
+    wanted = set(org_ids) if org_ids is not None else None
+    targets = set(target_ids) if target_ids is not None else None
+    lines = [
+        line
+        for line in whole.lines
+        if (targets is None or line.target.pk in targets)
+        and (wanted is None or not wanted.isdisjoint(line.spec.org_ids))
+    ]
+    keys = {line.spec.sums_key for line in lines if line.spec.sums_key is not None}
+    restrict = set().union(*(line.spec.purchasers for line in lines)) if wanted is not None else None
+    units = whole.units if wanted is None else None  # as _lines_prepare: every unit when no unit is wanted
+    return Prepared(
+        whole.plan, whole.as_of, lines, whole.children, whole.thresholds, keys, restrict, units, False
+    )
+
+
+def _lines_prepare(
     plan: Plan,
     as_of: dt.date,
     org_ids: Iterable[int] | None,

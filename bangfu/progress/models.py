@@ -68,6 +68,10 @@ class BaseValue(TimeStampedModel):
             ),
         ]
 
+    def get_additional_data(self) -> dict[str, int | None]:
+        """The unit an audit-trail entry concerns (the trail's unit filter)."""
+        return {"unit_id": self.organisation_id}
+
     def __str__(self) -> str:
         return f"{self.organisation} {self.year}"
 

@@ -21,10 +21,10 @@ from bangfu.ledger.selectors import Listing, for_list, purchase_listing
 from bangfu.orgs.choices import TOWN_LEVEL
 from bangfu.orgs.models import Organisation
 from bangfu.plans.choices import ItemRole
-from bangfu.plans.models import Plan, RoleAssignment
+from bangfu.plans.models import Item, Plan, RoleAssignment, Task
 
-from .calculation import LineResult, compute_lines, rollup
-from .calculation.engine import Rollup
+from .calculation import LineResult, compute_lines
+from .calculation.engine import Rollup, required_fen, rollups
 from .lines import Prepared, ProgressLine, lines_prepare, org_index
 from .ranking import RankTable, plan_ranks
 from .rules import counted_statuses, eligible
@@ -54,22 +54,70 @@ def _report(
     if not prepared.complete:
         # Ranked among the lines computed here, a unit would be 1/1: take the whole plan's ranks, or none.
         results = [_with_rank(result, ranks) for result in results]
+    orgs = orgs if orgs is not None else org_index(prepared)
+    shape = _shape(prepared, orgs)
     lines = [
-        ProgressLine(
-            result,
-            line.target,
-            line.target.item,
-            line.target.item.task,
-            line.orgs,
-            line.rule,
-            line.counted_at,
-            line.represents,
-        )
-        for line, result in zip(prepared.lines, results, strict=True)
+        ProgressLine(result, line.target, item, task, line.orgs, line.rule, line.counted_at, line.represents)
+        for line, result, (item, task) in zip(prepared.lines, results, shape.items, strict=True)
     ]
-    report = ProgressReport(plan=prepared.plan, as_of=prepared.as_of, lines=lines)
-    _add_rollups(report, prepared.children, orgs if orgs is not None else org_index(prepared))
+    report = ProgressReport(plan=prepared.plan, as_of=prepared.as_of, lines=lines, orgs=orgs)
+    found = rollups(results, shape.groups, shape.required)
+    report.by_task, report.by_item = found["task"], found["item"]
+    report.by_lead, report.by_town = found["lead"], found["town"]
     return report
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """What a report needs of each line besides its figures: its item and task, and the roll-up groups
+    it belongs to ({"task" | "item" | "lead" | "town": groups of each line})."""
+
+    items: list[tuple[Item, Task]]
+    groups: dict[str, list[Iterable[int]]]
+    required: list[int | None]  # each line's required_fen (its spec's alone)
+
+
+def _shape(prepared: Prepared, orgs: dict[int, Organisation]) -> _Shape:
+    """The lines' :class:`_Shape`, worked out once per prepared lines (the whole plan's are cached, and
+    so is this with them): nothing in it depends on the purchases."""
+    found = prepared.derived.get("shape")
+    if isinstance(found, _Shape):
+        return found
+    items = [(line.target.item, line.target.item.task) for line in prepared.lines]
+    parents = {child: parent for parent, kids in prepared.children.items() for child in kids}
+    town_of: dict[int, int | None] = {}
+
+    def town(org_id: int) -> int | None:
+        if org_id not in town_of:
+            node: int | None = org_id
+            while node is not None:
+                org = orgs.get(node)
+                if org is not None and org.kind in TOWN_LEVEL:
+                    break
+                node = parents.get(node)
+            town_of[org_id] = node
+        return town_of[org_id]
+
+    roles = {item.pk: list(item.roles.all()) for item, _task in items}
+    leads = {
+        item_id: {a.organisation_id for a in assigned if a.role == ItemRole.LEAD and a.organisation_id}
+        for item_id, assigned in roles.items()
+    }
+    shape = _Shape(
+        items,
+        {
+            "task": [(task.pk,) for _item, task in items],
+            "item": [(item.pk,) for item, _task in items],
+            "lead": [leads.get(item.pk, set()) for item, _task in items],
+            "town": [
+                {found for org_id in line.spec.org_ids if (found := town(org_id)) is not None}
+                for line in prepared.lines
+            ],
+        },
+        [required_fen(line.spec) for line in prepared.lines],
+    )
+    prepared.derived["shape"] = shape
+    return shape
 
 
 def _with_rank(result: LineResult, ranks: RankTable | None) -> LineResult:
@@ -143,42 +191,6 @@ def progress_compute_official(
             ranks.get(False),
         ),
     )
-
-
-def _add_rollups(
-    report: ProgressReport, children: dict[int | None, list[int]], orgs: dict[int, Organisation] | None = None
-) -> None:
-    by_line = {id(line.result): line for line in report.lines}
-    results = [line.result for line in report.lines]
-    parents = {child: parent for parent, kids in children.items() for child in kids}
-    orgs = orgs if orgs is not None else org_index()
-    report.orgs = orgs
-
-    def towns(result: LineResult) -> set[int]:
-        found = set()
-        for org_id in result.spec.org_ids:
-            node: int | None = org_id
-            while node is not None:
-                org = orgs.get(node)
-                if org is not None and org.kind in TOWN_LEVEL:
-                    found.add(node)
-                    break
-                node = parents.get(node)
-        return found
-
-    leads = {
-        item_id: {a.organisation_id for a in roles if a.role == ItemRole.LEAD and a.organisation_id}
-        for item_id, roles in _roles_by_item(report).items()
-    }
-    report.by_task = rollup(results, lambda r: [by_line[id(r)].task.pk])
-    report.by_item = rollup(results, lambda r: [by_line[id(r)].item.pk])
-    report.by_lead = rollup(results, lambda r: leads.get(by_line[id(r)].item.pk, set()))
-    report.by_town = rollup(results, towns)
-
-
-def _roles_by_item(report: ProgressReport) -> dict[int, list[RoleAssignment]]:
-    items = {line.item.pk: line.item for line in report.lines}
-    return {item_id: list(item.roles.all()) for item_id, item in items.items()}
 
 
 # --- drill-down -------------------------------------------------------------------------------

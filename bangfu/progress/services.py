@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -173,7 +173,12 @@ def bases_import(
 
 
 @transaction.atomic
-def reporting_calendar_set(*, plan: Plan, due_day: int) -> ReportingCalendar:
-    """Set the day of the month by which units report (the expected units are kept)."""
+def reporting_calendar_set(
+    *, plan: Plan, due_day: int, units: Iterable[Organisation] | None = None
+) -> ReportingCalendar:
+    """Set the day of the month by which units report, and — when given — the units expected to report
+    (otherwise the expected units are kept; none listed means every unit with a line)."""
     calendar, _created = ReportingCalendar.objects.update_or_create(plan=plan, defaults={"due_day": due_day})
+    if units is not None:
+        calendar.units.set(list(units))
     return calendar

@@ -14,7 +14,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from django.db.models import Count, DateField, F, Func, IntegerField, Q, Sum, Value
+from django.db import connection
+from django.db.models import Count, DateField, F, Func, IntegerField, Q, QuerySet, Sum, Value
 
 from bangfu.common.dates import month_end
 from bangfu.ledger.choices import RecordStatus
@@ -112,7 +113,7 @@ def _from_totals(
     qs = PurchaseTotal.objects.filter(year=year, month=month)
     if purchasers is not None:
         qs = qs.filter(purchaser_id__in=sorted(purchasers))
-    for row in qs.order_by().values_list("purchaser_id").annotate(**aggregates):
+    for row in _fetched(qs.order_by().values_list("purchaser_id").annotate(**aggregates)):
         for index, (_key, _number, fen_table, n_table) in enumerate(cells):
             fen, n = row[1 + 2 * index], row[2 + 2 * index]
             if n or fen:
@@ -150,12 +151,21 @@ def _scanned(
         qs = Purchase.objects.alias(scan_date=Unindexed("date", output_field=DateField())).filter(
             either, scan_date__gte=first, scan_date__lte=last, purchaser_id__in=sorted(purchasers)
         )
-    for row in qs.order_by().values_list("purchaser_id").annotate(**aggregates):
+    for row in _fetched(qs.order_by().values_list("purchaser_id").annotate(**aggregates)):
         for index, (_key, _number, fen_table, n_table) in enumerate(cells):
             fen, n = row[1 + 2 * index], row[2 + 2 * index]
             if n:
-                fen_table[row[0]], n_table[row[0]] = int(fen or 0), n
+                fen_table[row[0]], n_table[row[0]] = int(fen or 0), int(n)
     return cells
+
+
+def _fetched(qs: QuerySet[Any]) -> list[tuple[Any, ...]]:
+    """The rows of a grouped query as the driver returns them: thousands of rows of plain integers
+    need none of the ORM's per-row converters (a third of the sums' time). Callers make them ``int``."""
+    sql, params = qs.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 def _add(found: list[tuple[SumTable, SumTable]], part: Part, *, sign: int) -> None:

@@ -28,6 +28,7 @@ class NavItem:
 
 MENU = (
     NavItem(_("首页"), "dashboard", ALL),
+    NavItem(_("待办"), "inbox:index", WRITERS),
     NavItem(_("任务分解表"), "plans:table", ALL),
     NavItem(_("本单位"), "progress:my-unit", (Role.REPORTER, Role.LEAD)),
     NavItem(_("采购台账"), "ledger:list", ALL),
@@ -39,6 +40,7 @@ MENU = (
     NavItem(_("报送日历"), "progress:calendar", (Role.COORDINATOR, Role.LEAD, Role.LEADER)),
     NavItem(_("提醒"), "progress:reminders", (Role.COORDINATOR, Role.LEAD)),
     NavItem(_("提醒记录"), "reminders:history", (Role.COORDINATOR, Role.LEAD)),
+    NavItem(_("联系方式"), "contacts:list", WRITERS),
     NavItem(_("考核"), "assessment:index", ALL),
     NavItem(_("通报"), "bulletins:index", (Role.COORDINATOR, Role.LEADER)),
     NavItem(_("基数"), "progress:bases", WRITERS),
@@ -47,7 +49,11 @@ MENU = (
 )
 
 
-def menu_for(scope: Scope, current_path: str = "") -> list[dict[str, Any]]:
+def menu_for(
+    scope: Scope, current_path: str = "", *, counts: dict[str, Any] | None = None
+) -> list[dict[str, Any]]:
+    """The menu's links; ``counts`` (url name → a lazy count) adds a badge to a link."""
+    counts = counts or {}
     items = []
     for item in MENU:
         if scope.role not in item.roles:
@@ -57,5 +63,5 @@ def menu_for(scope: Scope, current_path: str = "") -> list[dict[str, Any]]:
         except NoReverseMatch:
             continue
         active = current_path == url if url == "/" else current_path.startswith(url)
-        items.append({"label": item.label, "url": url, "active": active})
+        items.append({"label": item.label, "url": url, "active": active, "count": counts.get(item.url_name)})
     return items

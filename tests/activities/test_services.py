@@ -20,20 +20,15 @@ from bangfu.ledger.choices import Category, RecordStatus
 from bangfu.ledger.models import ApprovalEvent, Purchase
 from bangfu.ledger.services import purchase_return
 from bangfu.orgs.models import Organisation
-from bangfu.regions.services import regions_seed
 from tests.ledger.builders import write_xlsx
+from tests.support.world import org
 
 pytestmark = pytest.mark.django_db
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 
 
-def org(name):
-    return Organisation.objects.get(name=name)
-
-
-def test_enterprise_purchase_is_also_a_purchase_record_entered_once(cixi_orgs, make_user):
-    regions_seed()
+def test_enterprise_purchase_is_also_a_purchase_record_entered_once(seeded_regions, make_user):
     activity = activity_create(
         kind="enterprise",
         organisation=org("周巷镇"),
@@ -62,8 +57,7 @@ def test_enterprise_purchase_is_also_a_purchase_record_entered_once(cixi_orgs, m
     assert not Purchase.objects.exists()
 
 
-def test_an_activity_moved_to_another_unit_moves_its_purchase_through_the_ledger(cixi_orgs, make_user):
-    regions_seed()
+def test_an_activity_moved_to_another_unit_moves_its_purchase_through_the_ledger(seeded_regions, make_user):
     details = {"enterprise": "周巷镇某食品有限公司", "amount": "8万", "product": "苦荞", "origin": "布拖县"}
     activity = activity_create(
         kind="enterprise",
@@ -106,7 +100,7 @@ def test_count_targets_add_up_activities_by_unit(cixi_orgs):
     )
     from bangfu.plans.parsing import parse_table
     from bangfu.plans.services import plan_import
-    from tests.test_cli import SEED_DOCX
+    from tests.support.world import SEED_DOCX
 
     item = plan_import(parsed=parse_table(SEED_DOCX)).plan.tasks.get(seq=5).items.get(seq=1)
     Activity.objects.update(item=item)
@@ -238,7 +232,6 @@ def test_an_activity_cannot_end_before_it_starts(cixi_orgs):
     import datetime as dt
 
     from bangfu.activities.services import ActivityError, activity_create, activity_update
-    from bangfu.orgs.models import Organisation
 
     unit = Organisation.objects.get(name="周巷镇")
     details = {"event_type": "展销会", "end_date": "2022-05-01", "place": "周巷镇文化广场"}

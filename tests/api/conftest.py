@@ -11,87 +11,29 @@ account per role.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
-from dataclasses import dataclass, field
-from typing import Any
 
 import pytest
-from django.test import Client
 
-from bangfu.accounts.services import api_token_create
 from bangfu.ledger.choices import Channel, RecordStatus
 from bangfu.ledger.models import Purchase
-from bangfu.ledger.services import purchase_create
-from bangfu.orgs.choices import OrgKind
 from bangfu.orgs.models import Organisation
-from bangfu.orgs.selectors import org_name_index
-from bangfu.orgs.services import org_create
 from bangfu.plans.models import Plan
-from bangfu.plans.parsing import parse_table
-from bangfu.plans.services import plan_import
-from bangfu.regions.services import regions_seed
-from tests.test_cli import SEED_DOCX
-
-ROLES = ("coordinator", "reporter", "lead", "leader")
-UNIT_OF = {"reporter": "周巷镇", "lead": "市总工会"}
+from tests.support.layers import layer, layer_value
+from tests.support.world import buy, org
+from tests.support.worlds import ApiWorld, one_user_per_role, town_unions
 
 
-def org(name: str) -> Organisation:
-    key = org_name_index().resolve(name).key
-    assert key is not None, name
-    return Organisation.objects.get(pk=key)
+@layer("api_world", on="seed_plan")
+def _build_world(request) -> ApiWorld:
+    units: dict[str, Organisation] = {**town_unions(), "union_hq": org("市总工会")}
 
-
-@dataclass
-class World:
-    plan: Plan
-    units: dict[str, Organisation]
-    records: dict[str, Purchase]
-    users: dict[str, Any]
-    _clients: dict[str, Client] = field(default_factory=dict)
-
-    def client(self, role: str, *, csrf: bool = False) -> Client:
-        """A signed-in web session for the role (``csrf=True``: Django's CSRF check enforced)."""
-        client = Client(enforce_csrf_checks=csrf)
-        client.force_login(self.users[role])
-        return client
-
-    def token_client(self, role: str) -> Client:
-        token, _record = api_token_create(user=self.users[role], name="测试")
-        return Client(headers={"Authorization": f"Bearer {token}"})
-
-    def visible(self, role: str) -> set[int]:
-        names = {
-            "coordinator": {"town", "union", "other", "union2"},
-            "leader": {"town", "union", "other", "union2"},
-            "reporter": {"town", "union"},
-            "lead": {"union", "union2"},
-        }[role]
-        return {self.records[name].pk for name in names}
-
-
-def _build_world() -> World:
-    from django.conf import settings
-
-    from bangfu.accounts.services import account_create
-    from bangfu.orgs.services import orgs_load_file
-
-    orgs_load_file(settings.BASE_DIR / "data" / "cixi_orgs.json")
-    regions_seed()
-    plan = plan_import(parsed=parse_table(SEED_DOCX)).plan
-    units = {
-        "zhouxiang": org("周巷镇"),
-        "guanhaiwei": org("观海卫镇"),
-        "union_hq": org("市总工会"),
-    }
-    units["union"] = org_create(name="周巷镇甲公司工会", kind=OrgKind.UNION, parent=units["zhouxiang"])
-    units["union2"] = org_create(name="观海卫镇乙公司工会", kind=OrgKind.UNION, parent=units["guanhaiwei"])
-
-    def buy(purchaser: Organisation, day: dt.date, fen: int, status: str, **kw: Any) -> Purchase:
-        return purchase_create(
-            purchaser=purchaser,
-            date=day,
-            amount_fen=fen,
+    def bought(unit: str, day: dt.date, fen: int, status: str, **kw) -> Purchase:
+        return buy(
+            units[unit],
+            fen,
+            day=day,
             origin="凉山州布拖县",
             product=kw.pop("product", "苦荞茶"),
             channel=kw.pop("channel", Channel.OFFLINE),
@@ -100,40 +42,20 @@ def _build_world() -> World:
         )
 
     records = {
-        "town": buy(units["zhouxiang"], dt.date(2022, 3, 1), 100_000, RecordStatus.APPROVED, order_no="ZX-1"),
-        "union": buy(units["union"], dt.date(2022, 4, 1), 12_345, RecordStatus.SUBMITTED, product="花椒"),
-        "other": buy(units["guanhaiwei"], dt.date(2022, 5, 1), 50_000, RecordStatus.APPROVED),
-        "union2": buy(
-            units["union2"], dt.date(2022, 6, 1), 777, RecordStatus.DRAFT, channel=Channel.PLATFORM_832
+        "town": bought("zhouxiang", dt.date(2022, 3, 1), 100_000, RecordStatus.APPROVED, order_no="ZX-1"),
+        "union": bought("union", dt.date(2022, 4, 1), 12_345, RecordStatus.SUBMITTED, product="花椒"),
+        "other": bought("guanhaiwei", dt.date(2022, 5, 1), 50_000, RecordStatus.APPROVED),
+        "union2": bought(
+            "union2", dt.date(2022, 6, 1), 777, RecordStatus.DRAFT, channel=Channel.PLATFORM_832
         ),
     }
-    users = {
-        role: account_create(
-            username=f"api-{role}",
-            password="a-long-test-password",
-            role=role,
-            organisation=org(UNIT_OF[role]) if role in UNIT_OF else None,
-            validate=False,
-        )
-        for role in ROLES
-    }
-    return World(plan=plan, units=units, records=records, users=users)
+    plan = Plan.objects.get(pk=layer_value(request, "seed_plan"))
+    return ApiWorld(units=units, records=records, users=one_user_per_role("api"), plan=plan)
 
 
-@pytest.fixture(scope="module")
-def _world(django_db_setup, django_db_blocker):
-    """Built once per test module inside a transaction that is rolled back afterwards (what Django's
-    ``setUpTestData`` does); each test runs in its own savepoint on top, through ``db``."""
-    from django.db import transaction
-
-    with django_db_blocker.unblock():
-        block = transaction.atomic()
-        block.__enter__()
-        try:
-            yield _build_world()
-        finally:
-            transaction.set_rollback(True)
-            block.__exit__(None, None, None)
+@pytest.fixture
+def api_world(db, request) -> ApiWorld:
+    return copy.deepcopy(layer_value(request, "api_world"))
 
 
 @pytest.fixture
@@ -143,5 +65,5 @@ def media(settings, tmp_path):
 
 
 @pytest.fixture
-def world(_world, db, media) -> World:
-    return _world
+def world(api_world, media) -> ApiWorld:
+    return api_world

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from bangfu.accounts.services import api_token_create
-
-from .conftest import ROLES, World
+from tests.support.worlds import ROLES
+from tests.support.worlds import ApiWorld as World
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,7 @@ import pytest
 
 from bangfu.plans.models import Item, Target
 from bangfu.plans.parsing import parse_table
-from tests.test_cli import SEED_DOCX
+from tests.support.world import SEED_DOCX
 
 pytestmark = pytest.mark.django_db
 

@@ -11,16 +11,11 @@ from django.conf import settings
 from bangfu.assessment.models import IndicatorScore, Scheme, UnitScore
 from bangfu.assessment.selectors import assessment_compute
 from bangfu.assessment.services import SchemeError, scheme_load, scheme_load_file, score_publish, veto_add
-from bangfu.ledger.choices import RecordStatus
-from bangfu.ledger.services import purchase_create
+from bangfu.ledger.choices import Channel, RecordStatus
 from bangfu.orgs.choices import OrgKind
-from bangfu.orgs.models import Organisation
 from bangfu.orgs.services import org_create
-from bangfu.plans.parsing import parse_table
-from bangfu.plans.services import plan_import
-from bangfu.progress.services import base_value_set, progress_rules_ensure
-from bangfu.regions.services import regions_seed
-from tests.test_cli import SEED_DOCX
+from bangfu.progress.services import base_value_set
+from tests.support.world import buy, org
 
 pytestmark = pytest.mark.django_db
 AS_OF = dt.date(2022, 10, 31)
@@ -44,25 +39,22 @@ SCHEME = {
 }  # fmt: skip
 
 
-def org(name):
-    return Organisation.objects.get(name=name)
+JUNE = dt.date(2022, 6, 1)
 
 
-def buy(unit, yuan, status=RecordStatus.APPROVED, day=dt.date(2022, 6, 1)):
-    return purchase_create(purchaser=unit, date=day, amount_fen=yuan * 100, origin="布拖县", status=status)
+def bought(unit, yuan, status=RecordStatus.APPROVED):
+    """A purchase of ``yuan`` 元 on 1 June 2022 (no channel given)."""
+    return buy(unit, yuan * 100, day=JUNE, channel=Channel.OTHER, status=status)
 
 
 @pytest.fixture
-def world(cixi_orgs):
-    regions_seed()
-    plan = plan_import(parsed=parse_table(SEED_DOCX)).plan
-    progress_rules_ensure(plan)
+def world(plan):
     union = org_create(name="周巷镇总工会", kind=OrgKind.UNION, parent=org("周巷镇"))
     base_value_set(organisation=union, year=2022, holiday_gift_fen=1_000_000_00, member_count=100)
-    buy(org("周巷镇"), 3_300_000)
-    buy(union, 100_000)
-    buy(org("横河镇"), 2_000_000, status=RecordStatus.SUBMITTED)  # not approved: not in official scores
-    buy(org("古塘街道"), 1_250_000)
+    bought(org("周巷镇"), 3_300_000)
+    bought(union, 100_000)
+    bought(org("横河镇"), 2_000_000, status=RecordStatus.SUBMITTED)  # not approved: not in official scores
+    bought(org("古塘街道"), 1_250_000)
     return scheme_load(SCHEME)
 
 
@@ -139,7 +131,7 @@ def test_published_scores_do_not_move_after_later_edits(world):
     )
     assert run.scheme_snapshot["groups"][0]["indicators"][0]["weight"] == "60.00"
     # Later: more purchases, a changed weight — interim scores move, the published ones do not.
-    buy(org("横河镇"), 2_500_000)
+    bought(org("横河镇"), 2_500_000)
     indicator = world.groups.get().indicators.get(code="A1")
     indicator.weight = D(80)
     indicator.save()

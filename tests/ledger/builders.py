@@ -128,3 +128,39 @@ def write_ledger(folder: Path, fmt: str, rows: Rows, *, name: str = "台账", sh
 def sheet_name(fmt: str, name: str = "台账", sheet: str = "Sheet1") -> str:
     """The sheet name the reader reports for a file made by :func:`write_ledger`."""
     return sheet if fmt in ("xlsx", "xls") else name
+
+
+TOWN_HEADER = ["序号", "采购单位", "采购日期", "商品名称", "产地", "金额（元）", "订单号"]
+
+
+def town_xlsx(folder: Path, name: str = "周巷镇台账.xlsx") -> Path:
+    """周巷镇's ledger as the import wizard's tests upload it: a union's row twice, a new unit, a bad amount,
+    a row without a unit and a 合计 row."""
+    rows: list[list[Any]] = [
+        ["周巷镇消费帮扶采购台账"],
+        ["填报单位：周巷镇"],
+        TOWN_HEADER,
+        [
+            1,
+            "周巷镇甲公司工会",
+            datetime.date(2022, 3, 15),
+            "苦荞茶",
+            "四川省凉山彝族自治州布拖县",
+            1500,
+            "W-001",
+        ],
+        [2, "周巷镇新来的学校", "2022.4.2", "马铃薯", "凉山州布拖县", "800.50", "W-002"],
+        [3, "周巷镇", "2022/05/20", "花椒", "布拖", "abc", "W-003"],
+        [
+            4,
+            "周巷镇甲公司工会",
+            datetime.date(2022, 3, 15),
+            "苦荞茶",
+            "四川省凉山彝族自治州布拖县",
+            1500,
+            "W-001",
+        ],
+        [5, None, "2022-06-01", "黑山羊", "布拖县", 300, "W-004"],
+        [None, "合计", None, None, None, 3100.5, None],
+    ]
+    return write_xlsx(folder / name, {"台账": rows})

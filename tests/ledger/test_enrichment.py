@@ -11,10 +11,7 @@ from bangfu.ledger.choices import ApprovalAction, Channel, FlagKind
 from bangfu.ledger.models import ApprovalEvent, Purchase, PurchaseFlag
 from bangfu.ledger.services import ledger_import
 from bangfu.ledger.services.enrichment import flag_resolve
-from bangfu.orgs.models import Organisation
-from bangfu.orgs.selectors import org_name_index
 from bangfu.regions.models import Region
-from bangfu.regions.services import regions_seed
 
 from .builders import write_csv
 
@@ -25,14 +22,8 @@ PLATFORM = ["订单编号", "下单时间", "采购单位", "商品名称", "店
 
 
 @pytest.fixture
-def setup(cixi_orgs):
-    regions_seed()
-
-
-def org(name: str) -> Organisation:
-    key = org_name_index().resolve(name).key
-    assert key is not None, name
-    return Organisation.objects.get(pk=key)
+def setup(seeded_regions):
+    """Cixi's units and the regions (a shared layer)."""
 
 
 def town_file(tmp_path, rows, name="周巷镇台账.csv"):

@@ -15,9 +15,7 @@ from bangfu.cli import main
 from bangfu.ledger.choices import Channel, DatePrecision, InferredFrom, PurchaserFrom
 from bangfu.ledger.models import Purchase, RejectedRow
 from bangfu.ledger.services import ledger_import
-from bangfu.orgs.models import Organisation
-from bangfu.orgs.selectors import org_name_index
-from bangfu.regions.services import regions_seed
+from tests.support.world import org
 
 from .builders import write_csv, write_xlsx
 
@@ -25,14 +23,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def setup(cixi_orgs):
-    regions_seed()
-
-
-def org(name: str) -> Organisation:
-    key = org_name_index().resolve(name).key
-    assert key is not None, name
-    return Organisation.objects.get(pk=key)
+def setup(seeded_regions):
+    """Cixi's units and the regions (a shared layer)."""
 
 
 def test_an_unknown_origin_header_is_reported_and_origins_are_inferred_and_said_so(setup, tmp_path):

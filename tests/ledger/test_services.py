@@ -12,8 +12,7 @@ from bangfu.ledger.choices import BatchKind, Channel, RecordStatus, RowOutcome
 from bangfu.ledger.models import ImportBatch, Purchase, PurchaseSighting, RejectedRow
 from bangfu.ledger.services import LedgerImportError, ledger_import, purchase_create
 from bangfu.orgs.models import Organisation
-from bangfu.orgs.selectors import org_name_index
-from bangfu.regions.services import regions_seed
+from tests.support.world import org
 
 from .builders import write_csv, write_xlsx
 
@@ -23,14 +22,8 @@ HEADER = ["序号", "采购单位", "采购日期", "商品名称", "产地", "�
 
 
 @pytest.fixture
-def setup(cixi_orgs):
-    regions_seed()
-
-
-def org(name: str) -> Organisation:
-    key = org_name_index().resolve(name).key
-    assert key is not None, name
-    return Organisation.objects.get(pk=key)
+def setup(seeded_regions):
+    """Cixi's units and the regions (a shared layer)."""
 
 
 def town_ledger(tmp_path):

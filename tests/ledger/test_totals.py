@@ -30,7 +30,6 @@ from bangfu.ledger.services import (
 from bangfu.ledger.totals import totals_differences, totals_rebuild
 from bangfu.orgs.models import Organisation
 from bangfu.orgs.services import org_create, org_merge
-from bangfu.regions.services import regions_seed
 
 from .builders import write_csv
 
@@ -42,8 +41,7 @@ CHANNELS = ("832", "offline", "other")
 
 
 @pytest.fixture
-def world(cixi_orgs, make_user):
-    regions_seed()
+def world(seeded_regions, make_user):
     from bangfu.regions.models import Region
 
     Region.objects.get_or_create(

@@ -28,9 +28,8 @@ from bangfu.ledger.services import (
     purchase_update,
 )
 from bangfu.orgs.models import Organisation
-from bangfu.orgs.selectors import org_name_index
 from bangfu.regions.models import Region
-from bangfu.regions.services import regions_seed
+from tests.support.world import org
 
 from .builders import write_csv
 
@@ -38,15 +37,9 @@ pytestmark = pytest.mark.django_db
 S = RecordStatus
 
 
-def org(name: str) -> Organisation:
-    key = org_name_index().resolve(name).key
-    assert key is not None, name
-    return Organisation.objects.get(pk=key)
-
-
 @pytest.fixture
-def setup(cixi_orgs):
-    regions_seed()
+def setup(seeded_regions):
+    """Cixi's units and the regions (a shared layer)."""
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from bangfu.notifications.models import Reminder, UnitContact
 from bangfu.plans.models import Plan
-from tests.web.test_progress_fixtures import org
+from tests.support.world import org
 
 pytestmark = pytest.mark.django_db
 ROBOT = "http://dtgw/robot/send?access_token=0123456789"

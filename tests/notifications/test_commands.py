@@ -10,8 +10,8 @@ import time_machine
 from bangfu.cli import main
 from bangfu.notifications.choices import DeliveryStatus
 from bangfu.notifications.models import Reminder, UnitContact
-from tests.notifications.conftest import SHANGHAI
-from tests.web.test_progress_fixtures import org
+from tests.support.notifications import SHANGHAI
+from tests.support.world import org
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("remind_command")]
 

@@ -19,8 +19,8 @@ from bangfu.orgs.selectors import org_children_map
 from bangfu.plans.models import Plan
 from bangfu.progress.calendar import expected_units, reporting_calendar_get
 from bangfu.progress.selectors import progress_compute
-from tests.notifications.conftest import SHANGHAI, TODAY, signature_ok
-from tests.web.test_progress_fixtures import org
+from tests.support.notifications import SHANGHAI, TODAY, signature_ok
+from tests.support.world import org
 
 pytestmark = pytest.mark.django_db
 NOW = dt.datetime(2022, 4, 3, 9, 0, tzinfo=SHANGHAI)

@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from bangfu.notifications.webhook import WebhookError, mask_url, sign, signed_url, text_message, webhook_post
-from tests.notifications.conftest import free_port, signature_ok
+from tests.support.notifications import free_port, signature_ok
 
 
 def test_the_signature_is_dingtalks():

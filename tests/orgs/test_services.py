@@ -20,8 +20,7 @@ from bangfu.orgs.services import (
 from bangfu.plans.choices import ItemRole as Role
 from bangfu.plans.choices import TargetKind
 from bangfu.plans.models import Item, Plan, RoleAssignment, Target, Task
-
-from .factories import OrganisationFactory, OrgGroupFactory
+from tests.factories import OrganisationFactory, OrgGroupFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -11,6 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+from bangfu.plans.parsing import ParsedPlan, parse_table
 
 FORMATS = ("docx", "xlsx", "xls", "txt")
 
@@ -183,3 +186,59 @@ def write(tmp_path: Path, table: Table, fmt: str, stem: str = "任务分解表")
         "txt": write_text,
     }
     return writers[fmt](path, table)
+
+
+def edited_seed(tmp_path: Path) -> Path:
+    """The seed table with one value corrected and one item reworded, written to ``tmp_path``."""
+    from tests.support.world import SEED_TXT
+
+    text = SEED_TXT.read_text(encoding="utf-8")
+    text = text.replace("采购对口地区农特产品300万元。", "采购对口地区农特产品350万元。")  # a corrected value
+    text = text.replace(
+        "将消费帮扶纳入年度东西部协作、对口帮扶工作计划，建立消费帮扶考核机制。", "组织开展年度评比表彰。"
+    )
+    path = tmp_path / "2022年慈溪市消费帮扶工作任务分解表（修订）.txt"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+Outline = list[tuple[int, str, str, list[tuple[Any, ...]]]]
+
+
+def outline(plan: ParsedPlan) -> Outline:
+    """Tasks as (seq, label, name, items); items as (content, lead, responsible, cooperating, deadline, targets)."""
+    return [
+        (
+            task.seq,
+            task.label,
+            task.name,
+            [
+                (
+                    item.content,
+                    item.lead,
+                    item.responsible,
+                    item.cooperating,
+                    item.deadline,
+                    [(t.kind, t.value, t.unit, t.orgs, t.scope) for t in item.targets],
+                )
+                for item in task.items
+            ],
+        )
+        for task in plan.tasks
+    ]
+
+
+def comparable(plan: ParsedPlan) -> dict:
+    """The plan without what depends on the format: provenance, and what the format made the parser infer
+    (a text extraction cannot tell a merged cell from an empty one, and says so)."""
+    data = plan.to_dict()
+    del data["source_name"], data["sha256"], data["inferred"]
+    for task in data["tasks"]:
+        for item in task["items"]:
+            del item["location"], item["inferred"]
+    return data
+
+
+def parse_as(tmp_path: Path, table: Table, fmt: str) -> ParsedPlan:
+    """The table written in ``fmt`` under ``tmp_path``, parsed."""
+    return parse_table(write(tmp_path, table, fmt))

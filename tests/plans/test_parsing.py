@@ -4,53 +4,21 @@ from __future__ import annotations
 
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from bangfu.plans.parsing import ParsedPlan, parse_table, parse_text
-from tests.plans.fixtures import FORMATS, Table, full_row, to_text, write
-
-Outline = list[tuple[int, str, str, list[tuple[Any, ...]]]]
-
-
-def outline(plan: ParsedPlan) -> Outline:
-    """Tasks as (seq, label, name, items); items as (content, lead, responsible, cooperating, deadline, targets)."""
-    return [
-        (
-            task.seq,
-            task.label,
-            task.name,
-            [
-                (
-                    item.content,
-                    item.lead,
-                    item.responsible,
-                    item.cooperating,
-                    item.deadline,
-                    [(t.kind, t.value, t.unit, t.orgs, t.scope) for t in item.targets],
-                )
-                for item in task.items
-            ],
-        )
-        for task in plan.tasks
-    ]
-
-
-def comparable(plan: ParsedPlan) -> dict:
-    """The plan without what depends on the format: provenance, and what the format made the parser infer
-    (a text extraction cannot tell a merged cell from an empty one, and says so)."""
-    data = plan.to_dict()
-    del data["source_name"], data["sha256"], data["inferred"]
-    for task in data["tasks"]:
-        for item in task["items"]:
-            del item["location"], item["inferred"]
-    return data
-
-
-def parse_as(tmp_path: Path, table: Table, fmt: str) -> ParsedPlan:
-    return parse_table(write(tmp_path, table, fmt))
-
+from bangfu.plans.parsing import parse_table, parse_text
+from tests.plans.fixtures import (
+    FORMATS,
+    Outline,
+    Table,
+    comparable,
+    full_row,
+    outline,
+    parse_as,
+    to_text,
+    write,
+)
 
 # -- layout A: a number per task, a task column, separate unit columns, a deadline column -----------------
 

@@ -11,8 +11,17 @@ from pathlib import Path
 import pytest
 
 from bangfu.plans.parsing import parse_table, parse_text
-from tests.plans.fixtures import FORMATS, Table, full_row, to_text, write
-from tests.plans.test_parsing import Outline, comparable, outline, parse_as
+from tests.plans.fixtures import (
+    FORMATS,
+    Outline,
+    Table,
+    comparable,
+    full_row,
+    outline,
+    parse_as,
+    to_text,
+    write,
+)
 
 CANTEENS = "党政机关、学校、医院食堂（餐厅）"
 

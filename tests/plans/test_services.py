@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import pytest
 
@@ -15,9 +14,9 @@ from bangfu.plans.selectors import plan_known_names, plan_parse_file, plan_repla
 from bangfu.plans.services import YEAR_TAKEN, PlanImportError, plan_import
 from bangfu.progress.models import BaseValue, TargetRule
 from bangfu.progress.services import base_value_set, progress_rules_ensure
-from tests.plans.fixtures import write
+from tests.plans.fixtures import edited_seed, write
 from tests.plans.test_parsing_written_roles import TABLE_F, TABLE_G
-from tests.test_cli import SEED_DOCX, SEED_TXT
+from tests.support.world import SEED_DOCX, SEED_TXT
 
 pytestmark = pytest.mark.django_db
 
@@ -93,19 +92,8 @@ def test_replacing_with_the_same_table_keeps_everything(seeded):
     assert Item.objects.count() == 17 and not Item.objects.filter(task__seq__gte=1000).exists()
 
 
-def _edited_seed(tmp_path: Path) -> Path:
-    text = SEED_TXT.read_text(encoding="utf-8")
-    text = text.replace("采购对口地区农特产品300万元。", "采购对口地区农特产品350万元。")  # a corrected value
-    text = text.replace(
-        "将消费帮扶纳入年度东西部协作、对口帮扶工作计划，建立消费帮扶考核机制。", "组织开展年度评比表彰。"
-    )
-    path = tmp_path / "2022年慈溪市消费帮扶工作任务分解表（修订）.txt"
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
 def test_replacing_lists_and_detaches_only_what_has_no_match(seeded, tmp_path):
-    parsed = plan_parse_file(_edited_seed(tmp_path))
+    parsed = plan_parse_file(edited_seed(tmp_path))
     preview = plan_replacement(seeded, parsed)
     expected = ["事项6.1“将消费帮扶纳入年度东西部协作、对口帮扶工作计划，…”：1 条工作记录将不再属于任何事项"]
     assert preview.detached == expected
@@ -123,6 +111,6 @@ def test_replacing_lists_and_detaches_only_what_has_no_match(seeded, tmp_path):
 
 def test_replacing_does_not_leave_old_rows_behind(seeded, tmp_path):
     counts = (Item.objects.count(), Target.objects.count(), RoleAssignment.objects.count())
-    plan_import(parsed=plan_parse_file(_edited_seed(tmp_path)), replace=True)
+    plan_import(parsed=plan_parse_file(edited_seed(tmp_path)), replace=True)
     assert (Item.objects.count(), Target.objects.count(), RoleAssignment.objects.count()) == counts
     assert OrgGroup.objects.filter(name=CANTEENS).get().targets.count() == 1

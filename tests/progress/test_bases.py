@@ -124,17 +124,11 @@ def test_no_value_marks_and_units_without_a_canteen(tmp_path):
 
 
 @pytest.mark.django_db
-def test_units_without_a_canteen_are_exempt_not_missing(cixi_orgs, tmp_path):
+def test_units_without_a_canteen_are_exempt_not_missing(cixi_orgs, plan, tmp_path):
     import datetime as dt
 
-    from bangfu.plans.selectors import plan_parse_file
-    from bangfu.plans.services import plan_import
     from bangfu.progress.selectors import progress_compute
-    from bangfu.progress.services import progress_rules_ensure
-    from tests.test_cli import SEED_DOCX
 
-    plan = plan_import(parsed=plan_parse_file(SEED_DOCX)).plan
-    progress_rules_ensure(plan)
     result = bases_import(write_xlsx(tmp_path / "食堂.xlsx", {"食堂": NO_VALUE_ROWS}), year=2022)
     assert result.saved == 7 and len(result.rejected) == 1
     report = progress_compute(plan, as_of=dt.date(2022, 6, 30))

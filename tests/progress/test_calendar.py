@@ -37,9 +37,8 @@ from bangfu.progress.lines import line_units
 from bangfu.progress.models import ReportingCalendar
 from bangfu.progress.services import reporting_calendar_set
 from tests.ledger.builders import write_csv
-from tests.web.test_progress_fixtures import buy, org, plan
+from tests.support.world import buy, org
 
-FIXTURES = (plan,)  # imported so that pytest finds them here
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 D = dt.date
 

@@ -11,16 +11,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
-from django.conf import settings
 
 from bangfu.ledger.services import ledger_import
 from bangfu.orgs.models import Organisation
 from bangfu.orgs.selectors import org_name_index
-from bangfu.plans.parsing import parse_table
-from bangfu.plans.services import plan_import
 from bangfu.progress.selectors import progress_compute
 from bangfu.progress.services import base_value_set, progress_rules_ensure
-from bangfu.regions.services import regions_seed
 from tests.ledger.builders import write_csv, write_xlsx
 
 pytestmark = pytest.mark.django_db
@@ -73,11 +69,8 @@ def counts(t: Truth, as_of: dt.date) -> bool:
 
 
 @pytest.fixture
-def world(cixi_orgs, tmp_path):
-    regions_seed()
-    plan = plan_import(
-        parsed=parse_table(settings.BASE_DIR / "data" / "seeds" / "2022年慈溪市消费帮扶工作任务分解表.docx")
-    ).plan
+def world(seed_plan, tmp_path):
+    plan = seed_plan
     rng = random.Random(20221031)
     truths = generate(rng)
     header = ["序号", "采购单位", "采购日期", "产地", "采购渠道", "金额（元）", "订单号", "订单状态"]

@@ -6,56 +6,21 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.conf import settings
 
 from bangfu.ledger.choices import RecordStatus
 from bangfu.ledger.models import Purchase
-from bangfu.ledger.services import ledger_import, purchase_create
+from bangfu.ledger.services import ledger_import
 from bangfu.orgs.choices import OrgKind
-from bangfu.orgs.models import Organisation
-from bangfu.orgs.selectors import org_name_index
 from bangfu.orgs.services import org_create
-from bangfu.plans.parsing import parse_table
-from bangfu.plans.services import plan_import
 from bangfu.progress.models import ProgressSettings, TargetRule
 from bangfu.progress.reconciliation import reconciliation
 from bangfu.progress.selectors import progress_compute
 from bangfu.progress.services import base_value_set, progress_rules_ensure
-from bangfu.regions.services import regions_seed
 from tests.ledger.builders import write_csv
+from tests.support.world import buy, org
 
 pytestmark = pytest.mark.django_db
 AS_OF = dt.date(2022, 6, 30)
-
-
-def org(name: str) -> Organisation:
-    key = org_name_index().resolve(name).key
-    assert key is not None, name
-    return Organisation.objects.get(pk=key)
-
-
-@pytest.fixture
-def plan(cixi_orgs):
-    regions_seed()
-    seed = settings.BASE_DIR / "data" / "seeds" / "2022年慈溪市消费帮扶工作任务分解表.docx"
-    plan = plan_import(parsed=parse_table(seed)).plan
-    progress_rules_ensure(plan)
-    return plan
-
-
-def buy(
-    purchaser,
-    fen,
-    *,
-    day=dt.date(2022, 3, 1),
-    origin="布拖县",
-    channel="offline",
-    status=RecordStatus.APPROVED,
-    **kw,
-):
-    return purchase_create(
-        purchaser=purchaser, date=day, amount_fen=fen, origin=origin, channel=channel, status=status, **kw
-    )
 
 
 def lines(plan, code, as_of=AS_OF, kind=None, **kw):

@@ -18,11 +18,11 @@ import bangfu.cli
 from bangfu.cli import main
 from bangfu.orgs.choices import OrgKind
 from bangfu.orgs.models import Organisation
-from bangfu.orgs.selectors import org_name_index
 from bangfu.orgs.services import org_create
 from bangfu.plans.models import Plan
 from bangfu.progress.services import base_value_set
 from bangfu.reports.bulletin import bulletin_data
+from tests.support.world import org
 
 from .builders import EVIL
 from .reading import W, east_asia_fonts
@@ -38,12 +38,6 @@ def bulletin_command(monkeypatch):
     """`bangfu bulletin` is registered through COMMAND_MODULES (a no-op once cli.py lists it)."""
     if MODULE not in bangfu.cli.COMMAND_MODULES:
         monkeypatch.setattr(bangfu.cli, "COMMAND_MODULES", (*bangfu.cli.COMMAND_MODULES, MODULE))
-
-
-def org(name: str) -> Organisation:
-    key = org_name_index().resolve(name).key
-    assert key is not None, name
-    return Organisation.objects.get(pk=key)
 
 
 @pytest.fixture

@@ -10,14 +10,11 @@ outside the user's scope.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
-from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from django.contrib.auth import get_user_model
-from django.test import Client
 from django.urls import reverse
 
 from bangfu.activities.models import Activity
@@ -41,49 +38,20 @@ from bangfu.ledger.services import (
     purchase_update,
 )
 from bangfu.orgs.choices import OrgKind
-from bangfu.orgs.models import Organisation
-from bangfu.orgs.selectors import org_name_index
 from bangfu.orgs.services import org_create
+from tests.factories import UserFactory
 from tests.ledger.builders import write_csv
+from tests.support.layers import layer, layer_value
+from tests.support.world import org
+from tests.support.worlds import World
 
 pytestmark = pytest.mark.django_db
 S = RecordStatus
 OWN = "由您本人录入、导入、提交或修改，不能由您本人审核通过"
 
 
-def org(name: str) -> Organisation:
-    key = org_name_index().resolve(name).key
-    assert key is not None, name
-    return Organisation.objects.get(pk=key)
-
-
-@dataclass
-class World:
-    units: dict[str, Organisation]
-    users: dict[str, Any]
-
-    def client(self, who: str) -> Client:
-        client = Client()
-        client.force_login(self.users[who])
-        return client
-
-    def user(self, who: str) -> Any:
-        return get_user_model().objects.get(pk=self.users[who].pk)
-
-
-def _build_world() -> World:
-    from django.conf import settings
-
-    from bangfu.accounts.services import account_create
-    from bangfu.orgs.services import orgs_load_file
-    from bangfu.plans.parsing import parse_table
-    from bangfu.plans.services import plan_import
-    from bangfu.regions.services import regions_seed
-    from tests.test_cli import SEED_DOCX
-
-    orgs_load_file(settings.BASE_DIR / "data" / "cixi_orgs.json")
-    regions_seed()
-    plan_import(parsed=parse_table(SEED_DOCX))
+@layer("four_eyes_world", on="seed_plan")
+def _build_world(request) -> World:
     units = {"zhouxiang": org("周巷镇"), "guanhaiwei": org("观海卫镇")}
     units["union"] = org_create(name="周巷镇甲公司工会", kind=OrgKind.UNION, parent=units["zhouxiang"])
     accounts = {
@@ -94,36 +62,21 @@ def _build_world() -> World:
         "lead": ("lead", org("市总工会")),
     }
     users = {
-        who: account_create(
-            username=f"four-{who}",
-            password="a-long-test-password",
-            role=role,
-            organisation=unit,
-            validate=False,
-        )
+        who: UserFactory(username=f"four-{who}", role=role, organisation=unit)
         for who, (role, unit) in accounts.items()
     }
     return World(units=units, users=users)
 
 
-@pytest.fixture(scope="module")
-def _world(django_db_setup, django_db_blocker) -> Iterator[World]:
-    from django.db import transaction
-
-    with django_db_blocker.unblock():
-        block = transaction.atomic()
-        block.__enter__()
-        try:
-            yield _build_world()
-        finally:
-            transaction.set_rollback(True)
-            block.__exit__(None, None, None)
+@pytest.fixture
+def four_eyes_world(db, request) -> World:
+    return copy.deepcopy(layer_value(request, "four_eyes_world"))
 
 
 @pytest.fixture
-def world(_world, db, settings, tmp_path) -> World:
+def world(four_eyes_world, settings, tmp_path) -> World:
     settings.MEDIA_ROOT = tmp_path / "media"
-    return _world
+    return four_eyes_world
 
 
 def status_of(pk: int) -> str:

@@ -16,7 +16,7 @@ from django.utils.http import content_disposition_header
 
 from bangfu.accounts.clientip import client_ip
 from bangfu.config.middleware import NoStoreMiddleware
-from tests.security.test_url_matrix import COORD, POLICY, REPORTER, world  # noqa: F401 (the fixture)
+from tests.security.test_url_matrix import COORD, POLICY, REPORTER
 
 HUGE = "9" * 30
 #: Sent as every query parameter a page reads, one value at a time.
@@ -28,9 +28,10 @@ PARAMETERS = (
 )  # fmt: skip
 
 
-def test_hostile_query_values_never_cause_a_server_error(world, settings):  # noqa: F811 (the fixture)
+def test_hostile_query_values_never_cause_a_server_error(matrix_world, settings):
     """Every GET page and endpoint, as the office and as a town's reporter, with every parameter any of
     them reads set to a hostile value — and with ids too large for any column in its address."""
+    world = matrix_world
     settings.BANGFU_PROGRESS_CACHE_SECONDS = 300  # the figures do not change here: compute them once
     failures = []
     for role in (COORD, REPORTER):
@@ -105,14 +106,10 @@ def test_an_impossible_date_is_a_chinese_message_not_an_error(client, cixi_orgs,
 
 
 @pytest.mark.django_db
-def test_base_values_beyond_any_real_size_are_refused_in_chinese(client, cixi_orgs, make_user):
+def test_base_values_beyond_any_real_size_are_refused_in_chinese(client, seed_plan, make_user):
     from bangfu.orgs.models import Organisation
-    from bangfu.plans.parsing import parse_table
-    from bangfu.plans.services import plan_import
     from bangfu.progress.models import BaseValue
-    from tests.test_cli import SEED_DOCX
 
-    plan_import(parsed=parse_table(SEED_DOCX))
     client.force_login(make_user("coordinator"))
     unit = Organisation.objects.get(name="市总工会")
     url = reverse("progress:base-edit", args=[unit.pk]) + "?year=2022"
@@ -249,15 +246,11 @@ def test_the_lock_out_behind_the_proxy_is_per_client_not_for_everyone(cixi_orgs,
 
 
 @pytest.mark.django_db
-def test_the_audit_trail_records_the_clients_address_not_a_forged_one(settings, cixi_orgs, make_user):
+def test_the_audit_trail_records_the_clients_address_not_a_forged_one(settings, seed_plan, make_user):
     from auditlog.models import LogEntry
 
     from bangfu.orgs.models import Organisation
-    from bangfu.plans.parsing import parse_table
-    from bangfu.plans.services import plan_import
-    from tests.test_cli import SEED_DOCX
 
-    plan_import(parsed=parse_table(SEED_DOCX))
     settings.BANGFU_TRUSTED_PROXIES = ["127.0.0.1"]
     client = Client(REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="6.6.6.6, 192.168.3.7")
     client.force_login(make_user("coordinator"))

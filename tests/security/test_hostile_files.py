@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from bangfu.cli import main
 from bangfu.ledger.models import ImportBatch, Purchase, Upload
-from tests.web.test_ledger import World, built_world
+from tests.support.worlds import World
 
 from . import hostile
 
@@ -23,15 +23,9 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 GIB = 1 << 30
 
 
-@pytest.fixture(scope="module")
-def _world(django_db_setup, django_db_blocker):
-    with built_world(django_db_blocker) as built:
-        yield built
-
-
 @pytest.fixture
-def world(_world, db) -> World:
-    return _world
+def world(ledger_world) -> World:
+    return ledger_world
 
 
 @pytest.fixture(autouse=True)

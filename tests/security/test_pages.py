@@ -12,15 +12,17 @@ import base64
 import datetime as dt
 import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
 from django.db import connection
-from django.test import Client
+from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from tests.security.test_url_matrix import COORD, world  # noqa: F401 (the fixture)
+from tests.security.test_url_matrix import COORD
+from tests.support.layers import layer, layer_value
 
 pytestmark = pytest.mark.django_db
 
@@ -77,9 +79,16 @@ LISTS = [
 ]  # fmt: skip
 
 
-@pytest.fixture
-def rows(world, tmp_path):  # noqa: F811 (the fixture)
-    """More rows than one page of every list."""
+@layer("page_rows", on="matrix_world")
+def _build_rows(request) -> None:
+    """More rows than one page of every list, on the matrix's world."""
+    world = layer_value(request, "matrix_world")
+    tmp_path = request.getfixturevalue("tmp_path_factory").mktemp("pages")
+    with override_settings(MEDIA_ROOT=world["media"]):
+        _add_rows(world, tmp_path)
+
+
+def _add_rows(world: dict[str, Any], tmp_path: Path) -> None:
     from bangfu.activities.services import activity_create
     from bangfu.assessment.services import score_publish
     from bangfu.ledger.services import ledger_import, purchase_create
@@ -115,7 +124,17 @@ def rows(world, tmp_path):  # noqa: F811 (the fixture)
             period=f"2022-0{n + 1}", unit=zx_union, channel="email", recipient=f"r{n}@example.gov.cn",
             reason="behind", subject="提醒", body="请报送", as_of=dt.date(2022, n + 1, 28),
         )  # fmt: skip
-    return world
+
+
+@pytest.fixture
+def page_rows(db, request) -> None:
+    return layer_value(request, "page_rows")
+
+
+@pytest.fixture
+def rows(page_rows, matrix_world):
+    """The matrix's world with more rows than one page of every list."""
+    return matrix_world
 
 
 def _ids(response, spec: List) -> list[Any]:

@@ -14,13 +14,11 @@ figures are not zero; "观海卫镇新开食品公司" is a name no unit has yet
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
-from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
@@ -33,7 +31,7 @@ from bangfu.accounts.write_scope import (
 from bangfu.activities.access import activities_import_for_user
 from bangfu.activities.models import Activity
 from bangfu.activities.services import ActivityError, activity_create, activity_update
-from bangfu.ledger.choices import RecordStatus
+from bangfu.ledger.choices import Channel, RecordStatus
 from bangfu.ledger.models import ApprovalEvent, Purchase
 from bangfu.ledger.services import (
     WorkflowError,
@@ -45,12 +43,15 @@ from bangfu.ledger.services import (
 )
 from bangfu.orgs.choices import OrgKind
 from bangfu.orgs.models import Organisation
-from bangfu.orgs.selectors import org_name_index, org_subtree_ids
+from bangfu.orgs.selectors import org_subtree_ids
 from bangfu.orgs.services import org_create
 from bangfu.plans.models import Plan
 from bangfu.progress.selectors import progress_compute_official
+from tests.factories import UserFactory
 from tests.ledger.builders import write_csv, write_xlsx
-from tests.web.test_progress_fixtures import SEED
+from tests.support.layers import layer, layer_value
+from tests.support.world import buy, org
+from tests.support.worlds import World
 
 pytestmark = pytest.mark.django_db
 S = RecordStatus
@@ -61,88 +62,31 @@ MINE = "周巷镇甲食品公司"  # a unit of 周巷镇
 OUTSIDE_NAMES = [THEIRS, NEW_THEIRS]
 
 
-def org(name: str) -> Organisation:
-    key = org_name_index().resolve(name).key
-    assert key is not None, name
-    return Organisation.objects.get(pk=key)
-
-
-@dataclass
-class World:
-    plan: Plan
-    units: dict[str, Organisation]
-    users: dict[str, Any]
-
-    def client(self, role: str) -> Client:
-        client = Client()
-        client.force_login(self.users[role])
-        return client
-
-    def user(self, role: str) -> Any:
-        """A fresh copy of the account (a user object caches its scope, as a request does)."""
-        return get_user_model().objects.get(pk=self.users[role].pk)
-
-
-def _build_world() -> World:
-    from django.conf import settings
-
-    from bangfu.accounts.services import account_create
-    from bangfu.orgs.services import orgs_load_file
-    from bangfu.plans.parsing import parse_table
-    from bangfu.plans.services import plan_import
-    from bangfu.progress.services import progress_rules_ensure
-    from bangfu.regions.services import regions_seed
-
-    orgs_load_file(settings.BASE_DIR / "data" / "cixi_orgs.json")
-    regions_seed()
-    plan = plan_import(parsed=parse_table(SEED)).plan
-    progress_rules_ensure(plan)
+@layer("write_scope_world", on="ruled_plan")
+def _build_world(request) -> World:
+    plan = Plan.objects.get(pk=layer_value(request, "ruled_plan"))
     units = {"zhouxiang": org("周巷镇"), "guanhaiwei": org("观海卫镇")}
     units["mine"] = org_create(name=MINE, kind=OrgKind.ENTERPRISE, parent=units["zhouxiang"])
     units["theirs"] = org_create(name=THEIRS, kind=OrgKind.ENTERPRISE, parent=units["guanhaiwei"])
-    purchase_create(
-        purchaser=units["theirs"], date=dt.date(2022, 3, 1), amount_fen=500_000_00, origin="布拖县",
-        status=S.APPROVED,
-    )  # fmt: skip
+    buy(units["theirs"], 500_000_00, origin="布拖县", channel=Channel.OTHER)
     users = {
-        role: account_create(
-            username=f"scope-{role}",
-            password="a-long-test-password",
-            role=role,
-            organisation=units["zhouxiang"] if role == "reporter" else None,
-            validate=False,
-        )
-        for role in ("reporter", "coordinator")
+        "reporter": UserFactory(username="scope-reporter", role="reporter", organisation=units["zhouxiang"]),
+        "coordinator": UserFactory(username="scope-coordinator", role="coordinator"),
+        "lead": UserFactory(username="scope-lead", role="lead", organisation=org("市总工会")),
     }
-    users["lead"] = account_create(
-        username="scope-lead",
-        password="a-long-test-password",
-        role="lead",
-        organisation=org("市总工会"),
-        validate=False,
-    )
     return World(plan=plan, units=units, users=users)
 
 
-@pytest.fixture(scope="module")
-def _world(django_db_setup, django_db_blocker) -> Iterator[World]:
-    from django.db import transaction
-
-    with django_db_blocker.unblock():
-        block = transaction.atomic()
-        block.__enter__()
-        try:
-            yield _build_world()
-        finally:
-            transaction.set_rollback(True)
-            block.__exit__(None, None, None)
+@pytest.fixture
+def write_scope_world(db, request) -> World:
+    return copy.deepcopy(layer_value(request, "write_scope_world"))
 
 
 @pytest.fixture
-def world(_world, db, settings, tmp_path) -> World:
+def world(write_scope_world, settings, tmp_path) -> World:
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.BANGFU_PROGRESS_CACHE_SECONDS = 0
-    return _world
+    return write_scope_world
 
 
 def their_figures(world: World) -> dict[str, Any]:
@@ -150,6 +94,7 @@ def their_figures(world: World) -> dict[str, Any]:
     of its jurisdiction, and its progress lines — official (approved) and with submitted records."""
     town = world.units["guanhaiwei"]
     subtree = org_subtree_ids(town.pk)
+    assert world.plan is not None
     official = progress_compute_official(world.plan, as_of=AS_OF, org_ids=[town.pk])
     return {
         "units": sorted(subtree),

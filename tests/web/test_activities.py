@@ -19,10 +19,9 @@ the coordinator), a PDF on the purchase of 观海卫镇 ``bought``.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -37,19 +36,14 @@ from bangfu.ledger.choices import RecordStatus
 from bangfu.ledger.models import Purchase
 from bangfu.ledger.services import purchase_create
 from bangfu.orgs.choices import OrgKind
-from bangfu.orgs.models import Organisation
-from bangfu.orgs.selectors import org_name_index
 from bangfu.orgs.services import org_create
-from bangfu.plans.models import Item
-from bangfu.plans.parsing import parse_table
-from bangfu.plans.services import plan_import
-from bangfu.regions.services import regions_seed
-from tests.test_cli import SEED_DOCX
+from bangfu.plans.models import Item, Plan
+from tests.support.layers import layer, layer_value
+from tests.support.world import org
+from tests.support.worlds import ROLES, World, one_user_per_role
 
 pytestmark = pytest.mark.django_db
 S = RecordStatus
-ROLES = ("coordinator", "reporter", "lead", "leader")
-UNIT_OF = {"reporter": "周巷镇", "lead": "市总工会"}
 NAMES = ("fair", "union", "other", "counter", "hidden", "factory")
 VISIBLE = {
     "coordinator": set(NAMES),
@@ -62,52 +56,29 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 DOCX = b"PK\x03\x04" + b"\x00" * 40
 
 
-def org(name: str) -> Organisation:
-    key = org_name_index().resolve(name).key
-    assert key is not None, name
-    return Organisation.objects.get(pk=key)
-
-
 @dataclass
-class World:
-    units: dict[str, Organisation]
-    records: dict[str, Activity]
-    evidence: dict[str, Evidence]
-    purchase: Purchase
-    items: dict[str, Item]
-    users: dict[str, Any]
-
-    def client(self, role: str) -> Client:
-        client = Client()
-        client.force_login(self.users[role])
-        return client
-
-    def pk(self, name: str) -> int:
-        return self.records[name].pk
+class ActivityWorld(World):
+    evidence: dict[str, Evidence] = field(default_factory=dict)
+    purchase: Purchase | None = None
+    items: dict[str, Item] = field(default_factory=dict)
+    media: Path | None = None  # where the evidence files were stored
 
 
-def _build_world() -> World:
-    from django.conf import settings
+@layer("activities_world", on="seed_plan")
+def _build_world(request) -> ActivityWorld:
+    plan = Plan.objects.get(pk=layer_value(request, "seed_plan"))
+    media = request.getfixturevalue("tmp_path_factory").mktemp("media")
+    with override_settings(MEDIA_ROOT=media):
+        built = _build_activities(plan)
+    built.media = media
+    return built
 
-    from bangfu.accounts.services import account_create
-    from bangfu.orgs.services import orgs_load_file
 
-    orgs_load_file(settings.BASE_DIR / "data" / "cixi_orgs.json")
-    regions_seed()
-    plan = plan_import(parsed=parse_table(SEED_DOCX)).plan
+def _build_activities(plan: Plan) -> ActivityWorld:
     items = {item.code: item for item in Item.objects.filter(task__plan=plan).select_related("task")}
     units = {"zhouxiang": org("周巷镇"), "guanhaiwei": org("观海卫镇")}
     units["union"] = org_create(name="周巷镇甲公司工会", kind=OrgKind.UNION, parent=units["zhouxiang"])
-    users = {
-        role: account_create(
-            username=f"act-{role}",
-            password="a-long-test-password",
-            role=role,
-            organisation=org(UNIT_OF[role]) if role in UNIT_OF else None,
-            validate=False,
-        )
-        for role in ROLES
-    }
+    users = one_user_per_role("act")
 
     def make(name: str, kind: str, unit: str, item: str, details: dict[str, Any], **kw: Any) -> Activity:
         return activity_create(
@@ -142,33 +113,26 @@ def _build_world() -> World:
         "other_png": evidence_add(name="报道截图.png", content=PNG, user=users["coordinator"], activity=records["other"]),
         "bought_pdf": evidence_add(name="发票.pdf", content=PDF, user=users["coordinator"], purchase=purchase),
     }  # fmt: skip
-    return World(units, records, evidence, purchase, items, users)
-
-
-@contextmanager
-def built_world(django_db_blocker, media) -> Iterator[World]:
-    from django.db import transaction
-
-    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=media):
-        block = transaction.atomic()
-        block.__enter__()
-        try:
-            yield _build_world()
-        finally:
-            transaction.set_rollback(True)
-            block.__exit__(None, None, None)
-
-
-@pytest.fixture(scope="module")
-def _world(django_db_setup, django_db_blocker, tmp_path_factory):
-    with built_world(django_db_blocker, tmp_path_factory.mktemp("media")) as built:
-        yield built
+    return ActivityWorld(
+        units=units,
+        users=users,
+        records=records,
+        plan=plan,
+        evidence=evidence,
+        purchase=purchase,
+        items=items,
+    )
 
 
 @pytest.fixture
-def world(_world, db, settings) -> World:
-    settings.MEDIA_ROOT = _world.evidence["fair_pdf"].file.storage.location
-    return _world
+def activities_world(db, request) -> ActivityWorld:
+    return copy.deepcopy(layer_value(request, "activities_world"))
+
+
+@pytest.fixture
+def world(activities_world, settings) -> ActivityWorld:
+    settings.MEDIA_ROOT = activities_world.media
+    return activities_world
 
 
 # --- who may open what ---------------------------------------------------------------------------

@@ -17,10 +17,9 @@ from bangfu.orgs.choices import OrgKind
 from bangfu.orgs.models import Organisation
 from bangfu.orgs.services import org_create
 from tests.ledger.builders import write_xlsx
-from tests.web.test_progress_fixtures import login, org, plan
+from tests.support.world import org
 
 pytestmark = pytest.mark.django_db
-FIXTURES = (login, plan)
 URL = reverse("activities:import")
 HEADER = ["单位", "事项编号", "名称", "日期", "活动类型", "地点", "展位数", "免费展位数", "现场销售额（元）"]
 

@@ -14,10 +14,9 @@ from bangfu.plans.parsing import parse_text
 from bangfu.plans.services import plan_import
 from bangfu.progress.selectors import progress_compute
 from bangfu.progress.services import progress_rules_ensure
-from tests.web.test_progress_fixtures import buy, login
+from tests.support.world import buy
 
 pytestmark = pytest.mark.django_db
-FIXTURES = (login,)
 
 TABLE = (
     "2022年慈溪市消费帮扶工作任务分解表\n\t序号\n\t工作任务\n\t工作内容\n\t责任单位\n"

@@ -16,11 +16,10 @@ from bangfu.ledger.choices import RecordStatus
 from bangfu.orgs.choices import OrgKind
 from bangfu.orgs.services import org_create
 from bangfu.progress.services import base_value_set
-from tests.web.test_progress_fixtures import buy, login, org, plan
+from tests.support.world import buy, org
 
 pytestmark = pytest.mark.django_db
 
-FIXTURES = (login, plan)  # imported so that pytest finds them here
 AS_OF = dt.date(2022, 10, 31)
 QUERY = "as_of=2022-10-31"
 WAN = 1_000_000

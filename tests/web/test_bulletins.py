@@ -18,11 +18,10 @@ from bangfu.orgs.choices import TOWN_LEVEL
 from bangfu.orgs.models import Organisation
 from bangfu.progress.lines import ProgressLine
 from bangfu.progress.selectors import progress_compute
-from tests.web.test_progress_fixtures import buy, login, org, plan
+from tests.support.world import buy, org
 
 pytestmark = pytest.mark.django_db
 
-FIXTURES = (login, plan)  # imported so that pytest finds them here
 URL = reverse("bulletins:index")
 AS_OF = dt.date(2022, 6, 30)
 WAN = 1_000_000

@@ -20,14 +20,10 @@ from bangfu.progress import cache
 from bangfu.progress.selectors import progress_compute, progress_compute_official
 from bangfu.progress.trend import progress_trend
 from bangfu.web.charts import trend_chart
-from tests.web.test_progress_fixtures import AS_OF, PERIOD, buy, login, org, plan
+from tests.support.world import AS_OF, PERIOD, buy, org
 
 pytestmark = pytest.mark.django_db
 
-FIXTURES = (
-    login,
-    plan,
-)  # imported so that pytest finds them here
 URL = reverse("dashboard")
 WAN = 1_000_000  # fen per 万元
 

@@ -1,7 +1,7 @@
 """Ledger pages: list, export, record detail, entry and edit, deletion, the review queue — each role,
 allowed and refused side by side, and scoping by guessed ids.
 
-The world (built once per module, rolled back afterwards):
+The world (``ledger_world``, built once per run, each test rolled back on top):
 
 | record   | purchaser           | status    | coordinator | leader | reporter 周巷镇 | lead 市总工会 |
 |----------|---------------------|-----------|-------------|--------|-----------------|---------------|
@@ -18,32 +18,21 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 from openpyxl import load_workbook
 
 from bangfu.ledger.choices import ApprovalAction, Channel, RecordStatus
 from bangfu.ledger.models import ApprovalEvent, Purchase
 from bangfu.ledger.services import purchase_create
-from bangfu.orgs.choices import OrgKind
 from bangfu.orgs.models import Organisation
-from bangfu.orgs.selectors import org_name_index
 from bangfu.orgs.services import org_create
-from bangfu.plans.parsing import parse_table
-from bangfu.plans.services import plan_import
-from bangfu.regions.services import regions_seed
-from tests.test_cli import SEED_DOCX
+from tests.support.worlds import ROLES, World
 
 pytestmark = pytest.mark.django_db
 S = RecordStatus
-ROLES = ("coordinator", "reporter", "lead", "leader")
-UNIT_OF = {"reporter": "周巷镇", "lead": "市总工会"}
 VISIBLE = {
     "coordinator": {"town", "union", "other", "union2", "draft", "approved"},
     "leader": {"town", "union", "other", "union2", "draft", "approved"},
@@ -53,98 +42,9 @@ VISIBLE = {
 NAMES = ("town", "union", "other", "union2", "draft", "approved")
 
 
-def org(name: str) -> Organisation:
-    key = org_name_index().resolve(name).key
-    assert key is not None, name
-    return Organisation.objects.get(pk=key)
-
-
-@dataclass
-class World:
-    units: dict[str, Organisation]
-    records: dict[str, Purchase]
-    users: dict[str, Any]
-
-    def client(self, role: str) -> Client:
-        client = Client()
-        client.force_login(self.users[role])
-        return client
-
-    def pk(self, name: str) -> int:
-        return self.records[name].pk
-
-
-def _build_world() -> World:
-    from django.conf import settings
-
-    from bangfu.accounts.services import account_create
-    from bangfu.orgs.services import orgs_load_file
-
-    orgs_load_file(settings.BASE_DIR / "data" / "cixi_orgs.json")
-    regions_seed()
-    plan_import(parsed=parse_table(SEED_DOCX))
-    units = {"zhouxiang": org("周巷镇"), "guanhaiwei": org("观海卫镇")}
-    units["union"] = org_create(name="周巷镇甲公司工会", kind=OrgKind.UNION, parent=units["zhouxiang"])
-    units["union2"] = org_create(name="观海卫镇乙公司工会", kind=OrgKind.UNION, parent=units["guanhaiwei"])
-
-    def buy(unit: str, day: int, fen: int, status: str, **kw: Any) -> Purchase:
-        return purchase_create(
-            purchaser=units[unit],
-            date=dt.date(2022, day, 1),
-            amount_fen=fen,
-            origin=kw.pop("origin", "凉山州布拖县"),
-            product=kw.pop("product", "苦荞茶"),
-            channel=kw.pop("channel", Channel.OFFLINE),
-            status=status,
-            **kw,
-        )
-
-    records = {
-        "town": buy("zhouxiang", 3, 100_000, S.SUBMITTED, order_no="ZX-1001"),
-        "union": buy("union", 4, 12_345, S.SUBMITTED, product="花椒"),
-        "other": buy("guanhaiwei", 5, 50_000, S.SUBMITTED, order_no="GH-1"),
-        "union2": buy("union2", 6, 777, S.SUBMITTED, channel=Channel.PLATFORM_832),
-        "draft": buy("zhouxiang", 7, 2_000, S.DRAFT, product='=HYPERLINK("http://x")', origin="慈溪"),
-        "approved": buy("zhouxiang", 8, 150_000, S.APPROVED, order_no="ZX-2002"),
-    }
-    users = {
-        role: account_create(
-            username=f"web-{role}",
-            password="a-long-test-password",
-            role=role,
-            organisation=org(UNIT_OF[role]) if role in UNIT_OF else None,
-            validate=False,
-        )
-        for role in ROLES
-    }
-    return World(units=units, records=records, users=users)
-
-
-@contextmanager
-def built_world(django_db_blocker) -> Iterator[World]:
-    """The world, built inside a transaction that is rolled back afterwards (Django's ``setUpTestData``);
-    each test runs in its own savepoint on top, through ``db``."""
-    from django.db import transaction
-
-    with django_db_blocker.unblock():
-        block = transaction.atomic()
-        block.__enter__()
-        try:
-            yield _build_world()
-        finally:
-            transaction.set_rollback(True)
-            block.__exit__(None, None, None)
-
-
-@pytest.fixture(scope="module")
-def _world(django_db_setup, django_db_blocker):
-    with built_world(django_db_blocker) as built:
-        yield built
-
-
 @pytest.fixture
-def world(_world, db) -> World:
-    return _world
+def world(ledger_world) -> World:
+    return ledger_world
 
 
 def ids_on(response) -> set[int]:
@@ -338,7 +238,6 @@ def test_unit_suggestions_are_scoped_and_match_aliases(world):
     # Names that start with the text come first.
     assert suggested(office, unit="周巷镇")[0] == "周巷镇"
     # Closed units are left out where only active units may be chosen.
-    from bangfu.orgs.models import Organisation
 
     Organisation.objects.filter(pk=world.units["union"].pk).update(active=False)
     assert "周巷镇甲公司工会" in suggested(office, unit="甲公司")
@@ -446,8 +345,9 @@ def test_the_list_reads_a_fixed_number_of_queries(world, many, role, django_asse
     client.get(reverse("ledger:list"))  # warm the session
     # session, user, profile; the scope (a lead's: its plan's targets, 6); the bounded count and the
     # sort keys, each in two parts for a unit's scope (bought by it / reported by it); the page's rows,
-    # their purchasers and origin counties; the unit picker (its size and its units). None per row.
-    with django_assert_max_num_queries(18):
+    # their purchasers and origin counties; the unit picker (its size and its units); the menu's inbox
+    # count (two bounded counts, web.inbox.inbox_count). None per row.
+    with django_assert_max_num_queries(20):
         response = client.get(reverse("ledger:list"), {"sort": "-amount", "date_from": "2022-01-01"})
     assert response.status_code == 200 and response.context["page"].items
 

@@ -3,10 +3,8 @@ refusals (type, size, content, tokens, roles), and the batch pages' scoping."""
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 from pathlib import Path
-from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -16,46 +14,22 @@ from openpyxl import load_workbook
 from bangfu.ledger.choices import RecordStatus
 from bangfu.ledger.models import ImportBatch, Purchase
 from bangfu.ledger.services.uploads import FOLDER
-from tests.ledger.builders import write_csv, write_xlsx
-from tests.web.test_ledger import World, built_world
+from tests.ledger.builders import town_xlsx, write_csv
+from tests.support.worlds import World
 
 pytestmark = pytest.mark.django_db
 S = RecordStatus
 
 
-@pytest.fixture(scope="module")
-def _world(django_db_setup, django_db_blocker):
-    with built_world(django_db_blocker) as built:
-        yield built
-
-
 @pytest.fixture
-def world(_world, db) -> World:
-    return _world
-
-
-HEADER = ["序号", "采购单位", "采购日期", "商品名称", "产地", "金额（元）", "订单号"]
+def world(ledger_world) -> World:
+    return ledger_world
 
 
 @pytest.fixture
 def media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     return Path(settings.MEDIA_ROOT)
-
-
-def town_xlsx(folder: Path, name: str = "周巷镇台账.xlsx") -> Path:
-    rows: list[list[Any]] = [
-        ["周巷镇消费帮扶采购台账"],
-        ["填报单位：周巷镇"],
-        HEADER,
-        [1, "周巷镇甲公司工会", dt.date(2022, 3, 15), "苦荞茶", "四川省凉山彝族自治州布拖县", 1500, "W-001"],
-        [2, "周巷镇新来的学校", "2022.4.2", "马铃薯", "凉山州布拖县", "800.50", "W-002"],
-        [3, "周巷镇", "2022/05/20", "花椒", "布拖", "abc", "W-003"],
-        [4, "周巷镇甲公司工会", dt.date(2022, 3, 15), "苦荞茶", "四川省凉山彝族自治州布拖县", 1500, "W-001"],
-        [5, None, "2022-06-01", "黑山羊", "布拖县", 300, "W-004"],
-        [None, "合计", None, None, None, 3100.5, None],
-    ]
-    return write_xlsx(folder / name, {"台账": rows})
 
 
 def upload(client, path: Path, **extra):

@@ -20,22 +20,16 @@ from bangfu.ledger.services.uploads import (
     upload_preview_run,
     uploads_recover,
 )
-from tests.web.test_ledger import World, built_world
-from tests.web.test_ledger_import import town_xlsx
+from tests.ledger.builders import town_xlsx
+from tests.support.worlds import World
 
 pytestmark = pytest.mark.django_db
 QUEUED_ONLY = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
 
 
-@pytest.fixture(scope="module")
-def _world(django_db_setup, django_db_blocker):
-    with built_world(django_db_blocker) as built:
-        yield built
-
-
 @pytest.fixture
-def world(_world, db) -> World:
-    return _world
+def world(ledger_world) -> World:
+    return ledger_world
 
 
 @pytest.fixture

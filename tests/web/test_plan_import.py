@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from bangfu.orgs.models import Organisation
 from bangfu.plans.models import Item, Plan, PlanDraft, Target
-from tests.test_cli import SEED_DOCX
+from tests.support.world import SEED_DOCX
 
 pytestmark = pytest.mark.django_db
 
@@ -89,10 +89,10 @@ def test_invalid_corrections_are_shown_not_saved(coordinator):
     draft_url = upload(coordinator)["Location"]
     page = coordinator.get(draft_url)
     data = form_data(page)
-    data["i0-0-g0-value"] = ["20"]  # a ratio of 2000 %
+    data["i0-0-g0-value"] = ["120%"]  # a ratio over 100 %
     data["confirm"] = ["1"]
     response = coordinator.post(draft_url, data)
-    assert response.status_code == 200 and "0 到 1 之间的小数" in response.content.decode()
+    assert response.status_code == 200 and "比例应在 0 到 100% 之间" in response.content.decode()
     assert not Plan.objects.exists()
 
 
@@ -201,11 +201,30 @@ def test_items_without_units_are_marked_red_with_their_warnings(coordinator, tmp
     page = coordinator.get(upload(coordinator, write(tmp_path, TABLE_F, "xlsx"))["Location"])
     html = page.content.decode()
     assert "有 2 处未能识别" in html
-    assert '<section class="card item has-warnings" id="item-4.1">' in html
+    # what needs attention: open, in red, and listed at the top with a link; the rest folded
+    assert '<details class="card item has-warnings" id="item-4.1" open>' in html
+    assert '<details class="card item" id="item-1.1">' in html
+    top = html.index('id="attention"')
+    assert top < html.index('id="item-1.1"') and html.index('href="#item-4.1"') > top
     assert "未识别出牵头、责任或配合单位，请核对并补充" in html
-    assert '<section class="card item" id="item-1.1">' in html
     assert "没有序号，文字接续上一行（跨页断行），已并入本事项" in html  # inferred, and said so
-    assert 'class="no-orgs"' in html
+    assert 'class="target no-orgs"' in html
+
+
+def test_ratios_are_typed_as_percent_and_stored_exactly(coordinator):
+    from decimal import Decimal
+
+    from bangfu.plans.models import Target
+
+    draft_url = upload(coordinator)["Location"]
+    page = coordinator.get(draft_url)
+    data = form_data(page)
+    assert data["i0-0-g0-value"] == ["20%"]  # the unions' 20 % of their holiday gifts, shown as a percent
+    data["i0-0-g0-value"] = ["12.5"]  # typed without the sign: still a percent
+    data["confirm"] = ["1"]
+    assert coordinator.post(draft_url, data).status_code == 302
+    ratio = Target.objects.get(item__task__seq=1, item__seq=1, kind="ratio")
+    assert ratio.value == Decimal("0.125")
 
 
 # -- replacing a year's table --------------------------------------------------------------------------
@@ -217,7 +236,7 @@ def test_replacing_lists_what_would_be_detached_before_confirming(coordinator, t
     from bangfu.activities.services import activity_create
     from bangfu.plans.selectors import plan_parse_file
     from bangfu.plans.services import plan_import
-    from tests.plans.test_services import _edited_seed
+    from tests.plans.fixtures import edited_seed
 
     plan_import(parsed=plan_parse_file(SEED_DOCX))
     for task, seq in ((6, 1), (4, 1)):
@@ -229,7 +248,7 @@ def test_replacing_lists_what_would_be_detached_before_confirming(coordinator, t
             date=dt.date(2022, 5, 1),
             details={"event_type": "展销会", "place": "慈溪"},
         )
-    url = upload(coordinator, _edited_seed(tmp_path))["Location"]
+    url = upload(coordinator, edited_seed(tmp_path))["Location"]
     page = coordinator.get(url)
     html = page.content.decode()
     assert "2022年已有任务分解表" in html and "替换后将脱钩" in html and "1 条工作记录" in html

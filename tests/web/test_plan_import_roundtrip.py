@@ -19,7 +19,8 @@ from bangfu.plans.parsing import TableParseError, parse_table
 from tests.activities import test_count_targets
 from tests.plans import test_parsing, test_parsing_written_roles
 from tests.plans.fixtures import FORMATS, Table, write
-from tests.test_cli import SEED_DOCX, SEED_TXT, UNKNOWN_UNITS_TABLE
+from tests.support.world import SEED_DOCX, SEED_TXT
+from tests.test_cli import UNKNOWN_UNITS_TABLE
 from tests.web import test_activities_item
 from tests.web.test_plan_import import UNKNOWN_UNIT_TABLE, form_data
 

@@ -5,16 +5,12 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
-from bangfu.plans.parsing import parse_table
-from bangfu.plans.services import plan_import
-from tests.test_cli import SEED_DOCX
-
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def seeded(cixi_orgs):
-    return plan_import(parsed=parse_table(SEED_DOCX)).plan
+def seeded(seed_plan):
+    return seed_plan
 
 
 @pytest.fixture
@@ -70,14 +66,11 @@ def _item(response, code: str):
 
 
 @pytest.fixture
-def bought(seeded):
+def bought(ruled_plan):
     from bangfu.ledger.choices import RecordStatus
-    from bangfu.progress.services import progress_rules_ensure
-    from bangfu.regions.services import regions_seed
-    from tests.web.test_progress_fixtures import buy, org
+    from tests.support.world import buy, org
 
-    regions_seed()
-    progress_rules_ensure(seeded)
+    seeded = ruled_plan
     buy(org("周巷镇"), 150_000_000, day=dt.date(2022, 2, 1))
     buy(org("横河镇"), 25_000_000, day=dt.date(2022, 2, 1), status=RecordStatus.SUBMITTED)
     return seeded
@@ -131,7 +124,7 @@ def test_a_reporter_sees_the_whole_table_but_only_its_lines(client, make_user, b
     assert _item(response, "2.3").lines == []
     html = response.content.decode()
     assert html.count('class="code"') >= 17 and "横河镇" in html  # the table itself names every unit
-    from tests.web.test_progress_fixtures import org
+    from tests.support.world import org
 
     assert reverse("progress:unit", args=[org("横河镇").pk]) not in html  # no way into another town
     assert "本单位范围内无此项目标" in html

@@ -11,14 +11,10 @@ from bangfu.orgs.choices import OrgKind
 from bangfu.orgs.services import org_create
 from bangfu.progress.models import BaseValue
 from bangfu.progress.services import base_value_set
-from tests.web.test_progress_fixtures import login, org, plan
+from tests.support.world import org
 
 pytestmark = pytest.mark.django_db
 
-FIXTURES = (
-    login,
-    plan,
-)  # imported so that pytest finds them here
 LIST = reverse("progress:bases")
 UPLOAD = reverse("progress:bases-import")
 

@@ -12,14 +12,10 @@ from django.urls import reverse
 from bangfu.ledger.choices import RecordStatus
 from bangfu.progress.models import ReportingCalendar
 from bangfu.progress.services import reporting_calendar_set
-from tests.web.test_progress_fixtures import buy, login, org, plan
+from tests.support.world import buy, org
 
 pytestmark = pytest.mark.django_db
 
-FIXTURES = (
-    login,
-    plan,
-)  # imported so that pytest finds them here
 URL = reverse("progress:calendar")
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 

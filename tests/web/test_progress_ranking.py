@@ -15,14 +15,10 @@ from bangfu.progress.rules import TOWN_RANKING
 from bangfu.progress.selectors import progress_compute
 from bangfu.progress.services import base_value_set
 from bangfu.reports.bulletin import bulletin_data
-from tests.web.test_progress_fixtures import AS_OF, PERIOD, buy, login, org, plan
+from tests.support.world import AS_OF, PERIOD, buy, org
 
 pytestmark = pytest.mark.django_db
 
-FIXTURES = (
-    login,
-    plan,
-)  # imported so that pytest finds them here
 LAST = "慈溪高新区管委会"
 
 

@@ -26,14 +26,10 @@ from bangfu.orgs.services import org_create
 from bangfu.progress.selectors import progress_compute
 from bangfu.progress.services import base_value_set, reporting_calendar_set
 from tests.ledger.builders import write_csv
-from tests.web.test_progress_fixtures import buy, login, org, plan
+from tests.support.world import buy, org
 
 pytestmark = pytest.mark.django_db
 
-FIXTURES = (
-    login,
-    plan,
-)  # imported so that pytest finds them here
 URL = reverse("progress:reminders")
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 TODAY = dt.date(2022, 4, 3)

@@ -15,12 +15,10 @@ from bangfu.notifications.models import Reminder, UnitContact
 from bangfu.notifications.selectors import ReminderError
 from bangfu.orgs.choices import OrgKind
 from bangfu.orgs.services import org_create
-from tests.notifications.conftest import robot, season, smtp_down, smtp_server  # noqa: F401
-from tests.web.test_progress_fixtures import login, org, plan
+from tests.support.world import org
 
 pytestmark = pytest.mark.django_db
 
-FIXTURES = (login, plan)  # imported so that pytest finds them here
 URL = reverse("reminders:history")
 TOKEN = "tok-supersecret-123456"
 SECRET = "SECsigning-secret-987"
@@ -55,7 +53,7 @@ def remind(
 
 
 @pytest.fixture
-def history(plan, robot):  # noqa: F811
+def history(plan, robot):
     """周巷镇: an e-mail sent in February and one failed in March; its union: a pending one; 横河镇: a
     robot reminder (its address carries the token, its contact a signing secret) that failed."""
     zhouxiang, henghe = org("周巷镇"), org("横河镇")
@@ -191,7 +189,7 @@ def test_only_the_office_acts(login, history, role, unit):
     assert list(Reminder.objects.values_list("pk", "status", "attempts")) == before
 
 
-def test_the_office_prepares_the_periods_reminders(login, season, make_user):  # noqa: F811
+def test_the_office_prepares_the_periods_reminders(login, season, make_user):
     henghe = make_user("reporter", "横河镇")
     henghe.email = "henghe@cixi.example"
     henghe.save(update_fields=["email"])
@@ -211,7 +209,7 @@ def test_the_office_prepares_the_periods_reminders(login, season, make_user):  #
     assert "新生成提醒 0 条，此前已生成 1 条" in again.content.decode() and Reminder.objects.count() == 1
 
 
-def test_a_refused_preparation_says_why(login, season, monkeypatch):  # noqa: F811
+def test_a_refused_preparation_says_why(login, season, monkeypatch):
     client = login("coordinator")
     bad = client.post(reverse("reminders:prepare"), {"year": "2022", "as_of": "2023-01-02"}, follow=True)
     assert "2022年内" in bad.content.decode()
@@ -224,7 +222,7 @@ def test_a_refused_preparation_says_why(login, season, monkeypatch):  # noqa: F8
     assert "不在2022年3月的报送期内" in response.content.decode() and not Reminder.objects.exists()
 
 
-def test_the_office_sends_the_due_reminders(login, history, smtp_server):  # noqa: F811
+def test_the_office_sends_the_due_reminders(login, history, smtp_server):
     response = login("coordinator").post(reverse("reminders:send"), {"year": "2022"}, follow=True)
     history["pending"].refresh_from_db()
     assert history["pending"].status == DeliveryStatus.SENT and history["pending"].attempts == 1
@@ -234,7 +232,7 @@ def test_the_office_sends_the_due_reminders(login, history, smtp_server):  # noq
     assert history["failed"].status == DeliveryStatus.FAILED  # failed ones wait for a retry
 
 
-def test_the_office_retries_one_failed_reminder(login, history, smtp_server):  # noqa: F811
+def test_the_office_retries_one_failed_reminder(login, history, smtp_server):
     failed = history["failed"]
     response = login("coordinator").post(
         reverse("reminders:retry"), {"year": "2022", "reminder": failed.pk}, follow=True
@@ -248,7 +246,7 @@ def test_the_office_retries_one_failed_reminder(login, history, smtp_server):  #
     assert history["sent"].attempts == 1  # sent reminders are never sent again
 
 
-def test_retrying_every_failed_reminder_records_new_failures(login, history, robot, smtp_down):  # noqa: F811
+def test_retrying_every_failed_reminder_records_new_failures(login, history, robot, smtp_down):
     robot.script.append((200, {"errcode": 310000, "errmsg": f"sign not match {TOKEN}"}))
     response = login("coordinator").post(reverse("reminders:retry"), {"year": "2022"}, follow=True)
     html = response.content.decode()

@@ -201,6 +201,10 @@ class Purchase(TimeStampedModel):
             ),
         ]
 
+    def get_additional_data(self) -> dict[str, int | None]:
+        """The unit an audit-trail entry concerns (the trail's unit filter)."""
+        return {"unit_id": self.purchaser_id or self.reporting_org_id}
+
     def __str__(self) -> str:
         return f"{self.purchaser_name} {self.date} {format_yuan(self.amount_fen)}元"
 

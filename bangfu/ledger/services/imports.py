@@ -26,6 +26,7 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from bangfu.common.audit import audit_action, audit_grouped
 from bangfu.common.money import fen_to_yuan, format_yuan
 from bangfu.common.text import text_array_json
 from bangfu.orgs.models import Organisation
@@ -1009,7 +1010,8 @@ def _write(
     summary = reader.summary
     report_file: Path | None = None
     try:
-        with transaction.atomic():
+        # one audit-trail entry for the import, with its counts (not one per unit or record it writes)
+        with transaction.atomic(), audit_grouped():
             previous = ImportBatch.objects.filter(sha256=ledger.sha256).order_by("created_at").first()
             if previous is not None:  # the same file was imported while this one was being read
                 return _already_imported(ledger, previous, dry_run=False)
@@ -1076,6 +1078,23 @@ def _write(
                 unassigned=summary.unassigned,
                 created_orgs=summary.created_orgs,
                 report=summary.report,
+            )
+            audit_action(
+                kind="ledger_import",
+                obj=batch,
+                summary=f"{ledger.name}"
+                + (f"（填报单位：{summary.reporting_org}）" if summary.reporting_org else ""),
+                actor=user,
+                unit_id=reader.reporting_org_id,
+                counts={
+                    "accepted": summary.accepted,
+                    "duplicates": summary.duplicates,
+                    "rejected": summary.rejected,
+                    "skipped": summary.skipped,
+                    "enriched": summary.enriched,
+                    "units_created": len(summary.created_orgs),
+                    "total_yuan": format_yuan(summary.total_fen),
+                },
             )
     except BaseException:
         if report_file is not None:

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
 
+from auditlog.models import LogEntry
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
@@ -49,6 +50,7 @@ from bangfu.accounts.write_scope import (
     unit_writable,
     within_for,
 )
+from bangfu.common.audit import audit_action
 from bangfu.orgs.models import Organisation
 
 from ..access import authored_by
@@ -292,7 +294,36 @@ def _transition(
                     for pk in chunk
                 ]
             )
+    _audit_transition(action, [pk for pk, _status in rows], actor=actor, comment=comment)
     return len(rows)
+
+
+#: Review steps the audit trail records as one entry per action (with how many records it moved).
+_AUDITED_ACTIONS: dict[str, str] = {
+    ApprovalAction.SUBMIT: "records_submit",
+    ApprovalAction.APPROVE: "records_approve",
+    ApprovalAction.RETURN: "records_return",
+    ApprovalAction.REOPEN: "records_reopen",
+}
+
+
+def _audit_transition(action: str, ids: list[int], *, actor: Any, comment: str) -> None:
+    kind = _AUDITED_ACTIONS.get(action)
+    if kind is None or not ids:
+        return
+    first = Purchase.objects.select_related("reporting_org", "purchaser").get(pk=min(ids))
+    unit = first.reporting_org or first.purchaser
+    where = f"（{unit.name}）" if unit is not None else ""
+    summary = f"采购记录 {_ids_text(sorted(ids))}{where}" + (f"：{comment}" if comment else "")
+    audit_action(
+        kind=kind,
+        obj=first,
+        summary=summary,
+        actor=actor,
+        unit_id=unit.pk if unit is not None else None,
+        counts={"records": len(ids)},
+        action=LogEntry.Action.UPDATE,
+    )
 
 
 def _refuse_own_records(user: Any, ids: list[int]) -> None:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Hashable, Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal
+from itertools import repeat
 from typing import Any
 
 HUNDRED = Decimal(100)
@@ -61,12 +62,7 @@ class LineResult:
     @property
     def required_fen(self) -> int | None:
         """What the unit must buy in total to meet the target (元 targets and measured bases)."""
-        spec = self.spec
-        if spec.kind == "amount":
-            return int(spec.value * HUNDRED)
-        if spec.kind in ("ratio", "per_capita") and spec.base:
-            return int((spec.value * spec.base * HUNDRED).to_integral_value())
-        return None
+        return required_fen(self.spec)
 
     @property
     def shortfall_fen(self) -> int | None:
@@ -77,6 +73,15 @@ class LineResult:
         if required is None or self.rate is None:
             return None
         return max(required - self.achieved_fen, 0)
+
+
+def required_fen(spec: LineSpec) -> int | None:
+    """What a line's unit must buy in total to meet the target (元 targets and measured bases)."""
+    if spec.kind == "amount":
+        return int(spec.value * HUNDRED)
+    if spec.kind in ("ratio", "per_capita") and spec.base:
+        return int((spec.value * spec.base * HUNDRED).to_integral_value())
+    return None
 
 
 def status_for(rate: Decimal, expected: Decimal, thresholds: Thresholds) -> str:
@@ -96,9 +101,9 @@ def compute_line(
     thresholds: Thresholds = Thresholds(),
 ) -> LineResult:
     table = sums.get(spec.sums_key, {})
-    fen = sum(table.get(p, 0) for p in spec.purchasers)
+    fen = sum(map(table.get, spec.purchasers, repeat(0)))
     count_table = counts.get(spec.sums_key, {})
-    records = sum(count_table.get(p, 0) for p in spec.purchasers)
+    records = sum(map(count_table.get, spec.purchasers, repeat(0)))
     yuan = Decimal(fen) / HUNDRED
     if spec.override:
         return LineResult(spec, fen, records, None, None, spec.expected, spec.override)
@@ -140,12 +145,24 @@ def _ranked(results: list[LineResult]) -> list[LineResult]:
     ranked = list(results)
     for indexes in by_group.values():
         ordered = sorted(indexes, key=lambda i: results[i].rate, reverse=True)  # type: ignore[arg-type,return-value]
-        previous_rate, previous_rank = None, 0
+        previous_rate, previous_rank, of = None, 0, len(ordered)
         for position, index in enumerate(ordered, start=1):
-            rate = results[index].rate
-            rank = previous_rank if rate == previous_rate else position
-            ranked[index] = replace(results[index], rank=rank, rank_of=len(ordered))
-            previous_rate, previous_rank = rate, rank
+            r = results[index]
+            rank = previous_rank if r.rate == previous_rate else position
+            # The constructor, not dataclasses.replace: thousands of lines, a tenth of the cost.
+            ranked[index] = LineResult(
+                r.spec,
+                r.achieved_fen,
+                r.records,
+                r.achieved,
+                r.rate,
+                r.expected,
+                r.status,
+                r.forecast_rate,
+                rank,
+                of,
+            )
+            previous_rate, previous_rank = r.rate, rank
     return ranked
 
 
@@ -195,8 +212,39 @@ def rollup(
 ) -> dict[Hashable, Rollup]:
     """Roll lines up by ``key`` (which may put a line in several groups, e.g. a union in its town and
     under its lead unit)."""
-    groups: dict[Hashable, Rollup] = defaultdict(Rollup)
-    for result in results:
-        for group in key(result):
-            groups[group].add(result)
-    return dict(groups)
+    listed = list(results)
+    return rollups(listed, {None: [key(result) for result in listed]})[None]
+
+
+def rollups(
+    results: Sequence[LineResult],
+    groups_of: Mapping[Any, Sequence[Iterable[Hashable]]],
+    required_of: Sequence[int | None] | None = None,
+) -> dict[Any, dict[Hashable, Rollup]]:
+    """Several roll-ups of the same lines in one pass: ``groups_of[name][i]`` are the groups line ``i``
+    belongs to in roll-up ``name``; returns {name: {group: Rollup}}. Each line's contribution is worked
+    out once (the same figures as :meth:`Rollup.add` line by line). ``required_of``: each line's
+    :attr:`LineResult.required_fen`, when the caller knows them already (they depend on the spec only)."""
+    found: dict[Any, dict[Hashable, Rollup]] = {name: {} for name in groups_of}
+    named = [(found[name], lists) for name, lists in groups_of.items()]
+    for index, result in enumerate(results):
+        status, rate = result.status, result.rate
+        capped = None
+        required: int | None = None
+        if rate is not None:
+            capped = ONE if rate > ONE else rate  # as min(rate, ONE): the same Decimal
+            required = result.required_fen if required_of is None else required_of[index]
+        for groups, lists in named:
+            for group in lists[index]:
+                total = groups.get(group)
+                if total is None:
+                    total = groups[group] = Rollup()
+                total.lines += 1
+                total.statuses[status] = total.statuses.get(status, 0) + 1
+                if capped is not None:
+                    total.measured += 1
+                    total.rate_sum += capped
+                    if required is not None:
+                        total.required_fen += required
+                        total.achieved_fen += result.achieved_fen
+    return found

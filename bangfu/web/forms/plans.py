@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import forms
@@ -138,9 +139,9 @@ class TargetReviewForm(NamesCheckedForm):
     name_fields = ("orgs",)
 
     kind = forms.ChoiceField(label=_("类型"), choices=TargetKind.choices)
-    value = forms.DecimalField(
-        label=_("数值"), max_digits=20, decimal_places=6, min_value=Decimal(0),
-        help_text=_("金额、人均按元；比例写小数，如 0.2"),
+    value = forms.CharField(
+        label=_("数值"), max_length=40, help_text=_("金额、人均按元；比例写百分数，如 20 或 20%"),
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 10}),
     )  # fmt: skip
     unit = forms.CharField(label=_("单位"), required=False)
     orgs = NameListField(label=_("适用单位"), required=False)
@@ -152,13 +153,61 @@ class TargetReviewForm(NamesCheckedForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        if (
-            data.get("kind") == TargetKind.RATIO
-            and data.get("value") is not None
-            and not 0 < data["value"] <= 1
-        ):
-            self.add_error("value", _("比例应写成 0 到 1 之间的小数，如 20% 写 0.2。"))
+        return _value_checked(self, data)
+
+
+#: Decimal places a target's value keeps (a ratio to 0.0001 %).
+DECIMAL_PLACES = 6
+
+
+def _number(text: str) -> tuple[Decimal | None, bool]:
+    """A number typed in the review (full-width digits, thousands separators, a trailing %): the exact
+    Decimal and whether a % sign was written; None when it is no number."""
+    written = unicodedata.normalize("NFKC", text or "").strip().replace(",", "").replace(" ", "")
+    percent = written.endswith("%")
+    written = written.removesuffix("%")
+    try:
+        value = Decimal(written)
+    except InvalidOperation:
+        return None, percent
+    return (value if value.is_finite() else None), percent
+
+
+def _value_checked(form: forms.Form, data: dict[str, Any]) -> dict[str, Any]:
+    """``value`` as the draft keeps it: a ratio typed as a percent (20 or 20%) becomes the exact
+    fraction 0.2; other kinds as written (yuan, counts)."""
+    text = data.get("value")
+    if text in (None, ""):
+        data["value"] = None
         return data
+    value, _percent = _number(str(text))
+    if value is None or value < 0:
+        form.add_error("value", _("“%(text)s”不是有效的数值。") % {"text": str(text)[:20]})
+        data["value"] = None
+        return data
+    if data.get("kind") == TargetKind.RATIO:
+        if not 0 < value <= 100:
+            form.add_error("value", _("比例应在 0 到 100% 之间，如 20%（写 20 或 20%）。"))
+            data["value"] = None
+            return data
+        value = value / 100
+    exponent = value.normalize().as_tuple().exponent
+    if (isinstance(exponent, int) and -exponent > DECIMAL_PLACES) or value >= 10**14:
+        form.add_error("value", _("数值过大或小数位过多（比例最多精确到 0.0001%）。"))
+        data["value"] = None
+        return data
+    data["value"] = value
+    return data
+
+
+def value_shown(kind: str, value: Any) -> str:
+    """A stored value as the review shows it: a ratio as a percent (0.2 → 20%)."""
+    if value in (None, ""):
+        return ""
+    number = Decimal(str(value))
+    if kind == TargetKind.RATIO:
+        return format((number * 100).normalize(), "f") + "%"
+    return format(number.normalize(), "f")
 
 
 class NewTargetForm(TargetReviewForm):
@@ -174,9 +223,13 @@ class NewTargetForm(TargetReviewForm):
 
     def clean(self) -> dict[str, Any]:
         data = NamesCheckedForm.clean(self)
-        if data.get("kind") and data.get("value") is None:
+        if not data.get("kind"):
+            data["value"] = None
+            return data
+        if not data.get("value"):
             self.add_error("value", _("请填写数值。"))
-        return data
+            return data
+        return _value_checked(self, data)
 
     @property
     def filled(self) -> bool:
@@ -184,7 +237,8 @@ class NewTargetForm(TargetReviewForm):
 
 
 def target_initial(target: dict[str, Any]) -> dict[str, Any]:
-    return {**target, "orgs": list(target.get("orgs") or []), "delete": False}
+    value = value_shown(target.get("kind", ""), target.get("value"))
+    return {**target, "value": value, "orgs": list(target.get("orgs") or []), "delete": False}
 
 
 def item_initial(item: dict[str, Any]) -> dict[str, Any]:

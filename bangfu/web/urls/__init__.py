@@ -12,6 +12,8 @@ urlpatterns = [
     path("password/", accounts.PasswordChangeView.as_view(), name="password_change"),
     path("password/done/", accounts.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("units/suggest/", units.unit_suggest, name="unit-suggest"),
+    path("inbox/", include("bangfu.web.urls.inbox")),
+    path("contacts/", include("bangfu.web.urls.contacts")),
     path("plans/", include("bangfu.web.urls.plans")),
     path("ledger/", include("bangfu.web.urls.ledger")),
     path("progress/", include("bangfu.web.urls.progress")),

@@ -1,10 +1,11 @@
-"""The audit trail for the coordinator: who created, changed or deleted what, with before and after."""
+"""The audit trail for the coordinator: who did what, when (to the second), in Chinese — changes with\ntheir fields' names and values as users know them, one entry per import or review step with its counts;\nfiltered by unit, user, kind of action, type of record and day (``common.audit``)."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 from auditlog.models import LogEntry
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
 from django.http import HttpRequest, HttpResponse
@@ -13,15 +14,27 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
 from bangfu.accounts.access import require_role
+from bangfu.common.audit import ACTION_KINDS, ACTION_NAMES, audit_rows
 from bangfu.common.numbers import parse_id
+from bangfu.orgs.models import Organisation
+from bangfu.orgs.selectors import org_subtree_ids
 from bangfu.web.paging import keyset_page_for, list_query
 
 PAGE = 50
 
 
-def _tracked_types() -> list[ContentType]:
+def _tracked_types() -> list[tuple[int, str]]:
+    """The audited models, by their Chinese names."""
+    found = []
+    for ct in ContentType.objects.filter(pk__in=list(_audited_type_ids())):
+        model = ct.model_class()
+        found.append((ct.pk, str(model._meta.verbose_name) if model is not None else str(ct)))
+    return sorted(found, key=lambda pair: pair[1])
+
+
+def _audited_type_ids() -> set[int]:
     ids = LogEntry.objects.order_by().values_list("content_type_id", flat=True).distinct()
-    return sorted(ContentType.objects.filter(pk__in=list(ids)), key=lambda ct: str(ct))
+    return set(ids)
 
 
 def _day(text: str) -> tuple[dt.date | None, str]:
@@ -37,6 +50,12 @@ def _day(text: str) -> tuple[dt.date | None, str]:
     return day, ""
 
 
+def _units() -> list[Organisation]:
+    """Units the trail can be filtered by: the top of the jurisdiction tree (towns, departments …), each
+    standing for the units under it."""
+    return list(Organisation.objects.filter(parent__isnull=True).order_by("kind", "name"))
+
+
 @login_required
 def audit_list(request: HttpRequest) -> HttpResponse:
     require_role(request, administer=True)
@@ -47,6 +66,12 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     action = parse_id(request.GET.get("action", ""))
     if action is not None:
         entries = entries.filter(action=action)
+    kind = request.GET.get("kind", "")
+    if kind in ACTION_KINDS:
+        entries = entries.filter(additional_data__kind=kind)
+    unit = parse_id(request.GET.get("unit", ""))
+    if unit is not None:
+        entries = entries.filter(additional_data__unit_id__in=sorted(org_subtree_ids(unit)))
     actor = request.GET.get("actor", "").strip()
     if actor:
         entries = entries.filter(actor__username=actor[:150])
@@ -61,12 +86,17 @@ def audit_list(request: HttpRequest) -> HttpResponse:
         entries = entries.none()
     page = keyset_page_for(request, entries, order=("-id",), size=PAGE)
     context = {
-        "rows": [(entry, sorted(entry.changes_dict.items())) for entry in page.items],
+        "rows": audit_rows(page.items),
         "page": page,
         "query": list_query(request),
         "error": error,
         "types": _tracked_types(),
-        "actions": LogEntry.Action.choices,
+        "actions": [(value, ACTION_NAMES.get(value, label)) for value, label in LogEntry.Action.choices],
+        "kinds": ACTION_KINDS,
+        "units": _units(),
+        "actors": list(
+            get_user_model().objects.order_by("username").values_list("username", flat=True)[:500]
+        ),
         "filters": request.GET,
     }
     template = "web/audit/list.html#entries" if getattr(request, "htmx", False) else "web/audit/list.html"

@@ -13,6 +13,7 @@ from bangfu.accounts.access import require_role
 from bangfu.progress.access import overview_for_user
 from bangfu.progress.overview import lagging_groups
 from bangfu.web.charts import town_chart, trend_chart
+from bangfu.web.inbox import inbox_for
 from bangfu.web.views.progress import period
 
 
@@ -20,7 +21,8 @@ from bangfu.web.views.progress import period
 def dashboard(request: HttpRequest) -> HttpResponse:
     scope = require_role(request)
     form, plan, as_of = period(request)
-    context: dict[str, Any] = {"form": form, "plan": plan, "as_of": as_of, "scope": scope}
+    inbox = request.inbox = inbox_for(request.user, plan=plan)  # type: ignore[attr-defined]
+    context: dict[str, Any] = {"form": form, "plan": plan, "as_of": as_of, "scope": scope, "inbox": inbox}
     if plan is not None:
         overview = overview_for_user(request.user, plan, as_of=as_of)
         context.update(

@@ -80,6 +80,21 @@ class ItemRow:
     #: What the parser inferred and says so.
     inferred: list[str]
 
+    @property
+    def has_errors(self) -> bool:
+        forms = [self.form, self.new_target, *(form for _target, form in self.targets)]
+        return any(form.is_bound and form.errors for form in forms)
+
+    @property
+    def needs_attention(self) -> bool:
+        """Shown unfolded: what the parser could not read, or a correction with an error."""
+        return bool(self.warnings) or self.has_errors
+
+    @property
+    def summary(self) -> str:
+        content = " ".join(str(self.original.get("content") or "").split())
+        return content if len(content) <= 60 else content[:60] + "…"
+
 
 def _draft_for(request: HttpRequest, token: str) -> PlanDraft:
     require_role(request, administer=True)
@@ -204,12 +219,16 @@ def plan_review(request: HttpRequest, token: str) -> HttpResponse:
             else:
                 messages.success(request, _("修改已保存，确认无误后请点击“确认导入”。"))
             rows = _rows(draft)
+    preview = plan_names_preview(_all_names(draft.data))
     context = {
-        "draft": draft,
+        "new_names": [name for name, matched in preview.items() if not matched],
         "rows": rows,
         "year": year_text,
-        "preview": plan_names_preview(_all_names(draft.data)),
+        "draft": draft,
+        "preview": preview,
         "warning_count": sum(len(row.warnings) for row in rows),
+        "attention": [(row.code, line) for row in rows for line in row.warnings],
+        "error_rows": [row.code for row in rows if row.has_errors],
         "replacement": _replacement(draft, year_text),
     }
     return render(request, "web/plans/review.html", context)

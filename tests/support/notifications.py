@@ -1,4 +1,5 @@
-"""A real SMTP server (aiosmtpd) and a group-robot endpoint (http.server in a thread) on 127.0.0.1,
+"""Fixtures of the reminder tests (a plugin of the suite, see ``pytest_plugins`` in ``tests/conftest.py``):
+a real SMTP server (aiosmtpd) and a group-robot endpoint (http.server in a thread) on 127.0.0.1,
 started by the tests; the reminder season of the seed plan; the `bangfu remind` command registered."""
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from bangfu.orgs.choices import OrgKind
 from bangfu.orgs.services import org_create
 from bangfu.progress.services import base_value_set, reporting_calendar_set
 from tests.ledger.builders import write_csv
-from tests.web.test_progress_fixtures import buy, org, plan  # noqa: F401
+from tests.support.world import buy, org
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 WAN = 1_000_000  # 1万元 in fen
@@ -177,7 +178,7 @@ def robot(monkeypatch):
 
 
 @pytest.fixture
-def season(plan, tmp_path):  # noqa: F811
+def season(plan, tmp_path):
     """By 3 April 2022 (the March period, due 5 April): 周巷镇 bought 100万 and reported in February and
     March — neither behind nor silent; 观海卫镇 bought 120万 but last reported in January — silent;
     横河镇 nothing — behind and silent; a union of 周巷镇 behind its ratio target. The calendar expects
