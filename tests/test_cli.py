@@ -278,6 +278,7 @@ def test_progress_json_rows(capsys, seeded_with_purchases):
     town = next(r for r in rows if r["org"] == "周巷镇")
     assert town["item"] == "2.2" and town["kind"] == "amount" and town["target"] == 3_000_000
     assert town["achieved"] == 1_200_000 and town["rate"] == 0.4 and town["status"] == "lagging"
+    assert town["shortfall_yuan"] == 1_800_000 and town["counted_at"] == "" and town["represents"] == []
     assert town["expected_rate"] == round(181 / 365, 4)
     # Ranked in the town ranking: all 18 town-level units' purchase targets, not only its tier's 3.
     assert town["rank"] == 1 and town["rank_of"] == 18 and town["records"] == 2

@@ -307,6 +307,9 @@ def import_template_xlsx(kind: str) -> bytes:
     assert sheet is not None
     sheet.title = KINDS[kind].label[:31]
     sheet.append(header)
+    from bangfu.ledger.problem_report import header_widths, set_widths
+
+    set_widths(sheet, [max(w, 12) for w in header_widths(header)])
     notes = [f"{spec.label}：{'、'.join(spec.choices)}" for spec in KINDS[kind].fields if spec.choices]
     if notes:
         sheet.append([])

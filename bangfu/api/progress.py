@@ -45,11 +45,20 @@ class ProgressRowOut(Schema):
     org_ids: list[int]
     achieved_yuan: float
     required_yuan: float | None
+    shortfall_yuan: float | None = Field(
+        ..., description="差额（元）：距目标还差的金额，已完成为0；不按金额计量的目标为null"
+    )
     base: float | None
     records: int
     forecast_rate: float | None
     rank: int | None
     rank_of: int | None
+    counted_at: str = Field(
+        "", description="共用食堂：本行的采购计入哪个代表单位的目标行（本行仅作展示，不重复计算）"
+    )
+    represents: list[str] = Field(
+        default_factory=list, description="共用食堂的代表单位：本行还计入了哪些单位的食堂采购"
+    )
 
 
 @router.get(

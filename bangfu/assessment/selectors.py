@@ -61,7 +61,9 @@ def _line_statement(line: ProgressLine) -> str:
     if target.kind == "amount":
         figure = f"完成{format_wan(r.achieved_fen)}万元，目标{target.display_value}"
     elif target.kind in ("ratio", "per_capita") and r.achieved is not None:
-        figure = f"采购{format_wan(r.achieved_fen)}万元，达到{format_percent(r.achieved, 1) if target.kind == 'ratio' else str(r.achieved.quantize(Decimal('0.01'))) + '元/人'}，目标{target.display_value}"
+        per_capita = f"{r.achieved.quantize(Decimal('0.01')):,}元/人"
+        reached = format_percent(r.achieved, 1) if target.kind == "ratio" else per_capita
+        figure = f"采购{format_wan(r.achieved_fen)}万元，达到{reached}，目标{target.display_value}"
     else:
         figure = f"目标{target.display_value}"
     rate = f"，完成率{format_percent(r.rate, 1)}" if r.rate is not None else f"（{Status(r.status).label}）"

@@ -20,7 +20,7 @@ from bangfu.common.money import fen_to_yuan
 
 from .choices import Category, Channel, RecordStatus
 from .models import Purchase
-from .problem_report import safe_cell
+from .problem_report import safe_cell, set_widths, text_width
 
 #: Rows at most in an .xlsx (openpyxl holds a workbook's strings in memory); .csv has no limit.
 XLSX_MAX_ROWS = 100_000
@@ -49,6 +49,13 @@ COLUMNS = (
     ("row_number", "行号"),
 )
 HEADERS = [title for _name, title in COLUMNS]
+#: Column widths of the exported sheet (Excel character widths; a Chinese character is two).
+EXPORT_WIDTHS = {
+    "id": 8, "date": 12, "purchaser__name": 28, "purchaser_name": 28, "reporting_org__name": 20,
+    "amount_fen": 14, "product": 22, "supplier": 26, "origin": 28, "origin_region__county": 12,
+    "channel": 12, "category": 12, "quantity": 10, "order_no": 20, "remarks": 30, "batch__file_name": 30,
+    "sheet": 12,
+}  # fmt: skip
 _CHANNELS = {value: str(label) for value, label in Channel.choices}
 _CATEGORIES = {value: str(label) for value, label in Category.choices}
 _STATUSES = {value: str(label) for value, label in RecordStatus.choices}
@@ -97,6 +104,7 @@ def write_xlsx(qs: QuerySet[Purchase], target: IO[bytes], *, title: str = "采�
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(title[:31])
     ws.freeze_panes = "A2"
+    set_widths(ws, [EXPORT_WIDTHS.get(name, text_width(title) + 2) for name, title in COLUMNS])
     bold = Font(bold=True)
     header = []
     for text in HEADERS:

@@ -37,6 +37,29 @@ def safe_cell(ws: Any, value: object) -> WriteOnlyCell:
     return cell
 
 
+def text_width(text: object) -> int:
+    """How many Excel character widths a text takes: a Chinese character counts two."""
+    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in str(text))
+
+
+def set_widths(ws: Any, widths: Sequence[float], *, least: float = 6, most: float = 60) -> None:
+    """Column widths of a sheet (a write-only sheet: before its first row), each within bounds, so
+    that an exported sheet opens readable instead of with every column at Excel's 8.43."""
+    from openpyxl.utils import get_column_letter
+
+    for index, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(index)].width = max(least, min(most, width))
+
+
+def header_widths(headers: Iterable[object], *, sample: Iterable[Sequence[object]] = ()) -> list[float]:
+    """Widths that fit each header and the values of a few sample rows (plus a margin)."""
+    widths = [text_width(h) + 2 for h in headers]
+    for row in sample:
+        for index, value in enumerate(row[: len(widths)]):
+            widths[index] = max(widths[index], text_width(value) + 2)
+    return [float(w) for w in widths]
+
+
 def _sheet_title(outcome: str, sheet: str, used: set[str]) -> str:
     base = f"{OUTCOME_LABELS.get(outcome, outcome)}-{sheet}"[:28]
     for char in "[]:*?/\\":
@@ -71,8 +94,12 @@ def write_problem_report(
         ws.freeze_panes = "A2"
         original = headers.get(sheet) or [f"第{i + 1}列" for i in range(max(len(r.raw) for r in rows))]
         width = max(len(original), *(len(r.raw) for r in rows))
+        titles = [*original, *[""] * (width - len(original)), "原因", "原工作表", "原行号"]
+        widths = header_widths(titles, sample=[r.raw for r in rows[:50]])
+        widths[width] = 40  # the reason: wrapped
+        set_widths(ws, widths, most=40)
         header_cells = []
-        for title in [*original, *[""] * (width - len(original)), "原因", "原工作表", "原行号"]:
+        for title in titles:
             cell = safe_cell(ws, title)
             cell.font, cell.fill = _HEADER_FONT, _HEADER_FILL
             header_cells.append(cell)

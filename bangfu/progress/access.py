@@ -25,7 +25,9 @@ from .calendar import CalendarTable, calendar_table, expected_units, reporting_c
 from .lines import ProgressLine, bases_missing
 from .models import BaseValue, ReportingCalendar
 from .overview import Overview, UnitProgress, headline_lines, overview_build, unit_progress_build
+from .rules import TOWN_RANKING
 from .selectors import (
+    OfficialProgress,
     ProgressReport,
     progress_compute,
     progress_compute_official,
@@ -78,6 +80,11 @@ def progress_for_user(
     )
 
 
+def whole_plan_official(plan: Plan, *, as_of: dt.date) -> OfficialProgress:
+    """The whole plan's official figures (cached, shared by every user whose scope is every unit)."""
+    return cached(("official", plan.pk, as_of, None), lambda: progress_compute_official(plan, as_of=as_of))
+
+
 def overview_for_user(user: Any, plan: Plan, *, as_of: dt.date) -> Overview:
     """The dashboard: official (approved-only) figures of the user's units, what awaits review, the
     town ranking, lagging units and the monthly trend — computed once and cached briefly (the same
@@ -89,7 +96,11 @@ def overview_for_user(user: Any, plan: Plan, *, as_of: dt.date) -> Overview:
         official = progress_compute_official(plan, as_of=as_of, org_ids=wanted, ranked=True)
         headline = headline_lines(official.approved)
         trend = progress_trend([official.approved.lines[i] for i in headline[1]], plan=plan, as_of=as_of)
-        return overview_build(official, trend=trend, headline=headline)
+        # A unit sees where its towns stand among all the others (the ranking the bulletin publishes to
+        # every unit): the whole plan's official figures, shared with every user (cached).
+        in_ranking = any(line.result.spec.rank_group == TOWN_RANKING for line in official.approved.lines)
+        ranking = whole_plan_official(plan, as_of=as_of) if wanted is not None and in_ranking else None
+        return overview_build(official, trend=trend, headline=headline, ranking=ranking, own=wanted)
 
     return cached(("overview", plan.pk, as_of, wanted), compute)
 

@@ -23,6 +23,7 @@ from bangfu.plans.models import Item, Plan, Target, Task
 
 from .cache import cached, peek, structure_stamp
 from .calculation import LineResult, LineSpec, Thresholds, purchaser_set
+from .calculation.engine import REPRESENTED
 from .choices import MeasureSource, PurchaserScope
 from .models import BaseValue, ProgressSettings, TargetRule
 from .rules import (
@@ -30,6 +31,7 @@ from .rules import (
     UnitBase,
     base_missing,
     expected_share,
+    is_canteen_target,
     line_base,
     line_override,
     measured_base,
@@ -48,6 +50,10 @@ class ProgressLine:
     task: Task
     orgs: tuple[Organisation, ...]
     rule: TargetRule
+    # A shared canteen (共用食堂): the unit whose line counts this line's purchases (on a represented
+    # line), and the units whose canteen purchases this line counts (on the representative's line).
+    counted_at: str = ""
+    represents: tuple[str, ...] = ()
 
     @property
     def org_label(self) -> str:
@@ -150,6 +156,8 @@ class PlannedLine:
     rule: TargetRule
     orgs: tuple[Organisation, ...]
     spec: LineSpec
+    counted_at: str = ""  # see ProgressLine
+    represents: tuple[str, ...] = ()
 
 
 @dataclass
@@ -225,6 +233,7 @@ def _lines_prepare(
     wanted = set(org_ids) if org_ids is not None else None
     # Whose purchases count for whom (an outsourced canteen, a shared canteen): always the full map.
     counts_for: dict[int, list[int]] = defaultdict(list)
+    shares: dict[int, list[int]] = defaultdict(list)  # a shared canteen's representative → the units
     links = BaseValue.objects.filter(year=year).filter(
         Q(counts_for__isnull=False) | Q(canteen_representative__isnull=False)
     )
@@ -235,6 +244,16 @@ def _lines_prepare(
             counts_for[for_id].append(unit_id)
         if representative_id:
             counts_for[representative_id].append(unit_id)
+            shares[representative_id].append(unit_id)
+    share_names = (
+        dict(
+            Organisation.objects.filter(
+                pk__in=sorted(set(shares) | {u for units in shares.values() for u in units})
+            ).values_list("pk", "name")
+        )
+        if shares
+        else {}
+    )
 
     # The whole plan names every unit: load them once, for the lines and the roll-ups.
     units = org_index() if wanted is None else None
@@ -295,7 +314,17 @@ def _lines_prepare(
             else _activity_count(activities, target, orgs, children, counts_for),
             rank_group=rank_group(target, orgs),
         )
-        lines.append(PlannedLine(target, rule, orgs, spec))
+        counted_at = ""
+        represents: tuple[str, ...] = ()
+        if is_canteen_target(target):
+            if spec.override == REPRESENTED:
+                counted_at = "、".join(
+                    share_names.get(base.canteen_representative_id, "")
+                    for base in (bases.get(o.pk) for o in orgs)
+                    if base is not None and base.canteen_representative_id
+                )
+            represents = tuple(share_names.get(u, "") for o in orgs for u in shares.get(o.pk, ()))
+        lines.append(PlannedLine(target, rule, orgs, spec, counted_at, represents))
 
     keys = {line.spec.sums_key for line in lines if line.spec.sums_key is not None}
     restrict = set().union(*(line.spec.purchasers for line in lines)) if wanted is not None else None

@@ -9,6 +9,10 @@ from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from bangfu.orgs.choices import TOWN_LEVEL, OrgKind
 from bangfu.orgs.models import Organisation
 from bangfu.plans.choices import TargetKind
 from bangfu.plans.models import Task
@@ -21,6 +25,7 @@ from .selectors import OfficialProgress, ProgressReport
 from .trend import Trend
 
 BEHIND = (LAGGING, SEVERE)
+StrOrPromise = str | Promise
 
 
 def year_progress(year: int, as_of: dt.date) -> Decimal:
@@ -121,6 +126,7 @@ class TaskRollup:
     rollup: Rollup
     with_submitted: Rollup
     amounts: AmountTotals
+    units: int = 0  # distinct units with a line under the task (a union's two targets: one unit)
 
     @property
     def unmeasured(self) -> int:
@@ -162,6 +168,15 @@ class LaggingUnit:
     lines: list[ProgressLine] = field(default_factory=list)
 
     @property
+    def group(self) -> str:
+        return unit_group(self.org)
+
+    @property
+    def shortfall_fen(self) -> int:
+        """The 差额 of its lagging lines measured in money, summed."""
+        return sum(line.result.shortfall_fen or 0 for line in self.lines)
+
+    @property
     def severe(self) -> bool:
         return any(line.result.status == SEVERE for line in self.lines)
 
@@ -169,6 +184,77 @@ class LaggingUnit:
     def worst_rate(self) -> Decimal:
         rates = [line.result.rate for line in self.lines if line.result.rate is not None]
         return min(rates) if rates else Decimal(0)
+
+
+# --- at a glance: who is short, and by how much (万元) ----------------------------------------------
+
+#: The kinds of unit the leader reads apart (镇街、部门、食堂、工会 …), in this order; a line belongs to
+#: the group of its (first) unit's kind. Units of any other kind go to the last group.
+UNIT_GROUPS: tuple[tuple[str, StrOrPromise, frozenset[str]], ...] = (
+    ("towns", _("镇（街道）、管委会"), frozenset(TOWN_LEVEL)),
+    ("departments", _("市级部门"), frozenset({OrgKind.DEPARTMENT})),
+    ("canteens", _("学校、医院等食堂"), frozenset({OrgKind.CANTEEN, OrgKind.SCHOOL, OrgKind.HOSPITAL})),
+    ("unions", _("基层工会"), frozenset({OrgKind.UNION})),
+    ("others", _("其他单位"), frozenset()),
+)
+
+
+@dataclass
+class GlanceGroup:
+    """One kind of unit's lines measured in money, the largest shortfall (差额) first."""
+
+    key: str
+    label: str
+    lines: list[ProgressLine] = field(default_factory=list)
+
+    @property
+    def short(self) -> list[ProgressLine]:
+        """The lines still short of their target (差额 above 0)."""
+        return [line for line in self.lines if line.result.shortfall_fen]
+
+    @property
+    def met(self) -> int:
+        return len(self.lines) - len(self.short)
+
+    @property
+    def achieved_fen(self) -> int:
+        return sum(line.result.achieved_fen for line in self.lines)
+
+    @property
+    def required_fen(self) -> int:
+        return sum(line.result.required_fen or 0 for line in self.lines)
+
+    @property
+    def shortfall_fen(self) -> int:
+        return sum(line.result.shortfall_fen or 0 for line in self.lines)
+
+    @property
+    def behind(self) -> int:
+        return sum(1 for line in self.lines if line.result.status in BEHIND)
+
+    @property
+    def units(self) -> int:
+        return len({org.pk for line in self.lines for org in line.orgs})
+
+
+def unit_group(org: Organisation) -> str:
+    for key, _label, kinds in UNIT_GROUPS:
+        if org.kind in kinds:
+            return key
+    return UNIT_GROUPS[-1][0]
+
+
+def glance_groups(lines: Iterable[ProgressLine]) -> list[GlanceGroup]:
+    """Every line measured in money (an amount, or a ratio or quota with its base), grouped by kind of
+    unit and sorted by 差额 (:attr:`LineResult.shortfall_fen`), largest first; empty groups left out."""
+    groups = {key: GlanceGroup(key, str(label)) for key, label, _kinds in UNIT_GROUPS}
+    for line in lines:
+        if line.result.shortfall_fen is None or not line.orgs:
+            continue
+        groups[unit_group(line.orgs[0])].lines.append(line)
+    for group in groups.values():
+        group.lines.sort(key=lambda line: (-(line.result.shortfall_fen or 0), line.org_label, line.item_code))
+    return [group for group in groups.values() if group.lines]
 
 
 @dataclass(frozen=True)
@@ -196,6 +282,8 @@ class Overview:
     lagging: list[LaggingUnit]
     trend: Trend
     pending: Pending
+    glance: list[GlanceGroup] = field(default_factory=list)
+    own_towns: frozenset[int] | None = None  # the towns of a scoped user's ranking (None: every unit)
 
 
 def amount_lines(lines: Iterable[ProgressLine]) -> list[ProgressLine]:
@@ -240,6 +328,22 @@ def lagging_units(lines: Iterable[ProgressLine]) -> list[LaggingUnit]:
     return [entry[3] for entry in keyed]
 
 
+@dataclass(frozen=True)
+class LaggingGroup:
+    key: str
+    label: str
+    units: list[LaggingUnit]
+
+
+def lagging_groups(units: Iterable[LaggingUnit]) -> list[LaggingGroup]:
+    """Lagging units by kind of unit (towns, departments, canteens, unions …), in each the order of
+    :func:`lagging_units`."""
+    by_key: dict[str, list[LaggingUnit]] = {key: [] for key, _label, _kinds in UNIT_GROUPS}
+    for unit in units:
+        by_key[unit.group].append(unit)
+    return [LaggingGroup(key, str(label), by_key[key]) for key, label, _kinds in UNIT_GROUPS if by_key[key]]
+
+
 def task_rows(official: OfficialProgress) -> list[TaskRollup]:
     tasks: dict[Hashable, Task] = {}
     by_task: dict[Hashable, list[ProgressLine]] = {}
@@ -252,14 +356,25 @@ def task_rows(official: OfficialProgress) -> list[TaskRollup]:
             rollup=official.approved.by_task[pk],
             with_submitted=official.with_submitted.by_task[pk],
             amounts=AmountTotals.of(by_task[pk]),
+            units=len({org.pk for line in by_task[pk] for org in line.orgs}),
         )
         for pk, task in sorted(tasks.items(), key=lambda pair: pair[1].seq)
     ]
 
 
-def overview_build(official: OfficialProgress, *, trend: Trend, headline: tuple[str, list[int]]) -> Overview:
+def overview_build(
+    official: OfficialProgress,
+    *,
+    trend: Trend,
+    headline: tuple[str, list[int]],
+    ranking: OfficialProgress | None = None,
+    own: frozenset[int] | None = None,
+) -> Overview:
+    """``ranking``: the whole plan's figures, for the town ranking of a user who sees only some units
+    (where their towns stand among the others); ``own``: those users' units."""
     approved, submitted = official.approved, official.with_submitted
     pairs = [LinePair(a, b) for a, b in official.pairs()]
+    town_pairs = pairs if ranking is None else [LinePair(a, b) for a, b in ranking.pairs()]
     caption, picked = headline
     chosen = [pairs[i] for i in picked]
     return Overview(
@@ -272,7 +387,7 @@ def overview_build(official: OfficialProgress, *, trend: Trend, headline: tuple[
         statuses=StatusShare.of(approved.lines),
         statuses_with_submitted=StatusShare.of(submitted.lines),
         tasks=task_rows(official),
-        towns=town_rows(pairs),
+        towns=town_rows(town_pairs),
         lagging=lagging_units(approved.lines),
         trend=trend,
         pending=Pending(
@@ -280,6 +395,8 @@ def overview_build(official: OfficialProgress, *, trend: Trend, headline: tuple[
             amount_fen=sum(pair.pending_fen for pair in chosen),
             lines=sum(1 for pair in pairs if pair.pending_records),
         ),
+        glance=glance_groups(approved.lines),
+        own_towns=None if ranking is None else own,
     )
 
 

@@ -57,7 +57,7 @@ def _report(
     orgs = orgs if orgs is not None else org_index(prepared)
     shape = _shape(prepared, orgs)
     lines = [
-        ProgressLine(result, line.target, item, task, line.orgs, line.rule)
+        ProgressLine(result, line.target, item, task, line.orgs, line.rule, line.counted_at, line.represents)
         for line, result, (item, task) in zip(prepared.lines, results, shape.items, strict=True)
     ]
     report = ProgressReport(plan=prepared.plan, as_of=prepared.as_of, lines=lines, orgs=orgs)

@@ -14,12 +14,12 @@ from collections.abc import Iterable, Sequence
 
 from django.conf import settings
 
-from bangfu.plans.choices import BaseKind, TargetKind
-from bangfu.plans.models import Plan, Target
+from bangfu.plans.choices import TargetKind
+from bangfu.plans.models import Plan
 from bangfu.progress.calculation import elapsed_share
 from bangfu.progress.calculation.engine import EXEMPT, NO_BASE, REPRESENTED
 from bangfu.progress.choices import Status
-from bangfu.progress.formats import achieved_text
+from bangfu.progress.formats import achieved_text, schedule_names, target_label
 from bangfu.progress.lines import ProgressLine
 from bangfu.progress.ranking import town_ranking
 from bangfu.progress.rules import is_canteen_target, is_union_target
@@ -81,6 +81,7 @@ def bulletin_from_report(
         unions=_group("基层工会", [line for line in report.lines if is_union_target(line.target)]),
         canteens=_group("单位食堂", [line for line in report.lines if is_canteen_target(line.target)]),
         details=tuple(xlsx_rows(report)),
+        schedules=tuple(schedule_names(report.lines)),
     )
 
 
@@ -147,7 +148,7 @@ def _lagging(lines: Sequence[ProgressLine]) -> list[LaggingItem]:
                 lines=tuple(
                     LaggingLine(
                         unit=ln.org_label,
-                        target_label=_target_label(ln.target),
+                        target_label=target_label(ln.target),
                         target_text=ln.target.display_value,
                         achieved_text=achieved_text(ln),
                         rate=ln.result.rate,
@@ -160,16 +161,6 @@ def _lagging(lines: Sequence[ProgressLine]) -> list[LaggingItem]:
             )
         )
     return items
-
-
-def _target_label(target: Target) -> str:
-    """The target as a reader names it: 300.00万元, 法定节假日慰问品总金额的20%, 人均500.00元/人/年."""
-    if target.kind == TargetKind.PER_CAPITA:
-        return f"人均{target.display_value}"
-    if target.kind == TargetKind.RATIO and target.base_kind:
-        label = f"{BaseKind(target.base_kind).label}的{target.display_value}"
-        return label + ("（832平台）" if "832" in target.channel else "")
-    return target.display_value
 
 
 def _group(name: str, lines: Sequence[ProgressLine]) -> GroupSummary | None:
@@ -190,7 +181,7 @@ def _group(name: str, lines: Sequence[ProgressLine]) -> GroupSummary | None:
         summaries.append(
             BaseTargetSummary(
                 item=first.item_code,
-                label=_target_label(first.target),
+                label=target_label(first.target),
                 units=len(target_lines),
                 bases_reported=len(target_lines) - statuses[NO_BASE],
                 exempt=statuses[EXEMPT] + statuses[REPRESENTED],

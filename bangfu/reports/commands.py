@@ -44,7 +44,13 @@ def cmd_progress(args: argparse.Namespace) -> int:
         from bangfu.orgs.selectors import org_subtree_ids
 
         org_ids = org_subtree_ids(org_by_name(args.org).pk)
-    report = progress_compute(plan, as_of=as_of_date(as_of_text, plan.year), org_ids=org_ids, ranked=True)
+    report = progress_compute(
+        plan,
+        as_of=as_of_date(as_of_text, plan.year),
+        org_ids=org_ids,
+        ranked=True,
+        approved_only=True if args.approved_only else None,
+    )
     if args.xlsx:
         path = Path(args.xlsx)
         try:
@@ -133,6 +139,9 @@ def register(add: AddCommand, subparsers: Any) -> None:
     progress.add_argument("--year", type=int, help="年度（默认最新的任务分解表）")
     progress.add_argument("--as-of", help="截至日期 YYYY-MM-DD（默认今天，不晚于年底）")
     progress.add_argument("--org", help="只看该单位及其属地单位")
+    progress.add_argument(
+        "--approved-only", action="store_true", help="只统计已审核的记录（首页和进度通报的正式数据）"
+    )
     progress.add_argument("--json", action="store_true", help="输出 JSON")
     progress.add_argument("--xlsx", metavar="PATH", help="另存为可转发的 Excel 表")
 

@@ -63,9 +63,12 @@ def progress_row(line: ProgressLine) -> dict[str, Any]:
         "org_ids": list(r.spec.org_ids),
         "achieved_yuan": float(Decimal(r.achieved_fen) / 100),
         "required_yuan": None if r.required_fen is None else float(Decimal(r.required_fen) / 100),
+        "shortfall_yuan": None if r.shortfall_fen is None else float(Decimal(r.shortfall_fen) / 100),
         "base": number(r.spec.base, 2),
         "records": r.records,
         "forecast_rate": number(r.forecast_rate, 4),
         "rank": r.rank,
         "rank_of": r.rank_of,
+        "counted_at": line.counted_at,
+        "represents": list(line.represents),
     }

@@ -6,7 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from bangfu.common.money import FEN_PER_WAN
+from bangfu.common.money import FEN_PER_WAN, format_percent, format_wan
 from bangfu.progress.overview import Overview
 from bangfu.progress.trend import Trend
 
@@ -31,10 +31,25 @@ def trend_chart(trend: Trend) -> dict[str, Any]:
 
 
 def town_chart(overview: Overview) -> dict[str, Any]:
-    """The town ranking in percent: each town's official rate, what awaits review, the time progress."""
+    """The town ranking in percent: each town's official rate, what awaits review, the time progress;
+    each bar's value label (rate and 差额 in 万元); a scoped user's own towns starred."""
     towns = overview.towns
+    own = overview.own_towns
+
+    def label(row: Any) -> str:
+        name = "、".join(org.short_name or org.name for org in row.orgs)
+        return f"★{name}" if own is not None and row.org.pk in own else name
+
+    def value_label(row: Any) -> str:
+        result = row.pair.line.result
+        rate = "—" if result.rate is None else format_percent(result.rate, 1)
+        if result.shortfall_fen:
+            return f"{rate} 差{format_wan(result.shortfall_fen)}万"
+        return rate
+
     return {
-        "labels": ["、".join(org.short_name or org.name for org in row.orgs) for row in towns],
+        "labels": [label(row) for row in towns],
+        "values": [value_label(row) for row in towns],
         "rates": [_pct(row.rate) for row in towns],
         "pending": [
             _pct((row.rate_with_submitted or Decimal(0)) - (row.rate or Decimal(0))) for row in towns

@@ -118,7 +118,7 @@ def unit_achieved(page, base: str) -> str:
     """周巷镇's 2.2 amount target as the unit page shows it (including records awaiting review)."""
     page.goto(f"{base}/progress/mine/?as_of=2022-12-31")
     row = page.locator("#lines tbody tr", has_text="2.2").first
-    return row.locator("td").nth(2).text_content() or ""
+    return row.locator("td.achieved").text_content() or ""
 
 
 def dashboard_achieved(page, base: str) -> str:

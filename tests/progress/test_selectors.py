@@ -101,6 +101,16 @@ def test_ratio_targets_without_a_base_say_so_and_exempt_canteens_are_not_behind(
     # The shared canteen's purchases count for its representative.
     assert canteens["市财政局"].result.achieved_fen == 20_000_00
     assert canteens["市财政局"].result.achieved == Decimal("0.02")
+    # The purchase shows on both lines; each says which one counts it (pages and progress --json).
+    assert canteens["市商务局"].result.achieved_fen == 20_000_00
+    assert canteens["市商务局"].counted_at == "市财政局" and canteens["市商务局"].represents == ()
+    assert canteens["市财政局"].represents == ("市商务局",) and canteens["市财政局"].counted_at == ""
+    from bangfu.reports.progress_rows import progress_row
+
+    row = progress_row(canteens["市商务局"])
+    assert row["counted_at"] == "市财政局" and row["shortfall_yuan"] is None  # not measured
+    row = progress_row(canteens["市财政局"])
+    assert row["represents"] == ["市商务局"] and row["shortfall_yuan"] == 80_000.0  # 10% of 100万 − 2万
     assert {line.result.status for line in canteens.values()} <= {
         "no_base",
         "exempt",

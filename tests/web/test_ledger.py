@@ -396,6 +396,9 @@ def test_xlsx_export_keeps_formulas_as_text(world):
     assert header[6] == "产品"
     assert row[6].value == '=HYPERLINK("http://x")' and row[6].data_type == "s"
     assert row[5].value == 20 and ws.max_row == 2
+    # Columns wide enough to read: the unit's name and the product are not Excel's default 8.43.
+    widths = {letter: ws.column_dimensions[letter].width for letter in "ABCDG"}
+    assert widths["C"] >= 20 and widths["G"] >= 20 and widths["B"] >= 10, widths
 
 
 def test_xlsx_export_refuses_too_many_rows(world, many, monkeypatch):

@@ -106,6 +106,7 @@ def test_the_wizard_end_to_end_as_a_reporter(world, media, tmp_path, monkeypatch
     record = records.get(order_no="W-001")
     detail = client.get(reverse("ledger:detail", args=[record.pk])).content.decode()
     assert "周巷镇台账.xlsx" in detail and batch.sha256 in detail
+    assert f">{batch.sha256}<" not in detail and f">{batch.sha256}<" not in html  # a tooltip, not text
     assert "<th>金额（元）</th><td>1500</td>" in detail
     assert "在其他位置重复出现" in detail  # the duplicate row 7 is a sighting of the same purchase
 

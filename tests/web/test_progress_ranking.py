@@ -88,7 +88,7 @@ def test_the_last_placed_town_is_last_everywhere(login, ranked):
         page = _page_ranks(client, committee.pk)
         assert [rank for rank in page.values() if rank != (None, None)] == [(18, 18)]
         html = client.get(reverse("progress:unit", args=[committee.pk]) + "?" + PERIOD).content.decode()
-        assert '<td class="num">18/18</td>' in html
+        assert "18/18</td>" in html and "1/1<" not in html
         assert _table_ranks(client) | page == _table_ranks(client)  # the task table agrees
 
 
@@ -112,11 +112,17 @@ def test_the_bulletin_the_dashboard_and_the_api_rank_the_towns_as_the_table_does
     assert [(row.org.name, row.rank) for row in overview.towns] == [
         (row.unit, row.rank) for row in data.towns
     ]
-    # A reporter's dashboard shows its town's place among all towns, not 1.
-    mine = login("reporter", "横河镇").get(reverse("dashboard") + "?" + PERIOD).context["overview"]
-    assert [(row.org.name, row.rank) for row in mine.towns] == [
-        (row.unit, row.rank) for row in data.towns if row.unit == "横河镇"
-    ]
+    # A reporter's dashboard shows its town's place among all the towns (not one bar of its own).
+    response = login("reporter", "横河镇").get(reverse("dashboard") + "?" + PERIOD)
+    mine = response.context["overview"]
+    assert [(row.org.name, row.rank) for row in mine.towns] == [(row.unit, row.rank) for row in data.towns]
+    own = [row.org.name for row in mine.towns if row.org.pk in mine.own_towns]
+    assert own == ["横河镇"]
+    html = response.content.decode()
+    assert html.count('<tr class="own">') == 1 and "★横河镇" in response.context["town_chart"]["labels"]
+    # Only the towns it may open are links.
+    assert reverse("progress:unit", args=[org("横河镇").pk]) in html
+    assert reverse("progress:unit", args=[org("周巷镇").pk]) not in html
     # The API, for a reporter and for one unit.
     rows = login("reporter", LAST).get(f"/api/progress?year=2022&as_of={AS_OF}").json()
     town = next(row for row in rows if row["org"] == LAST)

@@ -64,6 +64,16 @@ class LineResult:
         """What the unit must buy in total to meet the target (元 targets and measured bases)."""
         return required_fen(self.spec)
 
+    @property
+    def shortfall_fen(self) -> int | None:
+        """差额: what the unit still has to buy to meet the target (0 once met); None when the target is
+        not measured in money (a count, a missing base, exempt …). The one figure every page, the
+        bulletin and ``progress --json`` show as 差额."""
+        required = self.required_fen
+        if required is None or self.rate is None:
+            return None
+        return max(required - self.achieved_fen, 0)
+
 
 def required_fen(spec: LineSpec) -> int | None:
     """What a line's unit must buy in total to meet the target (元 targets and measured bases)."""

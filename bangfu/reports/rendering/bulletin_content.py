@@ -188,6 +188,7 @@ class BulletinData:
     unions: GroupSummary | None
     canteens: GroupSummary | None
     details: tuple[ProgressRow, ...]  # every line, as `bangfu progress --xlsx` lists them
+    schedules: tuple[str, ...] = ()  # monthly time-progress schedules some lines follow (the unions')
 
     @property
     def issue_text(self) -> str:
@@ -334,9 +335,13 @@ def closing_paragraph(data: BulletinData) -> str:
 
 
 def data_note(data: BulletinData) -> str:
-    return (
-        f"注：数据{data.as_of_text}，金额单位为万元；完成率=已完成÷目标，时序进度为当年已过天数占全年的比例。"
+    note = (
+        f"注：数据{data.as_of_text}，金额单位为万元；完成率=已完成÷目标，时序进度为当年已过天数占全年的比例"
     )
+    if data.schedules:
+        names = "、".join(f"“{name}”" for name in data.schedules)
+        note += f"（基层工会目标按{names}逐月计算，慰问品采购集中在春节、端午、中秋前）"
+    return note + "。"
 
 
 def town_cells(row: TownRow) -> tuple[str, ...]:

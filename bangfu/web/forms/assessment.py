@@ -27,7 +27,7 @@ class AssessmentPeriodForm(forms.Form):
         super().__init__(data)
         self.schemes = list(schemes)
         self.fields["scheme"].choices = [  # type: ignore[attr-defined]
-            (s.pk, f"{s.year}年 {s.name}") for s in self.schemes
+            (s.pk, scheme_label(s)) for s in self.schemes
         ]
 
     def resolve(self) -> tuple[Scheme | None, dt.date]:
@@ -99,3 +99,10 @@ class VetoForm(forms.Form):
 
     def clean_organisation(self) -> Organisation:
         return self.units[self.cleaned_data["organisation"]]
+
+
+def scheme_label(scheme: Scheme) -> str:
+    """A scheme in a list: its name, with its year in front unless the name already starts with it
+    (《2022年…考核办法》, not "2022年 2022年…")."""
+    year = f"{scheme.year}年"
+    return scheme.name if scheme.name.startswith(year) else f"{year} {scheme.name}"

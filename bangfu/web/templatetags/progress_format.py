@@ -12,6 +12,7 @@ from bangfu.common.money import format_percent, format_wan, format_yuan
 from bangfu.progress.calendar_periods import LABELS as REPORTING_LABELS
 from bangfu.progress.choices import Status
 from bangfu.progress.formats import achieved_text, rank_text
+from bangfu.progress.formats import target_name as target_name_text
 
 register = template.Library()
 DASH = "—"
@@ -70,3 +71,15 @@ def rank(line: Any) -> str:
 def share(count: int, total: int) -> str:
     """``count`` of ``total`` as a percentage."""
     return DASH if not total else format_percent(Decimal(count) / Decimal(total), 1)
+
+
+@register.filter
+def target_name(line: Any) -> str:
+    """A line's target with its item's number and name (``progress.formats.target_name``)."""
+    return target_name_text(line)
+
+
+@register.filter
+def covers(scope: Any, unit_id: int) -> bool:
+    """Whether the user's scope covers a unit (so that a link to its page is shown)."""
+    return bool(scope is not None and scope.covers(unit_id))

@@ -26,6 +26,7 @@ from bangfu.accounts.choices import Role
 from bangfu.assessment import access
 from bangfu.assessment.models import Scheme, ScoreRun, UnitScore
 from bangfu.assessment.scoring import IndicatorResult
+from bangfu.assessment.scoring.display import Entry, ShownScore, shown_score
 from bangfu.assessment.services import score_publish, veto_add
 from bangfu.orgs.models import Organisation
 from bangfu.plans.models import Target
@@ -91,6 +92,17 @@ class Explained:
     lines: list[LineRef] = field(default_factory=list)
     record_ids: list[int] = field(default_factory=list)
     record_count: int = 0
+    shown: Decimal | None = None  # the points as counted in the total shown (rescaled, rounded to add up)
+
+
+def _with_shown(rows: list[Explained], total: Decimal, vetoed: bool) -> tuple[list[Explained], ShownScore]:
+    """The rows with the points that add up to the total shown (:mod:`assessment.scoring.display`)."""
+    shown = shown_score(
+        [Entry(row.weight, row.points, row.applicable, row.veto) for row in rows], total, vetoed=vetoed
+    )
+    for row, points in zip(rows, shown.points, strict=True):
+        row.shown = points
+    return rows, shown
 
 
 def _rate(text: Any) -> Decimal | None:
@@ -212,12 +224,14 @@ def unit(request: HttpRequest, scheme: int, unit: int) -> HttpResponse:
         "scheme": found_scheme,
         "as_of": as_of,
         "found": found,
-        "rows": _explain_interim(found.result.indicators, scope),
         "group_size": group_size,
         "query": f"scheme={found_scheme.pk}&as_of={as_of.isoformat()}",
         "period_query": f"year={found_scheme.year}&as_of={as_of.isoformat()}",
         "can_see_vetoes": scope.role in (Role.COORDINATOR, Role.LEADER),
     }
+    context["rows"], context["shown"] = _with_shown(
+        _explain_interim(found.result.indicators, scope), found.result.total, found.result.vetoed
+    )
     return render(request, "web/assessment/unit.html", context)
 
 
@@ -262,8 +276,24 @@ def run(request: HttpRequest, pk: int) -> HttpResponse:
         codes = headings.get(name, [])
         rows = []
         for score in members:
-            points = {line.code: line.points for line in score.lines.all()}
-            rows.append({"score": score, "points": [points.get(code) for code, _name in codes]})
+            lines = list(score.lines.all())
+            shown = shown_score(
+                [
+                    Entry(
+                        line.weight,
+                        line.points,
+                        bool((line.figures or {}).get("applicable", True)),
+                        "vetoes" in (line.figures or {}),
+                    )
+                    for line in lines
+                ],
+                score.total,
+                vetoed=score.vetoed,
+            )
+            points = {line.code: value for line, value in zip(lines, shown.points, strict=True)}
+            rows.append(
+                {"score": score, "points": [points.get(code) for code, _name in codes], "scale": shown.scale}
+            )
         groups.append({"name": name, "indicators": codes, "rows": rows})
     context = {"run": found, "groups": groups}
     return render(request, "web/assessment/run.html", context)
@@ -279,9 +309,9 @@ def run_unit(request: HttpRequest, pk: int, unit: int) -> HttpResponse:
     context = {
         "run": found,
         "score": score,
-        "rows": _explain_stored(score, scope),
         "period_query": f"year={found.as_of.year}&as_of={found.as_of.isoformat()}",
     }
+    context["rows"], context["shown"] = _with_shown(_explain_stored(score, scope), score.total, score.vetoed)
     return render(request, "web/assessment/run_unit.html", context)
 
 

@@ -11,11 +11,10 @@ from django.shortcuts import render
 
 from bangfu.accounts.access import require_role
 from bangfu.progress.access import overview_for_user
+from bangfu.progress.overview import lagging_groups
 from bangfu.web.charts import town_chart, trend_chart
 from bangfu.web.inbox import inbox_for
 from bangfu.web.views.progress import period
-
-LAGGING_SHOWN = 30
 
 
 @login_required
@@ -28,7 +27,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         overview = overview_for_user(request.user, plan, as_of=as_of)
         context.update(
             overview=overview,
-            lagging=overview.lagging[:LAGGING_SHOWN],
+            lagging_groups=lagging_groups(overview.lagging),
             town_chart=town_chart(overview),
             trend_chart=trend_chart(overview.trend),
             period_query=f"year={plan.year}&as_of={as_of.isoformat()}",

@@ -9,12 +9,13 @@ from django.shortcuts import render
 
 from bangfu.accounts.access import require_role
 from bangfu.activities.access import activity_list_for_user
-from bangfu.plans.models import Item, Task
+from bangfu.plans.models import Item, Target, Task
 from bangfu.plans.selectors import plan_list, plan_tasks
 from bangfu.progress.access import progress_for_user
 from bangfu.progress.calculation.engine import Rollup
+from bangfu.progress.formats import schedule_names
 from bangfu.progress.lines import ProgressLine
-from bangfu.progress.overview import status_counts, year_progress
+from bangfu.progress.overview import AmountTotals, status_counts, year_progress
 from bangfu.web.forms.progress import PeriodForm
 
 ITEM_LINES = 200  # an item's lines shown at once; "all" on request (?item=<id>)
@@ -31,6 +32,21 @@ class ItemRow:
     @property
     def shown(self) -> list[ProgressLine]:
         return self.lines if self.expanded else self.lines[:ITEM_LINES]
+
+    @property
+    def target_totals(self) -> list[tuple[Target, AmountTotals]]:
+        """Each target measured in money: bought ÷ required over its lines (the figure the home page's
+        card shows for one target), beside the item's mean rate."""
+        by_target: dict[int, tuple[Target, list[ProgressLine]]] = {}
+        for line in self.lines:
+            by_target.setdefault(line.target.pk, (line.target, []))[1].append(line)
+        totals = [(target, AmountTotals.of(lines)) for target, lines in by_target.values()]
+        return [(target, total) for target, total in totals if total.required_fen]
+
+    @property
+    def units(self) -> int:
+        """Distinct units with a line (17 unions with two targets each are 17 units, 34 lines)."""
+        return len({org.pk for line in self.lines for org in line.orgs})
 
     @property
     def hidden(self) -> int:
@@ -103,6 +119,7 @@ def plan_table(request: HttpRequest, year: int | None = None) -> HttpResponse:
             tasks=rows,
             approved_only=bool(approved_only),
             time_progress=year_progress(plan.year, as_of),
+            schedules=schedule_names(report.lines),
             period_query=f"year={plan.year}&as_of={as_of.isoformat()}",
         )
     return render(request, "web/plans/table.html", context)

@@ -30,6 +30,7 @@ from bangfu.plans.models import Plan
 from bangfu.plans.selectors import plan_list
 from bangfu.progress import access
 from bangfu.progress.calendar_periods import LABELS as REPORTING_LABELS
+from bangfu.progress.formats import schedule_names
 from bangfu.progress.models import BaseValue
 from bangfu.progress.rules import default_as_of
 from bangfu.progress.selectors import plan_leads, town_units
@@ -96,6 +97,7 @@ def _unit_page(request: HttpRequest, org: Organisation, *, mine: bool = False) -
         "form": form,
         "as_of": as_of,
         "progress": progress,
+        "schedules": schedule_names(pair.line for pair in progress.pairs),
         "trend_chart": trend_chart(progress.trend),
         "period_query": f"year={plan.year}&as_of={as_of.isoformat()}",
     }

@@ -12,6 +12,44 @@
     return source ? JSON.parse(source.textContent) : null;
   }
 
+  // Value labels drawn at the end of each bar (no plugin package: a few lines on Chart.js's own hook).
+  // A dataset with `valueLabels` (texts, one per bar) is labelled; on a stacked bar the label goes after
+  // the last stacked dataset's end.
+  var valueLabels = {
+    id: "valueLabels",
+    afterDatasetsDraw: function (chart) {
+      var ctx = chart.ctx;
+      ctx.save();
+      ctx.font = "12px BangfuSans, sans-serif";
+      ctx.fillStyle = "#1f2933";
+      ctx.strokeStyle = "rgba(255, 255, 255, 0.9)";
+      ctx.lineWidth = 3;
+      ctx.lineJoin = "round";
+      chart.data.datasets.forEach(function (dataset, index) {
+        if (!dataset.valueLabels) { return; }
+        var meta = chart.getDatasetMeta(index);
+        var last = chart.getDatasetMeta(dataset.labelAfter === undefined ? index : dataset.labelAfter);
+        meta.data.forEach(function (element, i) {
+          var text = dataset.valueLabels[i];
+          if (!text) { return; }
+          var end = last.data[i] || element;
+          if (chart.options.indexAxis === "y") {
+            ctx.textAlign = "left";
+            ctx.textBaseline = "middle";
+            ctx.strokeText(text, Math.max(end.x, element.x) + 4, element.y);
+            ctx.fillText(text, Math.max(end.x, element.x) + 4, element.y);
+          } else {
+            ctx.textAlign = "center";
+            ctx.textBaseline = "bottom";
+            ctx.strokeText(text, element.x, Math.min(end.y, element.y) - 2);
+            ctx.fillText(text, element.x, Math.min(end.y, element.y) - 2);
+          }
+        });
+      });
+      ctx.restore();
+    }
+  };
+
   function townsChart(canvas, data) {
     var expected = data.labels.map(function () { return data.expected; });
     return new window.Chart(canvas, {
@@ -23,7 +61,9 @@
             label: "完成率（已审核）%",
             data: data.rates,
             backgroundColor: data.statuses.map(function (s) { return STATUS_COLOURS[s] || "#8899aa"; }),
-            stack: "rate"
+            stack: "rate",
+            valueLabels: data.values,
+            labelAfter: 1
           },
           {
             label: "待审核 %",
@@ -48,20 +88,25 @@
         maintainAspectRatio: false,
         animation: false,
         scales: {
-          x: { stacked: true, beginAtZero: true, suggestedMax: 100, ticks: { callback: function (v) { return v + "%"; } } },
+          x: { stacked: true, beginAtZero: true, suggestedMax: 130, ticks: { callback: function (v) { return v + "%"; } } },
           y: { stacked: true }
         },
         plugins: { legend: { position: "bottom" } }
-      }
+      },
+      plugins: [valueLabels]
     });
   }
 
   function trendChart(canvas, data) {
     var datasets = [
-      { type: "bar", label: "当月（万元）", data: data.monthly, backgroundColor: "#3f7fbf", stack: "month", order: 3 }
+      {
+        type: "bar", label: "当月（万元）", data: data.monthly, backgroundColor: "#3f7fbf", stack: "month", order: 3,
+        valueLabels: data.monthly.map(function (v) { return v ? String(Math.round(v)) : ""; })
+      }
     ];
     if (data.pending && data.pending.length) {
       datasets.push({ type: "bar", label: "待审核（万元）", data: data.pending, backgroundColor: "rgba(91, 143, 209, 0.4)", stack: "month", order: 3 });
+      datasets[0].labelAfter = 1;
     }
     datasets.push(
       { type: "line", label: "累计（万元）", data: data.cumulative, borderColor: "#2e8b57", backgroundColor: "#2e8b57", tension: 0.2, order: 1 },
@@ -74,7 +119,8 @@
         animation: false,
         scales: { x: { stacked: true }, y: { stacked: false, beginAtZero: true } },
         plugins: { legend: { position: "bottom" } }
-      }
+      },
+      plugins: [valueLabels]
     });
   }
 
