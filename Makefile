@@ -35,12 +35,16 @@ browser:
 # TEST_WORKERS=0 runs it in this process.
 TEST_WORKERS ?= 2
 
+# The browser tests run apart, in one process: their live server commits to the test database, which
+# the shared layers (tests/support/layers.py) hold open inside a transaction in the other tests' process.
 test: install browser
-	$(BIN)/python -m pytest -q -n $(TEST_WORKERS)
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --ignore=tests/browser
+	$(BIN)/python -m pytest -q tests/browser
 
 # The same suite against PostgreSQL (DATABASE_URL defaults to the local trust-auth server).
 test-pg: install
-	DATABASE_URL=$${PG_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/bangfu} $(BIN)/python -m pytest -q -n $(TEST_WORKERS)
+	DATABASE_URL=$${PG_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/bangfu} $(BIN)/python -m pytest -q -n $(TEST_WORKERS) --ignore=tests/browser
+	DATABASE_URL=$${PG_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/bangfu} $(BIN)/python -m pytest -q tests/browser
 
 lint: install
 	$(BIN)/ruff check bangfu tests bench

@@ -12,7 +12,7 @@ from bangfu.progress.calendar import expected_units, reporting_calendar_get, thr
 from bangfu.progress.lines import line_units
 from bangfu.progress.services import base_value_set
 from tests.support.notifications import TODAY
-from tests.web.test_progress_fixtures import org
+from tests.support.world import org
 
 pytestmark = pytest.mark.django_db
 
