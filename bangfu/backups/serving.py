@@ -92,9 +92,16 @@ def _advisory_lock(*, exclusive: bool) -> Iterator[None]:
             (acquired,) = cursor.fetchone()
         if not acquired:
             raise DatabaseBusy(_busy_message(exclusive, str(wrapper.settings_dict.get("NAME"))))
-        yield  # released when the connection closes
+        try:
+            yield
+        finally:
+            # Released now, not when the server notices the closed connection (which it does a moment
+            # later: a restore tried right after a server stopped would find the lock still held).
+            unlock = "pg_advisory_unlock" if exclusive else "pg_advisory_unlock_shared"
+            with contextlib.suppress(Exception), wrapper.cursor() as cursor:
+                cursor.execute(f"SELECT {unlock}(%s)", [ADVISORY_KEY])
     finally:
-        wrapper.close()
+        wrapper.close()  # a process that dies without the above still releases its lock here
 
 
 def _busy_message(exclusive: bool, name: str) -> str:
