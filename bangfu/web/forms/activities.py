@@ -39,19 +39,11 @@ from bangfu.common.money import fen_to_yuan
 from bangfu.ledger.choices import RecordStatus
 from bangfu.orgs.models import Organisation
 from bangfu.plans.models import Item
+from bangfu.web.forms.progress import DateInput
 from bangfu.web.forms.units import UnitChoiceField
 
 OUTLET_STATUSES = KINDS["outlet"].field("status").choices
 KIND_CHOICES = [(kind.code, kind.label) for kind in KINDS.values()]
-
-
-class DateInput(forms.DateInput):
-    """A browser date picker; its value is ISO (yyyy-mm-dd) whatever the language."""
-
-    input_type = "date"
-
-    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
-        super().__init__(attrs, format="%Y-%m-%d")
 
 
 class ItemChoiceField(forms.ModelChoiceField):
@@ -391,5 +383,5 @@ class ActivityImportForm(forms.Form):
         return upload
 
 
-class ReviewForm(forms.Form):
+class ActivityReviewForm(forms.Form):
     action = forms.ChoiceField(choices=[("approve", _("审核通过")), ("return", _("退回"))])

@@ -268,7 +268,7 @@ class IdListField(forms.Field):
             raise ValidationError(_("所选记录无效。")) from exc
 
 
-class ReviewForm(forms.Form):
+class RecordReviewForm(forms.Form):
     ACTIONS = [
         ("approve", _("审核通过")),
         ("return", _("退回")),

@@ -59,10 +59,10 @@ from bangfu.web.forms.activities import (
     ActivityFilterForm,
     ActivityForm,
     ActivityImportForm,
+    ActivityReviewForm,
     EvidenceForm,
     ItemPickForm,
     OutletFilterForm,
-    ReviewForm,
 )
 from bangfu.web.forms.progress import PeriodForm
 from bangfu.web.paging import PAGE_PARAMS, keyset_page_for, list_query, query_without
@@ -319,7 +319,7 @@ def activity_review_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Approve a record, or return it to its unit (the office and lead reviewers, in their scope)."""
     require_role(request, review=True)
     activity = access.activity_get_for_user(request.user, pk)
-    form = ReviewForm(request.POST)
+    form = ActivityReviewForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("请选择审核结果。"))
         return redirect("activities:detail", pk=pk)

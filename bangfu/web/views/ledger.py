@@ -66,7 +66,7 @@ from bangfu.web.forms.ledger import (
     ImportUploadForm,
     PurchaseFilterForm,
     PurchaseForm,
-    ReviewForm,
+    RecordReviewForm,
     SubmitForm,
 )
 from bangfu.web.paging import keyset_page_for, list_query
@@ -219,7 +219,7 @@ def purchase_detail(request: HttpRequest, pk: int) -> HttpResponse:
         and access.batch_list_for_user(request.user).filter(pk=purchase.batch_id).exists(),
         "events": [(event, selectors.describe_changes(event.changes)) for event in events],
         "audit": selectors.purchase_audit_entries(purchase) if scope.can_write or scope.can_review else [],
-        "review_form": ReviewForm(initial={"ids": [purchase.pk]}),
+        "review_form": RecordReviewForm(initial={"ids": [purchase.pk]}),
         # What the page offers: the state machine's table for the user's role; approving is withheld
         # from the record's author (four-eyes, ``ledger.access.authored_by``), returning is not.
         "actions": PURCHASE_STATES.offers(
@@ -328,7 +328,7 @@ def purchase_delete_view(request: HttpRequest, pk: int) -> HttpResponse:
 def review(request: HttpRequest) -> HttpResponse:
     """Approve, return or reopen the ticked records (or one record from its page)."""
     require_role(request, review=True)
-    form = ReviewForm(request.POST)
+    form = RecordReviewForm(request.POST)
     back = _next_url(request, reverse("ledger:approvals"))
     if not form.is_valid():
         messages.error(request, _error_text(ValidationError(list(form.errors.values()))))
@@ -430,7 +430,7 @@ def approvals(request: HttpRequest) -> HttpResponse:
         "page": page,
         "rows": rows,
         "query": _query_without(request, "after", "before"),
-        "review_form": ReviewForm(),
+        "review_form": RecordReviewForm(),
         "batch_form": BatchReviewForm(),
     }
     return render(request, "web/ledger/approvals.html", context)

@@ -69,7 +69,7 @@ def plan_upload(request: HttpRequest) -> HttpResponse:
 
 
 @dataclass
-class ItemRow:
+class ReviewedItem:
     code: str
     original: dict[str, Any]
     form: ItemReviewForm
@@ -110,7 +110,7 @@ def _unknown_names(names: list[str]) -> list[str]:
     return [name for name in names if not preview.get(name)]
 
 
-def _rows(draft: PlanDraft, post: Any = None) -> list[ItemRow]:
+def _rows(draft: PlanDraft, post: Any = None) -> list[ReviewedItem]:
     parsed = ParsedPlan.from_dict(draft.data)
     checks = {"unknown_names": _unknown_names}
     rows = []
@@ -128,7 +128,7 @@ def _rows(draft: PlanDraft, post: Any = None) -> list[ItemRow]:
             ]
             reviewed = parsed.tasks[ti].items[ii]
             rows.append(
-                ItemRow(
+                ReviewedItem(
                     code=f"{task['seq']}.{item['seq']}",
                     original=item,
                     form=ItemReviewForm(post, prefix=prefix, initial=item_initial(item), **checks),
@@ -141,7 +141,7 @@ def _rows(draft: PlanDraft, post: Any = None) -> list[ItemRow]:
     return rows
 
 
-def _corrected(draft: PlanDraft, rows: list[ItemRow]) -> dict[str, Any] | None:
+def _corrected(draft: PlanDraft, rows: list[ReviewedItem]) -> dict[str, Any] | None:
     """The draft with every form's corrections, or None when a form is invalid."""
     if not all(row.form.is_valid() and all(f.is_valid() for _t, f in row.targets) for row in rows):
         return None

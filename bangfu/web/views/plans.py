@@ -22,7 +22,7 @@ ITEM_LINES = 200  # an item's lines shown at once; "all" on request (?item=<id>)
 
 
 @dataclass
-class ItemRow:
+class ItemProgressRow:
     item: Item
     lines: list[ProgressLine]
     rollup: Rollup | None
@@ -64,7 +64,7 @@ class ItemRow:
 @dataclass
 class TaskRow:
     task: Task
-    items: list[ItemRow]
+    items: list[ItemProgressRow]
 
     @property
     def rowspan(self) -> int:
@@ -103,7 +103,7 @@ def plan_table(request: HttpRequest, year: int | None = None) -> HttpResponse:
             TaskRow(
                 task,
                 [
-                    ItemRow(
+                    ItemProgressRow(
                         item,
                         by_item.get(item.pk, []),
                         report.by_item.get(item.pk),
