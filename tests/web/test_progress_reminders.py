@@ -5,14 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.urls import reverse
 
-from bangfu.ledger.choices import RecordStatus
-from bangfu.ledger.services import ledger_import
 from bangfu.notifications.notices import (
     NoticeLine,
     behind_notice,
@@ -20,47 +16,14 @@ from bangfu.notifications.notices import (
     line_sentence,
     silent_notice,
 )
-from bangfu.orgs.choices import OrgKind
 from bangfu.orgs.selectors import org_subtree_ids
-from bangfu.orgs.services import org_create
 from bangfu.progress.selectors import progress_compute
-from bangfu.progress.services import base_value_set, reporting_calendar_set
-from tests.ledger.builders import write_csv
-from tests.support.world import buy, org
+from tests.support.notifications import TODAY, WAN, at
+from tests.support.world import org
 
 pytestmark = pytest.mark.django_db
 
 URL = reverse("progress:reminders")
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-TODAY = dt.date(2022, 4, 3)
-WAN = 1_000_000
-
-
-def at(day: dt.date, hour: int = 10):
-    return time_machine.travel(dt.datetime(day.year, day.month, day.day, hour, tzinfo=SHANGHAI), tick=False)
-
-
-@pytest.fixture
-def season(plan, tmp_path):
-    """By 3 April 2022: 周巷镇 bought 100万 (reported in February and March), 观海卫镇 120万 (reported in
-    January), 横河镇 nothing; a union of 周巷镇 is behind its ratio target. The calendar expects the
-    four towns below."""
-    zhouxiang, guanhaiwei = org("周巷镇"), org("观海卫镇")
-    rows = [
-        ["采购单位", "日期", "金额", "产地", "订单号"],
-        ["周巷镇", "2022-01-20", "600000", "布拖县", "A1"],
-    ]
-    with at(dt.date(2022, 2, 3)):
-        ledger_import(path=write_csv(tmp_path / "周巷镇1月.csv", rows), org=zhouxiang)
-    with at(dt.date(2022, 3, 10)):
-        buy(zhouxiang, 40 * WAN, day=dt.date(2022, 3, 9), status=RecordStatus.SUBMITTED)
-    with at(dt.date(2022, 1, 28)):
-        buy(guanhaiwei, 120 * WAN, day=dt.date(2022, 1, 20))
-    union = org_create(name="周巷镇总工会", kind=OrgKind.UNION, parent=zhouxiang)
-    base_value_set(organisation=union, year=2022, holiday_gift_fen=100 * WAN, member_count=500)
-    calendar = reporting_calendar_set(plan=plan, due_day=5)
-    calendar.units.set([zhouxiang, guanhaiwei, org("横河镇"), org("龙山镇（滨海区管委会）")])
-    return plan
 
 
 def reminders(client, query: str = ""):
