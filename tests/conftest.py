@@ -31,7 +31,7 @@ import tests.support.worlds  # noqa: F401  (registers the worlds' layers)
 from tests.support.layers import Stack, is_transactional, layer, layer_value, sort_key, wanted
 
 #: Fixtures kept in modules of their own, available to every test.
-pytest_plugins = ["tests.support.notifications", "tests.support.totals_guard"]
+pytest_plugins = ["tests.support.notifications", "tests.support.progress", "tests.support.totals_guard"]
 
 IMMEDIATE_TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 

@@ -20,6 +20,7 @@ difference; ``bangfu totals rebuild`` (:func:`totals_rebuild`) rebuilds them.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
@@ -28,9 +29,10 @@ from typing import Any
 from django.db import connection, transaction
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import ExtractMonth, ExtractYear
+from django.utils import timezone
 
 from .choices import RecordStatus
-from .models import Purchase, PurchaseTotal
+from .models import Purchase, PurchaseTotal, TotalsChange
 
 #: (year, first month, purchaser id, origin county id or 0, channel, category)
 Key = tuple[int, int, int, int, str, str]
@@ -72,7 +74,10 @@ def delta_add(
 
 
 def totals_apply(delta: Delta) -> None:
-    """Add a delta to the stored totals (each key's month to December), upserting rows."""
+    """Add a delta to the stored totals (each key's month to December), upserting rows; the purchasers
+    it names are noted as changed (:func:`changes_note`), even where their figures cancel out (a record
+    moved within a month still moves a figure read by the day)."""
+    changes_note({key[2] for key in delta})
     rows: list[tuple[Any, ...]] = []
     for (year, month, *rest), values in delta.items():
         if any(values):
@@ -153,6 +158,70 @@ def totals_tracked(ids: Iterable[int]) -> Iterator[None]:
     before = _contributions(wanted)
     yield
     totals_apply(subtract(_contributions(wanted), before))
+
+
+# --- which purchasers changed ---------------------------------------------------------------------------
+
+#: Changes are kept this long for readers to catch up (a reader's figures live far less: ``progress.live``).
+CHANGES_KEPT = dt.timedelta(days=1)
+
+
+def changes_note(purchasers: Collection[int] | None) -> None:
+    """Note, in the current transaction, that these purchasers' totals changed (None: everyone's)."""
+    if purchasers is not None and not purchasers:
+        return
+    table = connection.ops.quote_name(TotalsChange._meta.db_table)
+    postgres = connection.vendor == "postgresql"
+    txid = "pg_current_xact_id()::text::bigint" if postgres else "NULL"
+    now = timezone.now()
+    rows: list[tuple[int | None, Any]] = [(pid, now) for pid in sorted(purchasers or ())] or [(None, now)]
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {table} (purchaser_id, txid, created_at) VALUES (%s, {txid}, %s)", rows
+        )
+        # Old notes go; on PostgreSQL without waiting for rows another writer is deleting.
+        skip = " FOR UPDATE SKIP LOCKED" if postgres else ""
+        cursor.execute(
+            f"DELETE FROM {table} WHERE id IN (SELECT id FROM {table} WHERE created_at < %s{skip})",
+            [now - CHANGES_KEPT],
+        )
+
+
+def totals_horizon() -> int:
+    """Where the notes stand now: read figures after taking this, then ask
+    :func:`totals_changed_since` with it for what changed since."""
+    return totals_changed_since(None)[1]
+
+
+def totals_changed_since(horizon: int | None) -> tuple[set[int] | None, int]:
+    """(the purchasers whose totals changed since ``horizon`` — None for everyone's —, the new
+    horizon). Outside a transaction (autocommit), so that what it reads is committed.
+
+    SQLite commits one writer at a time, in the order of the notes' ids: the horizon is the newest id
+    read. On PostgreSQL transactions take ids in one order and commit in another; the horizon is the
+    oldest transaction still running when the notes were read (``pg_snapshot_xmin``): every transaction
+    before it has finished, so notes from it on are read again next time (a purchaser read twice is
+    read again for nothing, never missed)."""
+    table = connection.ops.quote_name(TotalsChange._meta.db_table)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
+            (new_horizon,) = cursor.fetchone()
+            if horizon is None:
+                return set(), int(new_horizon)
+            cursor.execute(f"SELECT DISTINCT purchaser_id FROM {table} WHERE txid >= %s", [horizon])
+            found = [pid for (pid,) in cursor.fetchall()]
+        else:
+            if horizon is None:
+                cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")
+                return set(), int(cursor.fetchone()[0])
+            cursor.execute(f"SELECT id, purchaser_id FROM {table} WHERE id > %s", [horizon])
+            fetched = cursor.fetchall()
+            new_horizon = max((row[0] for row in fetched), default=horizon)
+            found = [pid for _id, pid in fetched]
+    if any(pid is None for pid in found):
+        return None, int(new_horizon)
+    return {int(pid) for pid in found}, int(new_horizon)
 
 
 # --- checking and rebuilding ---------------------------------------------------------------------------
@@ -241,6 +310,7 @@ def totals_rebuild(purchasers: Collection[int] | None = None) -> int:
     if purchasers is not None:
         stale = stale.filter(purchaser_id__in=sorted(purchasers))
     stale.delete()
+    changes_note(purchasers)
     rows: list[tuple[Any, ...]] = [(*key, *values) for key, values in _recomputed(purchasers).items()]
     table = connection.ops.quote_name(PurchaseTotal._meta.db_table)
     sql = (

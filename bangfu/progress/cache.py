@@ -172,7 +172,17 @@ def peek(key: Hashable, stamp: Callable[[], Hashable] | None = None) -> Any | No
     return None
 
 
+_also_cleared: list[Callable[[], None]] = []
+
+
+def on_clear(forget: Callable[[], None]) -> None:
+    """Have :func:`cache_clear` call ``forget`` too (the live figures, :mod:`progress.live`)."""
+    _also_cleared.append(forget)
+
+
 def cache_clear() -> None:
     """Forget every cached computation (for services that change figures without leaving a trace)."""
     with _lock:
         _entries.clear()
+    for forget in _also_cleared:
+        forget()

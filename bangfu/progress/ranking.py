@@ -18,11 +18,10 @@ from bangfu.plans.models import Plan
 from .cache import cached
 from .calculation import LineResult, compute_lines
 from .lines import ProgressLine, lines_prepare
-from .rules import TOWN_RANKING
-from .sums import grouped_sums, merged
-
-# (target id, the line's unit ids) → (rank, rank_of)
-RankTable = dict[tuple[int, tuple[int, ...]], tuple[int | None, int | None]]
+from .live import live_report, usable
+from .report import ProgressReport, RankTable, report_build
+from .rules import EVERY_COUNTED, TOWN_RANKING
+from .sums import SumTable, grouped_sums, merged
 
 
 def town_ranking(lines: Iterable[ProgressLine]) -> list[ProgressLine]:
@@ -43,6 +42,13 @@ def plan_ranks(plan: Plan, *, as_of: dt.date) -> dict[bool, RankTable]:
 
     def compute() -> dict[bool, RankTable]:
         prepared = lines_prepare(plan, as_of, None, None)
+        if usable(prepared):  # the whole plan's live figures (progress.live) hold the ranks already
+            return {
+                True: _table(
+                    line.result for line in live_report(prepared, [RecordStatus.APPROVED], full).lines
+                ),
+                False: _table(line.result for line in live_report(prepared, EVERY_COUNTED, full).lines),
+            }
         specs = [line.spec for line in prepared.lines]
         (approved, approved_n), (submitted, submitted_n) = grouped_sums(
             prepared.keys, plan.year, [[RecordStatus.APPROVED], [RecordStatus.SUBMITTED]], None
@@ -55,5 +61,8 @@ def plan_ranks(plan: Plan, *, as_of: dt.date) -> dict[bool, RankTable]:
                 )
             ),
         }
+
+    def full(sums: SumTable, counts: SumTable) -> ProgressReport:
+        return report_build(lines_prepare(plan, as_of, None, None), sums, counts)
 
     return cached(("ranks", plan.pk, as_of), compute)

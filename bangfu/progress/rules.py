@@ -53,13 +53,17 @@ def default_as_of(year: int, today: dt.date | None = None) -> dt.date:
 # --- eligibility filters ----------------------------------------------------------------------
 
 
+#: The statuses that count when records awaiting review count too.
+EVERY_COUNTED = (RecordStatus.SUBMITTED, RecordStatus.APPROVED)
+
+
 def counted_statuses(plan: Plan, approved_only: bool | None = None) -> list[str]:
     """Record statuses that count: approved ones, and submitted ones unless the plan's settings (or the
     caller, e.g. the official dashboard) ask for approved records only."""
     if approved_only is None:
         settings = ProgressSettings.objects.filter(plan=plan).first()
         approved_only = settings is not None and not settings.count_submitted
-    return [RecordStatus.APPROVED] if approved_only else [RecordStatus.SUBMITTED, RecordStatus.APPROVED]
+    return [RecordStatus.APPROVED] if approved_only else list(EVERY_COUNTED)
 
 
 def rule_period(rule: TargetRule, year: int, as_of: dt.date) -> tuple[dt.date, dt.date, dt.date]:

@@ -10,8 +10,9 @@ filter (:mod:`progress.sums`, the filters from :mod:`progress.rules`) → the pu
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Hashable, Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import partial
 
 from django.db.models import Prefetch, QuerySet
 
@@ -21,108 +22,14 @@ from bangfu.ledger.selectors import Listing, for_list, purchase_listing
 from bangfu.orgs.choices import TOWN_LEVEL
 from bangfu.orgs.models import Organisation
 from bangfu.plans.choices import ItemRole
-from bangfu.plans.models import Item, Plan, RoleAssignment, Task
+from bangfu.plans.models import Plan, RoleAssignment
 
-from .calculation import LineResult, compute_lines
-from .calculation.engine import Rollup, required_fen, rollups
-from .lines import Prepared, ProgressLine, lines_prepare, org_index
-from .ranking import RankTable, plan_ranks
-from .rules import counted_statuses, eligible
-from .sums import SumTable, grouped_sums, merged
-
-
-@dataclass
-class ProgressReport:
-    plan: Plan
-    as_of: dt.date
-    lines: list[ProgressLine]
-    by_task: dict[Hashable, Rollup] = field(default_factory=dict)
-    by_item: dict[Hashable, Rollup] = field(default_factory=dict)
-    by_lead: dict[Hashable, Rollup] = field(default_factory=dict)
-    by_town: dict[Hashable, Rollup] = field(default_factory=dict)
-    orgs: dict[int, Organisation] = field(default_factory=dict)
-
-
-def _report(
-    prepared: Prepared,
-    sums: SumTable,
-    counts: SumTable,
-    orgs: dict[int, Organisation] | None = None,
-    ranks: RankTable | None = None,
-) -> ProgressReport:
-    results = compute_lines([line.spec for line in prepared.lines], sums, counts, prepared.thresholds)
-    if not prepared.complete:
-        # Ranked among the lines computed here, a unit would be 1/1: take the whole plan's ranks, or none.
-        results = [_with_rank(result, ranks) for result in results]
-    orgs = orgs if orgs is not None else org_index(prepared)
-    shape = _shape(prepared, orgs)
-    lines = [
-        ProgressLine(result, line.target, item, task, line.orgs, line.rule, line.counted_at, line.represents)
-        for line, result, (item, task) in zip(prepared.lines, results, shape.items, strict=True)
-    ]
-    report = ProgressReport(plan=prepared.plan, as_of=prepared.as_of, lines=lines, orgs=orgs)
-    found = rollups(results, shape.groups, shape.required)
-    report.by_task, report.by_item = found["task"], found["item"]
-    report.by_lead, report.by_town = found["lead"], found["town"]
-    return report
-
-
-@dataclass(frozen=True)
-class _Shape:
-    """What a report needs of each line besides its figures: its item and task, and the roll-up groups
-    it belongs to ({"task" | "item" | "lead" | "town": groups of each line})."""
-
-    items: list[tuple[Item, Task]]
-    groups: dict[str, list[Iterable[int]]]
-    required: list[int | None]  # each line's required_fen (its spec's alone)
-
-
-def _shape(prepared: Prepared, orgs: dict[int, Organisation]) -> _Shape:
-    """The lines' :class:`_Shape`, worked out once per prepared lines (the whole plan's are cached, and
-    so is this with them): nothing in it depends on the purchases."""
-    found = prepared.derived.get("shape")
-    if isinstance(found, _Shape):
-        return found
-    items = [(line.target.item, line.target.item.task) for line in prepared.lines]
-    parents = {child: parent for parent, kids in prepared.children.items() for child in kids}
-    town_of: dict[int, int | None] = {}
-
-    def town(org_id: int) -> int | None:
-        if org_id not in town_of:
-            node: int | None = org_id
-            while node is not None:
-                org = orgs.get(node)
-                if org is not None and org.kind in TOWN_LEVEL:
-                    break
-                node = parents.get(node)
-            town_of[org_id] = node
-        return town_of[org_id]
-
-    roles = {item.pk: list(item.roles.all()) for item, _task in items}
-    leads = {
-        item_id: {a.organisation_id for a in assigned if a.role == ItemRole.LEAD and a.organisation_id}
-        for item_id, assigned in roles.items()
-    }
-    shape = _Shape(
-        items,
-        {
-            "task": [(task.pk,) for _item, task in items],
-            "item": [(item.pk,) for item, _task in items],
-            "lead": [leads.get(item.pk, set()) for item, _task in items],
-            "town": [
-                {found for org_id in line.spec.org_ids if (found := town(org_id)) is not None}
-                for line in prepared.lines
-            ],
-        },
-        [required_fen(line.spec) for line in prepared.lines],
-    )
-    prepared.derived["shape"] = shape
-    return shape
-
-
-def _with_rank(result: LineResult, ranks: RankTable | None) -> LineResult:
-    rank, rank_of = (ranks or {}).get((result.spec.target_id, result.spec.org_ids), (None, None))
-    return replace(result, rank=rank, rank_of=rank_of)
+from .lines import ProgressLine, lines_prepare, org_index
+from .live import live_report, usable
+from .ranking import plan_ranks
+from .report import ProgressReport, report_build
+from .rules import EVERY_COUNTED, counted_statuses, eligible
+from .sums import grouped_sums, merged
 
 
 def progress_compute(
@@ -145,11 +52,13 @@ def progress_compute(
     """
     prepared = lines_prepare(plan, as_of, org_ids, target_ids)
     statuses = counted_statuses(plan, approved_only)
+    if usable(prepared):  # the whole plan: kept current between computations (progress.live)
+        return live_report(prepared, statuses, partial(report_build, prepared))
     ((sums, counts),) = grouped_sums(prepared.keys, plan.year, [statuses], prepared.restrict)
     ranks = None
     if ranked and not prepared.complete:
         ranks = plan_ranks(plan, as_of=as_of)[statuses == [RecordStatus.APPROVED]]
-    return _report(prepared, sums, counts, ranks=ranks)
+    return report_build(prepared, sums, counts, ranks=ranks)
 
 
 @dataclass
@@ -176,14 +85,19 @@ def progress_compute_official(
     """Approved-only and approved-plus-submitted figures from one grouped scan (approved and submitted
     records summed apart) instead of two full computations; ranks as in :func:`progress_compute`."""
     prepared = lines_prepare(plan, as_of, org_ids, target_ids)
+    if usable(prepared):  # the whole plan: both kept current between computations (progress.live)
+        return OfficialProgress(
+            approved=live_report(prepared, [RecordStatus.APPROVED], partial(report_build, prepared)),
+            with_submitted=live_report(prepared, EVERY_COUNTED, partial(report_build, prepared)),
+        )
     (approved_sums, approved_counts), (submitted_sums, submitted_counts) = grouped_sums(
         prepared.keys, plan.year, [[RecordStatus.APPROVED], [RecordStatus.SUBMITTED]], prepared.restrict
     )
     ranks = plan_ranks(plan, as_of=as_of) if ranked and not prepared.complete else {}
     orgs = org_index(prepared)
     return OfficialProgress(
-        approved=_report(prepared, approved_sums, approved_counts, orgs, ranks.get(True)),
-        with_submitted=_report(
+        approved=report_build(prepared, approved_sums, approved_counts, orgs, ranks.get(True)),
+        with_submitted=report_build(
             prepared,
             merged(approved_sums, submitted_sums),
             merged(approved_counts, submitted_counts),

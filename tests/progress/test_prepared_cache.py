@@ -9,7 +9,6 @@ import datetime as dt
 
 import pytest
 from django.conf import settings
-from django.db import connections
 
 from bangfu.ledger.choices import RecordStatus
 from bangfu.ledger.services import purchase_create
@@ -37,24 +36,6 @@ def plan(cixi_orgs):
     plan = plan_import(parsed=parse_table(seed)).plan
     progress_rules_ensure(plan)
     return plan
-
-
-@pytest.fixture
-def outside_a_transaction(settings):
-    """The cache works only outside a transaction (every test runs in one): pretend, for reads only."""
-    settings.BANGFU_PROGRESS_CACHE_SECONDS = 300
-    cache.cache_clear()
-    wrapper = connections["default"]
-
-    def read(fn):
-        inside, wrapper.in_atomic_block = wrapper.in_atomic_block, False
-        try:
-            return fn()
-        finally:
-            wrapper.in_atomic_block = inside
-
-    yield read
-    cache.cache_clear()
 
 
 def town() -> Organisation:

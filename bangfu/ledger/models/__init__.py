@@ -2,7 +2,7 @@ from .batches import ImportBatch, RejectedRow
 from .catalog import Product, Supplier
 from .flags import PurchaseFlag
 from .purchases import Purchase, PurchaseSighting
-from .totals import PurchaseTotal
+from .totals import PurchaseTotal, TotalsChange
 from .uploads import Upload
 from .workflow import ApprovalEvent
 
@@ -16,5 +16,6 @@ __all__ = [
     "PurchaseTotal",
     "RejectedRow",
     "Supplier",
+    "TotalsChange",
     "Upload",
 ]

@@ -68,3 +68,29 @@ class PurchaseTotal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year}-{self.month:02d} {self.purchaser_id}"
+
+
+class TotalsChange(models.Model):
+    """Which purchasers' totals a transaction changed: one row per purchaser and write, in the write's
+    transaction (``ledger.totals``), so that a reader holding figures computed earlier can tell which
+    purchasers to read again instead of reading them all (``progress.live``). ``purchaser_id`` empty:
+    every purchaser (a rebuild). ``txid`` is PostgreSQL's transaction id of the write (transactions
+    commit in another order than they take ids; the reader keeps to what every finished transaction
+    wrote, see :func:`ledger.totals.totals_changed_since`); on SQLite, where one writer at a time
+    commits in the order of ``id``, it stays empty. Rows older than a day are pruned by the writes."""
+
+    id = models.BigAutoField(primary_key=True)
+    purchaser_id = models.BigIntegerField(_("采购单位编号"), null=True)
+    txid = models.BigIntegerField(_("事务号"), null=True)
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("累计数变动")
+        verbose_name_plural = _("累计数变动")
+        indexes = [
+            models.Index(fields=["txid"], name="totals_change_txid"),
+            models.Index(fields=["created_at"], name="totals_change_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pk}: {self.purchaser_id or '*'}"

@@ -132,37 +132,47 @@ def compute_line(
     )
 
 
-def _ranked(results: list[LineResult]) -> list[LineResult]:
-    """Rank measured lines within their ranking group — the spec's ``rank_group`` when it names one,
-    else the target: 1 is the highest rate; ties share a rank; ``rank_of`` is the group's measured
-    lines. Lines without a rate have no rank."""
+def rank_places(rates: Sequence[Decimal | None]) -> list[tuple[int, int] | None]:
+    """The (rank, rank_of) of each of a ranking group's lines, by rate: 1 is the highest; equal rates
+    share a rank; ``rank_of`` counts the measured lines. A line without a rate has none (None)."""
+    measured = [index for index, rate in enumerate(rates) if rate is not None]
+    ordered = sorted(measured, key=rates.__getitem__, reverse=True)  # type: ignore[arg-type]
+    places: list[tuple[int, int] | None] = [None] * len(rates)
+    previous_rate, previous_rank, of = None, 0, len(ordered)
+    for position, index in enumerate(ordered, start=1):
+        rate = rates[index]
+        rank = previous_rank if rate == previous_rate else position
+        places[index] = (rank, of)
+        previous_rate, previous_rank = rate, rank
+    return places
+
+
+def with_place(result: LineResult, place: tuple[int, int] | None) -> LineResult:
+    """The result with its rank (the constructor, not ``dataclasses.replace``: a tenth of the cost)."""
+    rank, of = place if place is not None else (None, None)
+    r = result
+    return LineResult(
+        r.spec, r.achieved_fen, r.records, r.achieved, r.rate, r.expected, r.status, r.forecast_rate, rank, of
+    )
+
+
+def rank_group_of(spec: LineSpec) -> Hashable:
+    """The lines a line is ranked with: its spec's ``rank_group`` when it names one, else its target's."""
+    return ("group", spec.rank_group) if spec.rank_group is not None else ("target", spec.target_id)
+
+
+def ranked_lines(results: list[LineResult]) -> list[LineResult]:
+    """Rank measured lines within their ranking group (:func:`rank_group_of`, :func:`rank_places`).
+    Lines without a rate have no rank."""
     by_group: dict[Hashable, list[int]] = defaultdict(list)
     for index, result in enumerate(results):
         if result.rate is not None:
-            spec = result.spec
-            group = ("group", spec.rank_group) if spec.rank_group is not None else ("target", spec.target_id)
-            by_group[group].append(index)
+            by_group[rank_group_of(result.spec)].append(index)
     ranked = list(results)
     for indexes in by_group.values():
-        ordered = sorted(indexes, key=lambda i: results[i].rate, reverse=True)  # type: ignore[arg-type,return-value]
-        previous_rate, previous_rank, of = None, 0, len(ordered)
-        for position, index in enumerate(ordered, start=1):
-            r = results[index]
-            rank = previous_rank if r.rate == previous_rate else position
-            # The constructor, not dataclasses.replace: thousands of lines, a tenth of the cost.
-            ranked[index] = LineResult(
-                r.spec,
-                r.achieved_fen,
-                r.records,
-                r.achieved,
-                r.rate,
-                r.expected,
-                r.status,
-                r.forecast_rate,
-                rank,
-                of,
-            )
-            previous_rate, previous_rank = r.rate, rank
+        places = rank_places([results[i].rate for i in indexes])
+        for index, place in zip(indexes, places, strict=True):
+            ranked[index] = with_place(results[index], place)
     return ranked
 
 
@@ -173,7 +183,7 @@ def compute_lines(
     thresholds: Thresholds = Thresholds(),
 ) -> list[LineResult]:
     counts = counts or {}
-    return _ranked([compute_line(spec, sums, counts, thresholds) for spec in specs])
+    return ranked_lines([compute_line(spec, sums, counts, thresholds) for spec in specs])
 
 
 @dataclass
@@ -216,6 +226,14 @@ def rollup(
     return rollups(listed, {None: [key(result) for result in listed]})[None]
 
 
+def capped_rate(rate: Decimal | None) -> Decimal | None:
+    """What a line adds to a roll-up's ``rate_sum``: its rate, capped at 1 (as ``min(rate, ONE)``: the
+    same Decimal)."""
+    if rate is None:
+        return None
+    return ONE if rate > ONE else rate
+
+
 def rollups(
     results: Sequence[LineResult],
     groups_of: Mapping[Any, Sequence[Iterable[Hashable]]],
@@ -229,10 +247,9 @@ def rollups(
     named = [(found[name], lists) for name, lists in groups_of.items()]
     for index, result in enumerate(results):
         status, rate = result.status, result.rate
-        capped = None
+        capped = capped_rate(rate)
         required: int | None = None
         if rate is not None:
-            capped = ONE if rate > ONE else rate  # as min(rate, ONE): the same Decimal
             required = result.required_fen if required_of is None else required_of[index]
         for groups, lists in named:
             for group in lists[index]:
