@@ -202,18 +202,23 @@ def narrowed(whole: Prepared, org_ids: Iterable[int] | None, target_ids: Iterabl
     its units is wanted; a total target's one line stays whole)."""
     wanted = set(org_ids) if org_ids is not None else None
     targets = set(target_ids) if target_ids is not None else None
-    lines = [
-        line
-        for line in whole.lines
+    positions = [
+        position
+        for position, line in enumerate(whole.lines)
         if (targets is None or line.target.pk in targets)
         and (wanted is None or not wanted.isdisjoint(line.spec.org_ids))
     ]
+    lines = [whole.lines[position] for position in positions]
     keys = {line.spec.sums_key for line in lines if line.spec.sums_key is not None}
     restrict = set().union(*(line.spec.purchasers for line in lines)) if wanted is not None else None
     units = whole.units if wanted is None else None  # as _lines_prepare: every unit when no unit is wanted
-    return Prepared(
+    part = Prepared(
         whole.plan, whole.as_of, lines, whole.children, whole.thresholds, keys, restrict, units, False
     )
+    # Where its lines are in the whole plan's: their figures can be taken from the whole plan's live
+    # figures (progress.live) instead of being computed.
+    part.derived.update(whole=whole, positions=positions)
+    return part
 
 
 def _lines_prepare(

@@ -41,10 +41,18 @@ def report_build(
     orgs: dict[int, Organisation] | None = None,
     ranks: RankTable | None = None,
 ) -> ProgressReport:
+    """The report of prepared lines from the purchases' sums: each line computed by the pure engine."""
     results = compute_lines([line.spec for line in prepared.lines], sums, counts, prepared.thresholds)
     if not prepared.complete:
         # Ranked among the lines computed here, a unit would be 1/1: take the whole plan's ranks, or none.
         results = [with_rank(result, ranks) for result in results]
+    return report_of(prepared, results, orgs)
+
+
+def report_of(
+    prepared: Prepared, results: list[LineResult], orgs: dict[int, Organisation] | None = None
+) -> ProgressReport:
+    """The report of prepared lines whose results are known (``results[i]`` is ``prepared.lines[i]``'s)."""
     orgs = orgs if orgs is not None else org_index(prepared)
     shape = report_shape(prepared, orgs)
     lines = [
@@ -56,6 +64,22 @@ def report_build(
     report.by_task, report.by_item = found["task"], found["item"]
     report.by_lead, report.by_town = found["lead"], found["town"]
     return report
+
+
+def report_of_part(
+    whole: Prepared, whole_orgs: dict[int, Organisation], part: Prepared, results: list[LineResult]
+) -> ProgressReport:
+    """The report of some of the whole plan's lines (``part``, from :func:`progress.lines.narrowed`,
+    which says where its lines are in the whole plan's) whose results are known: each line's item, task,
+    roll-up groups and required amount taken from the whole plan's shape instead of worked out again."""
+    shape = report_shape(whole, whole_orgs)
+    positions = part.derived["positions"]
+    part.derived["shape"] = Shape(
+        [shape.items[p] for p in positions],
+        {name: [per_line[p] for p in positions] for name, per_line in shape.groups.items()},
+        [shape.required[p] for p in positions],
+    )
+    return report_of(part, results, whole_orgs)
 
 
 @dataclass(frozen=True)

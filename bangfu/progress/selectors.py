@@ -24,10 +24,11 @@ from bangfu.orgs.models import Organisation
 from bangfu.plans.choices import ItemRole
 from bangfu.plans.models import Plan, RoleAssignment
 
-from .lines import ProgressLine, lines_prepare, org_index
+from .calculation.engine import with_place
+from .lines import Prepared, ProgressLine, lines_prepare, org_index
 from .live import live_report, usable
 from .ranking import plan_ranks
-from .report import ProgressReport, report_build
+from .report import ProgressReport, report_build, report_of_part
 from .rules import EVERY_COUNTED, counted_statuses, eligible
 from .sums import grouped_sums, merged
 
@@ -54,6 +55,14 @@ def progress_compute(
     statuses = counted_statuses(plan, approved_only)
     if usable(prepared):  # the whole plan: kept current between computations (progress.live)
         return live_report(prepared, statuses, partial(report_build, prepared))
+    whole = prepared.derived.get("whole")
+    if isinstance(whole, Prepared) and usable(whole):
+        # Some units' or targets' lines out of the whole plan's live figures (ranked over the whole plan).
+        kept = live_report(whole, statuses, partial(report_build, whole))
+        results = [kept.lines[position].result for position in prepared.derived["positions"]]
+        return report_of_part(
+            whole, kept.orgs, prepared, results if ranked else [with_place(r, None) for r in results]
+        )
     ((sums, counts),) = grouped_sums(prepared.keys, plan.year, [statuses], prepared.restrict)
     ranks = None
     if ranked and not prepared.complete:

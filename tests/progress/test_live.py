@@ -195,3 +195,23 @@ def test_the_official_figures_and_the_ranks_are_kept_live_too(
         guanhai.rank_of,
     )  # approved: first
     assert len(full_computations) == 2  # the ranks came from the same live figures
+
+
+@pytest.mark.parametrize("ranked", [True, False])
+def test_a_units_page_takes_its_lines_from_the_live_figures(
+    world, outside_a_transaction, full_computations, ranked
+):
+    from bangfu.orgs.selectors import org_subtree_ids
+
+    plan = world["plan"]
+    buy("观海卫镇", 700_00)
+    outside_a_transaction(lambda: progress_compute(plan, as_of=AS_OF))  # the whole plan, kept
+    buy("周巷镇中心小学", 900_00)
+    ids = org_subtree_ids(Organisation.objects.get(name="周巷镇").pk)
+    page = outside_a_transaction(lambda: progress_compute(plan, as_of=AS_OF, org_ids=ids, ranked=ranked))
+    assert full_computations == [1]  # patched, then the unit's lines taken out of it
+    with transaction.atomic():  # computed for the unit alone, ranks from a whole-plan computation
+        fresh = progress_compute(plan, as_of=AS_OF, org_ids=ids, ranked=ranked)
+    assert figures(page) == figures(fresh)
+    town = next(line.result for line in page.lines if line.org_label == "周巷镇")
+    assert town.achieved_fen == 900_00 and (town.rank == 1 if ranked else town.rank is None)
