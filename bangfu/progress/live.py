@@ -46,7 +46,7 @@ from .calculation.engine import (
     with_place,
 )
 from .lines import Prepared, ProgressLine
-from .report import ProgressReport, report_shape
+from .report import ROLLUPS, ProgressReport, report_shape
 from .sums import SumTable, grouped_sums
 
 #: Beyond this share of the purchasers changed, a full computation is as quick.
@@ -213,12 +213,7 @@ def _patch(kept: _Kept, statuses: Sequence[str], changed: set[int]) -> None:
             line.represents,
         )
     report = ProgressReport(plan=old.plan, as_of=old.as_of, lines=lines, orgs=old.orgs)
-    for name, attribute in (
-        ("task", "by_task"),
-        ("item", "by_item"),
-        ("lead", "by_lead"),
-        ("town", "by_town"),
-    ):
+    for name, attribute in ROLLUPS:
         setattr(
             report, attribute, _rolled_up(kept, index, name, getattr(old, attribute), earlier, results, moved)
         )

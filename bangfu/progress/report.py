@@ -34,6 +34,10 @@ class ProgressReport:
     orgs: dict[int, Organisation] = field(default_factory=dict)
 
 
+#: Each roll-up of a report: (its name in a :class:`Shape`'s groups, the report's attribute).
+ROLLUPS = (("task", "by_task"), ("item", "by_item"), ("lead", "by_lead"), ("town", "by_town"))
+
+
 def report_build(
     prepared: Prepared,
     sums: SumTable,
@@ -61,8 +65,8 @@ def report_of(
     ]
     report = ProgressReport(plan=prepared.plan, as_of=prepared.as_of, lines=lines, orgs=orgs)
     found = rollups(results, shape.groups, shape.required)
-    report.by_task, report.by_item = found["task"], found["item"]
-    report.by_lead, report.by_town = found["lead"], found["town"]
+    for name, attribute in ROLLUPS:
+        setattr(report, attribute, found[name])
     return report
 
 
