@@ -129,4 +129,5 @@ def test_a_units_page_from_the_cached_plan_equals_a_fresh_one(plan, outside_a_tr
     assert [dataclasses.astuple(line.result) for line in from_cache.lines] == [
         dataclasses.astuple(line.result) for line in fresh.lines
     ]
-    assert from_cache.by_town == fresh.by_town and from_cache.orgs.keys() == fresh.orgs.keys()
+    # Out of the whole plan's live figures, the page's units come from the whole plan's (already loaded).
+    assert from_cache.by_town == fresh.by_town and fresh.orgs.keys() <= from_cache.orgs.keys()
