@@ -30,6 +30,7 @@ class NoticeLine:
     status_label: str  # "滞后", "严重滞后"
     achieved_fen: int = 0
     required_fen: int | None = None  # what the whole target amounts to, in fen, when known
+    shortfall_fen: int | None = None  # 差额: ``LineResult.shortfall_fen``
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,7 @@ def _short(text: str, limit: int = 40) -> str:
 
 
 def line_sentence(line: NoticeLine) -> str:
-    """目标…，已完成…，完成率…，时序进度…，差额… — one line's figures in a sentence."""
+    """目标…，已完成…，完成率…，时序进度…，落后时序进度…，差额… — one line's figures in a sentence."""
     parts = [f"事项{line.item_code}“{_short(line.item_text)}”", f"目标{line.target_text}"]
     parts.append(f"已完成{line.achieved_text}")
     if line.rate is not None:
@@ -76,10 +77,9 @@ def line_sentence(line: NoticeLine) -> str:
         due_by_now = int((Decimal(line.required_fen) * line.expected).to_integral_value())
         behind = due_by_now - line.achieved_fen
         if behind > 0:
-            parts.append(f"按时序进度应完成{_wan(due_by_now)}，差额{_wan(behind)}")
-        remaining = line.required_fen - line.achieved_fen
-        if remaining > 0:
-            parts.append(f"距全年目标尚差{_wan(remaining)}")
+            parts.append(f"按时序进度应完成{_wan(due_by_now)}，落后时序进度{_wan(behind)}")
+    if line.shortfall_fen:  # 差额 as every page shows it: what is still to buy to meet the whole target
+        parts.append(f"差额{_wan(line.shortfall_fen)}")
     label = line.status_label
     return "，".join(parts) + f"，{'进度' + label if label in _PACE else label}。"
 

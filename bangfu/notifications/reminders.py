@@ -40,6 +40,7 @@ def notice_line(line: ProgressLine) -> NoticeLine:
         status_label=str(Status(result.status).label),
         achieved_fen=result.achieved_fen,
         required_fen=result.required_fen,
+        shortfall_fen=result.shortfall_fen,
     )
 
 

@@ -121,13 +121,14 @@ LINE = NoticeLine(
     status_label="严重滞后",
     achieved_fen=90 * WAN,
     required_fen=300 * WAN,
+    shortfall_fen=210 * WAN,
 )
 
 
 def test_a_line_in_words():
     assert line_sentence(LINE) == (
         "事项2.2“采购对口地区农特产品300万元”，目标300.00万元，已完成90.00万元，完成率30%，时序进度50%，"
-        "按时序进度应完成150.00万元，差额60.00万元，距全年目标尚差210.00万元，进度严重滞后。"
+        "按时序进度应完成150.00万元，落后时序进度60.00万元，差额210.00万元，进度严重滞后。"
     )
     unknown = NoticeLine("1.1", "各基层工会…", "20%", "—", None, Decimal("0.5"), "基数未填报")
     assert line_sentence(unknown) == "事项1.1“各基层工会…”，目标20%，已完成—，时序进度50%，基数未填报。"
