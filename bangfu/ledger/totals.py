@@ -187,41 +187,62 @@ def changes_note(purchasers: Collection[int] | None) -> None:
         )
 
 
-def totals_horizon() -> int:
+@dataclass(frozen=True)
+class Horizon:
+    """Where a reader of the change notes stands (:func:`totals_changed_since`). ``position``: on SQLite
+    the newest note id read; on PostgreSQL the oldest transaction still running when the notes were
+    read. ``seen``: on PostgreSQL, the transactions at or after ``position`` whose notes were read
+    already (a transaction's notes commit together), so that a long-running one holding ``position``
+    back does not make every later write read again and again."""
+
+    position: int
+    seen: frozenset[int] = frozenset()
+
+
+def totals_horizon() -> Horizon:
     """Where the notes stand now: read figures after taking this, then ask
     :func:`totals_changed_since` with it for what changed since."""
     return totals_changed_since(None)[1]
 
 
-def totals_changed_since(horizon: int | None) -> tuple[set[int] | None, int]:
+def totals_changed_since(horizon: Horizon | None) -> tuple[set[int] | None, Horizon]:
     """(the purchasers whose totals changed since ``horizon`` — None for everyone's —, the new
     horizon). Outside a transaction (autocommit), so that what it reads is committed.
 
     SQLite commits one writer at a time, in the order of the notes' ids: the horizon is the newest id
     read. On PostgreSQL transactions take ids in one order and commit in another; the horizon is the
     oldest transaction still running when the notes were read (``pg_snapshot_xmin``): every transaction
-    before it has finished, so notes from it on are read again next time (a purchaser read twice is
-    read again for nothing, never missed)."""
+    before it has finished, so the notes of transactions from it on are read again next time, less
+    those already seen."""
     table = connection.ops.quote_name(TotalsChange._meta.db_table)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
-            (new_horizon,) = cursor.fetchone()
+            cursor.execute(
+                "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint, "
+                "pg_current_xact_id_if_assigned()::text::bigint"
+            )
+            position, own = cursor.fetchone()
             if horizon is None:
-                return set(), int(new_horizon)
-            cursor.execute(f"SELECT DISTINCT purchaser_id FROM {table} WHERE txid >= %s", [horizon])
-            found = [pid for (pid,) in cursor.fetchall()]
+                return set(), Horizon(int(position))
+            cursor.execute(
+                f"SELECT DISTINCT txid, purchaser_id FROM {table} WHERE txid >= %s", [horizon.position]
+            )
+            fetched = [(txid, pid) for txid, pid in cursor.fetchall() if txid not in horizon.seen]
+            # A transaction's notes are seen all at once, when it commits — but for one's own, still open
+            # (a reader inside a writing transaction, as tests are): those are read again each time.
+            seen = frozenset({txid for txid, _pid in fetched if txid != own} | horizon.seen)
+            new = Horizon(position, frozenset(txid for txid in seen if txid >= position))
         else:
             if horizon is None:
                 cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")
-                return set(), int(cursor.fetchone()[0])
-            cursor.execute(f"SELECT id, purchaser_id FROM {table} WHERE id > %s", [horizon])
+                return set(), Horizon(int(cursor.fetchone()[0]))
+            cursor.execute(f"SELECT id, purchaser_id FROM {table} WHERE id > %s", [horizon.position])
             fetched = cursor.fetchall()
-            new_horizon = max((row[0] for row in fetched), default=horizon)
-            found = [pid for _id, pid in fetched]
+            new = Horizon(max((row[0] for row in fetched), default=horizon.position))
+    found = [pid for _order, pid in fetched]
     if any(pid is None for pid in found):
-        return None, int(new_horizon)
-    return {int(pid) for pid in found}, int(new_horizon)
+        return None, new
+    return {int(pid) for pid in found}, new
 
 
 # --- checking and rebuilding ---------------------------------------------------------------------------

@@ -32,7 +32,7 @@ from typing import Any
 
 from django.db import connection
 
-from bangfu.ledger.totals import totals_changed_since, totals_horizon
+from bangfu.ledger.totals import Horizon, totals_changed_since, totals_horizon
 
 from .cache import lifetime, on_clear
 from .calculation import LineResult
@@ -57,7 +57,7 @@ MAX_KEPT = 8
 @dataclass
 class _Kept:
     prepared: Prepared
-    horizon: int
+    horizon: Horizon | None
     sums: SumTable
     counts: SumTable
     report: ProgressReport | None
@@ -98,7 +98,7 @@ def live_report(
             del _kept[key]
             kept = None
         if kept is None:
-            kept = _Kept(prepared, -1, {}, {}, None, 0.0, threading.Lock())
+            kept = _Kept(prepared, None, {}, {}, None, 0.0, threading.Lock())
             _kept[key] = kept
             while len(_kept) > MAX_KEPT:
                 _kept.popitem(last=False)
@@ -107,6 +107,7 @@ def live_report(
         if kept.report is None:
             _compute_full(kept, statuses, full)
         else:
+            assert kept.horizon is not None  # set with the report
             changed, horizon = totals_changed_since(kept.horizon)
             if changed is None or len(changed) > kept.limit:
                 _compute_full(kept, statuses, full)
