@@ -94,42 +94,47 @@ def status_for(rate: Decimal, expected: Decimal, thresholds: Thresholds) -> str:
     return SEVERE
 
 
+#: A line's figures before its rank: (achieved fen, records, achieved, rate, expected, status, forecast).
+Figures = tuple[int, int, Decimal | None, Decimal | None, Decimal, str, Decimal | None]
+
+
+def line_figures(
+    spec: LineSpec,
+    sums: Mapping[Any, Mapping[int, int]],
+    counts: Mapping[Any, Mapping[int, int]],
+    thresholds: Thresholds = Thresholds(),
+) -> Figures:
+    """What a line achieved and how it stands, as :class:`LineResult`'s fields after its spec."""
+    table = sums.get(spec.sums_key, {})
+    fen = sum(map(table.get, spec.purchasers, repeat(0)))
+    count_table = counts.get(spec.sums_key, {})
+    records = sum(map(count_table.get, spec.purchasers, repeat(0)))
+    if spec.override:
+        return fen, records, None, None, spec.expected, spec.override, None
+    achieved: Decimal | None
+    if spec.kind == "amount":
+        achieved = Decimal(fen) / HUNDRED
+    elif spec.kind in ("ratio", "per_capita"):
+        if not spec.base:
+            return fen, records, None, None, spec.expected, NO_BASE, None
+        achieved = Decimal(fen) / HUNDRED / spec.base
+    elif spec.count is not None:
+        achieved = spec.count
+    else:
+        return fen, records, None, None, spec.expected, NO_DATA, None
+    rate = achieved / spec.value if spec.value else ONE
+    forecast = rate / spec.expected if spec.expected else None
+    return fen, records, achieved, rate, spec.expected, status_for(rate, spec.expected, thresholds), forecast
+
+
 def compute_line(
     spec: LineSpec,
     sums: Mapping[Any, Mapping[int, int]],
     counts: Mapping[Any, Mapping[int, int]],
     thresholds: Thresholds = Thresholds(),
 ) -> LineResult:
-    table = sums.get(spec.sums_key, {})
-    fen = sum(map(table.get, spec.purchasers, repeat(0)))
-    count_table = counts.get(spec.sums_key, {})
-    records = sum(map(count_table.get, spec.purchasers, repeat(0)))
-    yuan = Decimal(fen) / HUNDRED
-    if spec.override:
-        return LineResult(spec, fen, records, None, None, spec.expected, spec.override)
-    achieved: Decimal | None
-    if spec.kind == "amount":
-        achieved = yuan
-    elif spec.kind in ("ratio", "per_capita"):
-        if not spec.base:
-            return LineResult(spec, fen, records, None, None, spec.expected, NO_BASE)
-        achieved = yuan / spec.base
-    elif spec.count is not None:
-        achieved = spec.count
-    else:
-        return LineResult(spec, fen, records, None, None, spec.expected, NO_DATA)
-    rate = achieved / spec.value if spec.value else ONE
-    forecast = rate / spec.expected if spec.expected else None
-    return LineResult(
-        spec,
-        fen,
-        records,
-        achieved,
-        rate,
-        spec.expected,
-        status_for(rate, spec.expected, thresholds),
-        forecast,
-    )
+    """One line's result, unranked."""
+    return LineResult(spec, *line_figures(spec, sums, counts, thresholds))
 
 
 def rank_places(rates: Sequence[Decimal | None]) -> list[tuple[int, int] | None]:
@@ -161,21 +166,6 @@ def rank_group_of(spec: LineSpec) -> Hashable:
     return ("group", spec.rank_group) if spec.rank_group is not None else ("target", spec.target_id)
 
 
-def ranked_lines(results: list[LineResult]) -> list[LineResult]:
-    """Rank measured lines within their ranking group (:func:`rank_group_of`, :func:`rank_places`).
-    Lines without a rate have no rank."""
-    by_group: dict[Hashable, list[int]] = defaultdict(list)
-    for index, result in enumerate(results):
-        if result.rate is not None:
-            by_group[rank_group_of(result.spec)].append(index)
-    ranked = list(results)
-    for indexes in by_group.values():
-        places = rank_places([results[i].rate for i in indexes])
-        for index, place in zip(indexes, places, strict=True):
-            ranked[index] = with_place(results[index], place)
-    return ranked
-
-
 def compute_lines(
     specs: Iterable[LineSpec],
     sums: Mapping[Any, Mapping[int, int]],
@@ -183,7 +173,21 @@ def compute_lines(
     thresholds: Thresholds = Thresholds(),
 ) -> list[LineResult]:
     counts = counts or {}
-    return ranked_lines([compute_line(spec, sums, counts, thresholds) for spec in specs])
+    listed = list(specs)
+    figures = [line_figures(spec, sums, counts, thresholds) for spec in listed]
+    # Ranked before any result is made, so that each is made once (thousands of lines).
+    by_group: dict[Hashable, list[int]] = defaultdict(list)
+    for index, (spec, line) in enumerate(zip(listed, figures, strict=True)):
+        if line[3] is not None:
+            by_group[rank_group_of(spec)].append(index)
+    places: list[tuple[int, int] | tuple[None, None]] = [(None, None)] * len(listed)
+    for indexes in by_group.values():
+        for index, place in zip(indexes, rank_places([figures[i][3] for i in indexes]), strict=True):
+            if place is not None:
+                places[index] = place
+    return [
+        LineResult(spec, *line, *place) for spec, line, place in zip(listed, figures, places, strict=True)
+    ]
 
 
 @dataclass
