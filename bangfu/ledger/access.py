@@ -23,7 +23,7 @@ from bangfu.orgs.models import Organisation
 
 from .choices import ApprovalAction, RecordStatus
 from .models import ApprovalEvent, ImportBatch, Purchase, PurchaseFlag, Upload
-from .query_plans import ScopeParts
+from .query_plans import ScopeParts, scope_parts
 
 
 def _visible(scope: Scope) -> Q:
@@ -48,13 +48,7 @@ def purchase_parts_for_user(user: Any) -> ScopeParts | None:
         return ScopeParts(Purchase.objects.none(), Purchase.objects.none())
     if scope.all_units:
         return None
-    units = sorted(scope.unit_ids)
-    return ScopeParts(
-        bought=Purchase.objects.filter(purchaser_id__in=units),
-        reported_elsewhere=Purchase.objects.filter(reporting_org_id__in=units).exclude(
-            purchaser_id__in=units
-        ),
-    )
+    return scope_parts(sorted(scope.unit_ids))
 
 
 def purchase_get_for_user(user: Any, pk: int) -> Purchase:
