@@ -83,16 +83,13 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     kind = request.GET.get("kind", "")
     kind = kind if kind in KINDS else ""
     rows, counts = _queue_rows(request, kind)
-    own = ledger_access.purchase_list_for_user(request.user).filter(
-        ledger_access.authored_by(request.user), status="submitted"
-    )
     context = {
         "rows": rows,
         "counts": counts,
         "kind": kind,
         "kinds": KINDS,
         "shown": QUEUE_SHOWN,
-        "own_pending": count_up_to(own)[0],
+        "own_pending": ledger_access.authored_awaiting_count(request.user)[0],
     }
     return render(request, "web/inbox/queue.html", context)
 
