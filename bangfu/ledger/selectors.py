@@ -445,11 +445,12 @@ def for_list(qs: QuerySet[Purchase], *, also: Sequence[str] = ()) -> QuerySet[Pu
 # --- the review queue ----------------------------------------------------------------------------
 
 
-#: Groups the review queue lists at most: the oldest import batches first, then hand entry by unit.
-QUEUE_GROUPS = 30
+#: Groups the review queue lists at most: the oldest import batches first, then hand entry by unit (a
+#: work list: what is reviewed makes room for the next).
+QUEUE_GROUPS = 10
 #: How far each group's records are counted (and, when that many or fewer, summed): a queue of a
 #: quarter of a million records is never read whole for one page.
-QUEUE_GROUP_COUNT = 1_000
+QUEUE_GROUP_COUNT = 200
 
 
 @dataclass
