@@ -242,7 +242,8 @@ def serve_and_measure(home: Path, requests_n: int, clients: int) -> tuple[dict[s
         cold = timed(office, f"{base}/")
         ids = bench_ids(home)
         first = office.get(f"{base}/ledger/", timeout=120).text
-        after = re.search(r'[?&]after=([^"&]+)', first)
+        after = re.search(r'after=([^"&]+)', first)  # the next page's link (``&amp;after=…``)
+        assert after, "the ledger list has no next page"
         zx, batch = ids["zhouxiang"], ids["batch"]
         pages = {
             "baseline (password page)": (office, f"{base}/password/"),
@@ -251,7 +252,7 @@ def serve_and_measure(home: Path, requests_n: int, clients: int) -> tuple[dict[s
             "task table": (office, f"{base}/plans/"),
             "unit page": (office, f"{base}/progress/{zx}/"),
             "ledger list": (office, f"{base}/ledger/"),
-            "ledger list, next page": (office, f"{base}/ledger/?after={after.group(1) if after else ''}"),
+            "ledger list, next page": (office, f"{base}/ledger/?after={after.group(1)}"),
             "ledger list, filtered": (office, f"{base}/ledger/?status=approved&channel=832&date_from=2022-03-01&date_to=2022-04-30"),
             "ledger list, search": (office, f"{base}/ledger/?q=%E5%B8%83%E6%8B%96"),
             "ledger list, a town": (office, f"{base}/ledger/?unit={zx}"),
