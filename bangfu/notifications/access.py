@@ -161,22 +161,30 @@ def unit_periods_for_user(user: Any, plan: Plan, *, today: dt.date) -> list[Unit
     if scope.role is None or scope.home_unit_id is None:
         return []
     calendar = reporting_calendar_get(plan)
-    tree = org_tree()
-    if not reports_on_its_own(calendar, scope.home_unit_id, tree):
-        return []
-    unit = Organisation.objects.filter(pk=scope.home_unit_id).first()
-    if unit is None:
-        return []
-    table = calendar_table(
-        plan, today=today, units={unit.pk: unit}, children=tree.children, calendar=calendar
-    )
-    found = []
-    for row in table.rows:
-        missing = [period for period, status in row.cells if status == MISSING]
-        open_now = [period for period, status in row.cells if status == OPEN and period.start <= today]
-        if missing or open_now:
-            found.append(UnitPeriods(unit=row.unit, missing=missing, open=open_now[-1:]))
-    return found
+    listed = tuple(calendar.units.values_list("pk", flat=True)) if calendar.pk else ()
+    home = scope.home_unit_id
+
+    def compute() -> list[UnitPeriods]:
+        tree = org_tree()
+        if not reports_on_its_own(calendar, home, tree):
+            return []
+        unit = Organisation.objects.filter(pk=home).first()
+        if unit is None:
+            return []
+        table = calendar_table(
+            plan, today=today, units={unit.pk: unit}, children=tree.children, calendar=calendar
+        )
+        found = []
+        for row in table.rows:
+            missing = [period for period, status in row.cells if status == MISSING]
+            open_now = [period for period, status in row.cells if status == OPEN and period.start <= today]
+            if missing or open_now:
+                found.append(UnitPeriods(unit=row.unit, missing=missing, open=open_now[-1:]))
+        return found
+
+    # on every page of a reporter (the inbox): cached per data stamp, as the calendar's page is
+    settings = (calendar.pk, calendar.due_day, calendar.updated_at, listed)
+    return cached(("unit-periods", plan.pk, today, home, settings), compute)
 
 
 @dataclass(frozen=True)
