@@ -160,8 +160,11 @@ def _weighted(pairs: tuple[tuple[str, int], ...], rng: random.Random, k: int) ->
     return rng.choices([value for value, _w in pairs], weights=[w for _v, w in pairs], k=k)
 
 
-def build_purchases(rng: random.Random, rows: int) -> float:
-    """``rows`` purchases in the import's column order, one executemany per 50,000; returns seconds."""
+def build_purchases(
+    rng: random.Random, rows: int, *, statuses: tuple[tuple[str, int], ...] = STATUSES
+) -> float:
+    """``rows`` purchases in the import's column order, one executemany per 50,000; returns seconds.
+    ``statuses``: the records' status mix, (status, weight) pairs (``web_load.py`` asks for its own)."""
     from django.db import connection, transaction
     from django.utils import timezone
 
@@ -189,7 +192,7 @@ def build_purchases(rng: random.Random, rows: int) -> float:
             file_name=f"bench-{start // CHUNK:03d}.xlsx", sha256=f"bench-{start}"
         )
         channels = _weighted(CHANNELS, rng, k)
-        statuses = _weighted(STATUSES, rng, k)
+        chosen = _weighted(statuses, rng, k)
         chunk = []
         for i in range(start, start + k):
             roll = rng.random()
@@ -208,7 +211,7 @@ def build_purchases(rng: random.Random, rows: int) -> float:
                     origin=origin if region else "", origin_region_id=region, origin_inferred_from="",
                     channel=channels[i - start], category="", quantity=None, quantity_unit="",
                     order_no=order_no, order_key=order_no, dedupe_key=f"n:{i}:{fen}", remarks="",
-                    status=statuses[i - start], sheet="Sheet1", row_number=i % 50_000 + 3, raw="[]",
+                    status=chosen[i - start], sheet="Sheet1", row_number=i % 50_000 + 3, raw="[]",
                     created_at=stamp, updated_at=stamp, created_by_id=None, refund_of_id=None, batch_id=batch.pk,
                 )
             )  # fmt: skip

@@ -30,7 +30,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
-from django.db.models import BigIntegerField, DateField, ExpressionWrapper, F, Func, Q, QuerySet, Value
+from django.db.models import (
+    BigIntegerField,
+    BooleanField,
+    DateField,
+    ExpressionWrapper,
+    F,
+    Func,
+    Q,
+    QuerySet,
+    Value,
+)
 
 from .choices import RecordStatus
 from .models import ImportBatch, Purchase
@@ -62,6 +72,27 @@ def _plus_zero(field_name: str) -> ExpressionWrapper:
     return ExpressionWrapper(F(field_name) + Value(0), output_field=BigIntegerField())
 
 
+class Rare(Func):
+    """A condition SQLite is told holds for few rows — ``likelihood(condition, 0.001)`` — so that it reads
+    the condition's index whatever its statistics say. Elsewhere the plain condition.
+
+    After ``ANALYZE`` on a database where no record has a reporting unit, SQLite's statistics say every
+    row shares one value of ``reporting_org_id``: "reported by these units" then looks like the whole
+    table, and SQLite scans the table for it (and finds nothing). A likelihood below 1 replaces that
+    estimate, so the part is read from ``purchase_reporter_date`` with or without such data."""
+
+    template = "%(expressions)s"
+    output_field = BooleanField()
+
+    def __init__(self, condition: Q) -> None:
+        super().__init__(condition)
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:
+        return self.as_sql(
+            compiler, connection, template="likelihood(%(expressions)s, 0.001)", **extra_context
+        )
+
+
 @dataclass(frozen=True)
 class ScopeParts:
     """A unit's visible purchases ("bought by or reported by one of its units") as two disjoint sets,
@@ -71,6 +102,18 @@ class ScopeParts:
 
     bought: QuerySet[Purchase]
     reported_elsewhere: QuerySet[Purchase]
+
+
+def scope_parts(units: list[int]) -> ScopeParts:
+    """The records of ``units`` ("bought by or reported by one of them") as :class:`ScopeParts`; the
+    reported part's condition is :class:`Rare`, so it is read from ``purchase_reporter_date`` even where
+    the statistics say no record has a reporting unit."""
+    return ScopeParts(
+        bought=Purchase.objects.filter(purchaser_id__in=units),
+        reported_elsewhere=Purchase.objects.filter(Rare(Q(reporting_org_id__in=units))).exclude(
+            purchaser_id__in=units
+        ),
+    )
 
 
 # --- conditions ----------------------------------------------------------------------------------

@@ -445,16 +445,26 @@ def for_list(qs: QuerySet[Purchase], *, also: Sequence[str] = ()) -> QuerySet[Pu
 # --- the review queue ----------------------------------------------------------------------------
 
 
+#: Groups the review queue lists at most: the oldest import batches first, then hand entry by unit (a
+#: work list: what is reviewed makes room for the next).
+QUEUE_GROUPS = 10
+#: How far each group's records are counted (and, when that many or fewer, summed): a queue of a
+#: quarter of a million records is never read whole for one page.
+QUEUE_GROUP_COUNT = 200
+
+
 @dataclass
 class QueueGroup:
-    """Submitted records of one import batch, or those entered by hand for one reporting unit."""
+    """Submitted records of one import batch, or those entered by hand for one reporting unit. Counted
+    up to :data:`QUEUE_GROUP_COUNT`; the total and the dates are known when the count is exact."""
 
     batch: ImportBatch | None
     unit: Organisation | None
     count: int
-    total_fen: int
-    first: dt.date
-    last: dt.date
+    exact: bool
+    total_fen: int | None
+    first: dt.date | None
+    last: dt.date | None
 
     @property
     def key(self) -> str:
@@ -462,41 +472,104 @@ class QueueGroup:
 
     @property
     def total_yuan(self) -> str:
-        return format_yuan(self.total_fen)
+        return format_yuan(self.total_fen) if self.total_fen is not None else ""
 
 
-def approval_groups(queue: QuerySet[Purchase]) -> list[QueueGroup]:
-    """The review queue grouped by batch (imports) and by reporting unit (hand entry), largest first."""
-    rows = list(
-        queue.order_by()
-        .values("batch_id", "reporting_org_id")
-        .annotate(n=Count("id"), total=Sum("amount_fen"), first=Min("date"), last=Max("date"))
+def approval_group_records(
+    queue: QuerySet[Purchase], batch_id: int | None, unit_id: int | None
+) -> QuerySet[Purchase]:
+    """The records of one group of the queue: a batch's, or (``batch_id`` None) those entered by hand
+    for unit ``unit_id`` (None: with no reporting unit)."""
+    if batch_id is not None:
+        return queue.filter(batch_id=batch_id)
+    if unit_id is None:
+        return queue.filter(batch__isnull=True, reporting_org__isnull=True)
+    return queue.filter(batch__isnull=True, reporting_org_id=unit_id)
+
+
+def _next_value(qs: QuerySet[Purchase], field_name: str, after: int | None) -> int | None:
+    """The smallest ``field_name`` above ``after`` in ``qs`` — one seek in the review queue's index."""
+    if after is not None:
+        qs = qs.filter(**{f"{field_name}__gt": after})
+    return (
+        qs.filter(**{f"{field_name}__isnull": False})
+        .order_by(field_name)
+        .values_list(field_name, flat=True)
+        .first()
     )
-    merged: dict[tuple[int | None, int | None], dict[str, Any]] = {}
-    for row in rows:
-        key = (row["batch_id"], None if row["batch_id"] else row["reporting_org_id"])
-        entry = merged.setdefault(key, {"n": 0, "total": 0, "first": row["first"], "last": row["last"]})
-        entry["n"] += row["n"]
-        entry["total"] += row["total"] or 0
-        entry["first"] = min(entry["first"], row["first"])
-        entry["last"] = max(entry["last"], row["last"])
-    batches = ImportBatch.objects.select_related("reporting_org").in_bulk(
-        [b for b, _u in merged if b is not None]
-    )
-    units = Organisation.objects.in_bulk([u for _b, u in merged if u is not None])
-    groups = [
-        QueueGroup(
-            batch=batches.get(b) if b is not None else None,
-            unit=units.get(u) if u is not None else None,
-            count=entry["n"],
-            total_fen=entry["total"],
-            first=entry["first"],
-            last=entry["last"],
+
+
+def _group_keys(queue: QuerySet[Purchase], limit: int) -> tuple[list[tuple[int | None, int | None]], bool]:
+    """Up to ``limit`` groups' (batch, unit) keys, each found by one seek: the batches in id order, then
+    the units with hand-entered records, then hand entry with no unit; and whether there are more."""
+    keys: list[tuple[int | None, int | None]] = []
+    batch: int | None = None
+    while len(keys) <= limit and (batch := _next_value(queue, "batch_id", batch)) is not None:
+        keys.append((batch, None))
+    by_hand = queue.filter(batch__isnull=True)
+    unit: int | None = None
+    while len(keys) <= limit and (unit := _next_value(by_hand, "reporting_org_id", unit)) is not None:
+        keys.append((None, unit))
+    if len(keys) <= limit and by_hand.filter(reporting_org__isnull=True).exists():
+        keys.append((None, None))
+    return keys[:limit], len(keys) > limit
+
+
+def approval_group(
+    queue: QuerySet[Purchase],
+    batch_id: int | None,
+    unit_id: int | None,
+    *,
+    batches: dict[int, ImportBatch] | None = None,
+    units: dict[int, Organisation] | None = None,
+) -> QueueGroup | None:
+    """One group of the queue with its figures (counted up to :data:`QUEUE_GROUP_COUNT` records, read
+    from the review queue's index); None when it holds no record. ``batches``, ``units``: already read."""
+    sample = approval_group_records(queue, batch_id, unit_id).order_by()[: QUEUE_GROUP_COUNT + 1]
+    figures = sample.aggregate(n=Count("id"), total=Sum("amount_fen"), first=Min("date"), last=Max("date"))
+    if not figures["n"]:
+        return None
+    exact = figures["n"] <= QUEUE_GROUP_COUNT
+    batch = unit = None
+    if batch_id is not None:
+        batch = (batches or {}).get(batch_id) or ImportBatch.objects.select_related("reporting_org").get(
+            pk=batch_id
         )
-        for (b, u), entry in merged.items()
+    elif unit_id is not None:
+        unit = (units or {}).get(unit_id) or Organisation.objects.get(pk=unit_id)
+    return QueueGroup(
+        batch=batch,
+        unit=unit,
+        count=min(figures["n"], QUEUE_GROUP_COUNT),
+        exact=exact,
+        total_fen=figures["total"] if exact else None,
+        first=figures["first"] if exact else None,
+        last=figures["last"] if exact else None,
+    )
+
+
+@dataclass
+class QueueGroups:
+    groups: list[QueueGroup]
+    more: bool  # the queue holds groups beyond these
+
+
+def approval_groups(queue: QuerySet[Purchase], *, limit: int | None = None) -> QueueGroups:
+    """The review queue by batch (imports) and by reporting unit (hand entry): at most ``limit``
+    (:data:`QUEUE_GROUPS`) groups,
+    the oldest batches first, each counted up to :data:`QUEUE_GROUP_COUNT` — bounded work whatever the
+    queue's size: per group a seek and a count of at most that many index entries (two queries)."""
+    keys, more = _group_keys(queue, QUEUE_GROUPS if limit is None else limit)
+    batches = ImportBatch.objects.select_related("reporting_org").in_bulk(
+        [b for b, _u in keys if b is not None]
+    )
+    units = Organisation.objects.in_bulk([u for b, u in keys if b is None and u is not None])
+    groups = [
+        group
+        for b, u in keys
+        if (group := approval_group(queue, b, u, batches=batches, units=units)) is not None
     ]
-    groups.sort(key=lambda g: (-g.count, g.batch.pk if g.batch else 0))
-    return groups
+    return QueueGroups(groups=groups, more=more)
 
 
 # --- history and provenance ----------------------------------------------------------------------

@@ -20,6 +20,7 @@ from bangfu.orgs.models import Organisation
 from bangfu.orgs.selectors import org_children_map
 from bangfu.plans.models import Plan
 from bangfu.progress.access import progress_for_user, units_in_view
+from bangfu.progress.cache import cached
 from bangfu.progress.calculation import subtree
 from bangfu.progress.calendar import (
     calendar_table,
@@ -80,36 +81,46 @@ def reminders_for_user(
         raise PermissionDenied("请先登录。")
     if not scope.can_review:
         raise PermissionDenied("当前账号无此权限。")
-    children = org_children_map()
-    wanted = units_in_view(scope, subtree(town_id, children) if town_id is not None else None)
-    targets = None
-    if lead_id is not None:
-        items = led_item_ids(plan, lead_id)
-        targets = tuple(
-            sorted(
-                pk
-                for pk, item_id in _target_items(plan)
-                if item_id in items  # the lead's items' targets
-            )
-        )
-    report = progress_for_user(user, plan, as_of=as_of, org_ids=wanted, target_ids=targets)
     calendar = reporting_calendar_get(plan)
-    candidates = expected_units(plan, calendar)
-    if wanted is not None:
-        candidates = {pk: unit for pk, unit in candidates.items() if pk in wanted}
-    if targets is not None:
-        with_lines = {org_id for line in report.lines for org_id in line.result.spec.org_ids}
-        candidates = {pk: unit for pk, unit in candidates.items() if pk in with_lines}
-    return reminders_build(
-        plan,
-        report,
-        as_of=as_of,
-        candidates=candidates,
-        children=children,
-        sender=sender,
-        issued=issued,
-        calendar=calendar,
-    )
+    listed = tuple(calendar.units.values_list("pk", flat=True)) if calendar.pk else ()
+
+    def compute() -> DueReminders:
+        children = org_children_map()
+        wanted = units_in_view(scope, subtree(town_id, children) if town_id is not None else None)
+        targets = None
+        if lead_id is not None:
+            items = led_item_ids(plan, lead_id)
+            targets = tuple(
+                sorted(
+                    pk
+                    for pk, item_id in _target_items(plan)
+                    if item_id in items  # the lead's items' targets
+                )
+            )
+        report = progress_for_user(user, plan, as_of=as_of, org_ids=wanted, target_ids=targets)
+        candidates = expected_units(plan, calendar)
+        if wanted is not None:
+            candidates = {pk: unit for pk, unit in candidates.items() if pk in wanted}
+        if targets is not None:
+            with_lines = {org_id for line in report.lines for org_id in line.result.spec.org_ids}
+            candidates = {pk: unit for pk, unit in candidates.items() if pk in with_lines}
+        return reminders_build(
+            plan,
+            report,
+            as_of=as_of,
+            candidates=candidates,
+            children=children,
+            sender=sender,
+            issued=issued,
+            calendar=calendar,
+        )
+
+    # As the reporting calendar's page: computed once for the same data (progress.cache's data stamp:
+    # records, batches, reviews, audited changes) — thousands of units are due at a million records.
+    settings = (calendar.pk, calendar.due_day, calendar.updated_at, listed)
+    scope_key = (scope.role, None if scope.all_units else scope.unit_ids)
+    key = ("reminders", plan.pk, as_of, issued, sender, scope_key, town_id, lead_id, settings)
+    return cached(key, compute)
 
 
 def _target_items(plan: Plan) -> list[tuple[int, int]]:
@@ -150,22 +161,30 @@ def unit_periods_for_user(user: Any, plan: Plan, *, today: dt.date) -> list[Unit
     if scope.role is None or scope.home_unit_id is None:
         return []
     calendar = reporting_calendar_get(plan)
-    tree = org_tree()
-    if not reports_on_its_own(calendar, scope.home_unit_id, tree):
-        return []
-    unit = Organisation.objects.filter(pk=scope.home_unit_id).first()
-    if unit is None:
-        return []
-    table = calendar_table(
-        plan, today=today, units={unit.pk: unit}, children=tree.children, calendar=calendar
-    )
-    found = []
-    for row in table.rows:
-        missing = [period for period, status in row.cells if status == MISSING]
-        open_now = [period for period, status in row.cells if status == OPEN and period.start <= today]
-        if missing or open_now:
-            found.append(UnitPeriods(unit=row.unit, missing=missing, open=open_now[-1:]))
-    return found
+    listed = tuple(calendar.units.values_list("pk", flat=True)) if calendar.pk else ()
+    home = scope.home_unit_id
+
+    def compute() -> list[UnitPeriods]:
+        tree = org_tree()
+        if not reports_on_its_own(calendar, home, tree):
+            return []
+        unit = Organisation.objects.filter(pk=home).first()
+        if unit is None:
+            return []
+        table = calendar_table(
+            plan, today=today, units={unit.pk: unit}, children=tree.children, calendar=calendar
+        )
+        found = []
+        for row in table.rows:
+            missing = [period for period, status in row.cells if status == MISSING]
+            open_now = [period for period, status in row.cells if status == OPEN and period.start <= today]
+            if missing or open_now:
+                found.append(UnitPeriods(unit=row.unit, missing=missing, open=open_now[-1:]))
+        return found
+
+    # on every page of a reporter (the inbox): cached per data stamp, as the calendar's page is
+    settings = (calendar.pk, calendar.due_day, calendar.updated_at, listed)
+    return cached(("unit-periods", plan.pk, today, home, settings), compute)
 
 
 @dataclass(frozen=True)

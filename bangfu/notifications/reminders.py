@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property, partial
 
 from bangfu.orgs.models import Organisation
 from bangfu.plans.choices import TargetKind
@@ -47,12 +48,19 @@ def notice_line(line: ProgressLine) -> NoticeLine:
 @dataclass
 class DueReminder:
     """A unit due a reminder, with the notice it gets and the lines behind it (not yet a delivery: a
-    :class:`notifications.models.Reminder` is one notice sent, or to send, to one recipient)."""
+    :class:`notifications.models.Reminder` is one notice sent, or to send, to one recipient).
+
+    The notice is written when first read: a city has thousands of units due, the reminders page shows
+    a page of them, and writing every notice cost half a second at a million records."""
 
     unit: Organisation
-    notice: Notice
+    write: Callable[[], Notice]
     lines: list[ProgressLine] = field(default_factory=list)
     last_day: dt.date | None = None
+
+    @cached_property
+    def notice(self) -> Notice:
+        return self.write()
 
 
 @dataclass
@@ -71,6 +79,11 @@ def report_by_date(period: Period | None, as_of: dt.date) -> dt.date:
     if period is not None and period.due >= as_of:
         return period.due
     return as_of + dt.timedelta(days=7)
+
+
+def _notice(writer: Callable[..., Notice], lines: list[ProgressLine], **terms: object) -> Notice:
+    """``writer``'s notice (:func:`behind_notice`, :func:`silent_notice`) listing ``lines``."""
+    return writer(lines=[notice_line(line) for line in lines], **terms)
 
 
 def reminders_build(
@@ -100,16 +113,18 @@ def reminders_build(
         if not lagging:
             continue
         unit = lagging[0].orgs[[o.pk for o in lagging[0].orgs].index(org_id)]
-        notice = behind_notice(
+        write = partial(
+            _notice,
+            behind_notice,
+            lagging,
             unit=unit.name,
             plan_title=plan.title,
             as_of=as_of,
-            lines=[notice_line(line) for line in lagging],
             report_by=report_by,
             sender=sender,
             issued=issued,
         )
-        behind.append(DueReminder(unit, notice, lagging))
+        behind.append(DueReminder(unit, write, lagging))
     behind.sort(key=lambda r: (min((ln.result.rate or Decimal(0)) for ln in r.lines), r.unit.name))
 
     silent: list[DueReminder] = []
@@ -121,16 +136,18 @@ def reminders_build(
             if reported_since(unit_days, period.start, as_of):
                 continue
             measured = [line for line in by_unit.get(org_id, []) if line.result.rate is not None]
-            notice = silent_notice(
+            write = partial(
+                _notice,
+                silent_notice,
+                measured,
                 unit=unit.name,
                 plan_title=plan.title,
                 as_of=as_of,
                 since=period.start,
                 period_label=f"{period.month}月份",
                 report_by=report_by,
-                lines=[notice_line(line) for line in measured],
                 sender=sender,
                 issued=issued,
             )
-            silent.append(DueReminder(unit, notice, measured, unit_days[-1] if unit_days else None))
+            silent.append(DueReminder(unit, write, measured, unit_days[-1] if unit_days else None))
     return DueReminders(as_of=as_of, period=period, report_by=report_by, behind=behind, silent=silent)

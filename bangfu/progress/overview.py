@@ -8,6 +8,7 @@ import datetime as dt
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -199,36 +200,52 @@ UNIT_GROUPS: tuple[tuple[str, StrOrPromise, frozenset[str]], ...] = (
 )
 
 
+#: Lines listed per kind of unit in the 差额一览 (the largest shortfalls): a city has thousands of lines,
+#: and rendering every one takes seconds; the totals still cover all of them.
+GLANCE_SHOWN = 20
+
+
 @dataclass
 class GlanceGroup:
-    """One kind of unit's lines measured in money, the largest shortfall (差额) first."""
+    """One kind of unit's lines measured in money, the largest shortfall (差额) first. Its figures are
+    computed once, when first read (after :func:`glance_groups` has filled and sorted the lines)."""
 
     key: str
     label: str
     lines: list[ProgressLine] = field(default_factory=list)
 
-    @property
+    @cached_property
     def short(self) -> list[ProgressLine]:
         """The lines still short of their target (差额 above 0)."""
         return [line for line in self.lines if line.result.shortfall_fen]
 
     @property
+    def short_shown(self) -> list[ProgressLine]:
+        """The :data:`GLANCE_SHOWN` largest shortfalls, the lines a page lists."""
+        return self.short[:GLANCE_SHOWN]
+
+    @property
+    def short_more(self) -> int:
+        """Lines short of their target beyond :attr:`short_shown` (counted in the totals, not listed)."""
+        return max(0, len(self.short) - GLANCE_SHOWN)
+
+    @property
     def met(self) -> int:
         return len(self.lines) - len(self.short)
 
-    @property
+    @cached_property
     def achieved_fen(self) -> int:
         return sum(line.result.achieved_fen for line in self.lines)
 
-    @property
+    @cached_property
     def required_fen(self) -> int:
         return sum(line.result.required_fen or 0 for line in self.lines)
 
-    @property
+    @cached_property
     def shortfall_fen(self) -> int:
         return sum(line.result.shortfall_fen or 0 for line in self.lines)
 
-    @property
+    @cached_property
     def behind(self) -> int:
         return sum(1 for line in self.lines if line.result.status in BEHIND)
 
@@ -332,16 +349,27 @@ def lagging_units(lines: Iterable[ProgressLine]) -> list[LaggingUnit]:
 class LaggingGroup:
     key: str
     label: str
-    units: list[LaggingUnit]
+    units: list[LaggingUnit]  # the first ``shown`` of them (all when no limit was asked)
+    total: int  # how many units of this kind lag
+
+    @property
+    def more(self) -> int:
+        """Lagging units of this kind not in :attr:`units`."""
+        return self.total - len(self.units)
 
 
-def lagging_groups(units: Iterable[LaggingUnit]) -> list[LaggingGroup]:
+def lagging_groups(units: Iterable[LaggingUnit], *, shown: int | None = None) -> list[LaggingGroup]:
     """Lagging units by kind of unit (towns, departments, canteens, unions …), in each the order of
-    :func:`lagging_units`."""
+    :func:`lagging_units`; of each kind the first ``shown`` (None: all) — a city has thousands of units,
+    and a page listing every lagging one takes seconds to render."""
     by_key: dict[str, list[LaggingUnit]] = {key: [] for key, _label, _kinds in UNIT_GROUPS}
     for unit in units:
         by_key[unit.group].append(unit)
-    return [LaggingGroup(key, str(label), by_key[key]) for key, label, _kinds in UNIT_GROUPS if by_key[key]]
+    return [
+        LaggingGroup(key, str(label), by_key[key][:shown], len(by_key[key]))
+        for key, label, _kinds in UNIT_GROUPS
+        if by_key[key]
+    ]
 
 
 def task_rows(official: OfficialProgress) -> list[TaskRollup]:

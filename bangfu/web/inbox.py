@@ -20,8 +20,10 @@ from bangfu.activities.access import activity_list_for_user, activity_review_que
 from bangfu.activities.models import Activity
 from bangfu.common.paging import count_up_to
 from bangfu.ledger import access as ledger_access
+from bangfu.ledger import selectors as ledger_selectors
 from bangfu.ledger.choices import RecordStatus
 from bangfu.ledger.models import Purchase
+from bangfu.ledger.selectors import PurchaseFilters
 from bangfu.notifications.access import UnitPeriods, reminders_received_for_user, unit_periods_for_user
 from bangfu.notifications.models import Reminder
 from bangfu.plans.selectors import plan_get
@@ -35,7 +37,9 @@ SHOWN = 5
 def returned_purchases_for_user(user: Any, scope: Scope) -> QuerySet[Purchase]:
     """Records sent back to be corrected: a reporter's, in its scope; a reviewer's (who also enters
     records), those they authored — the others are their units' to correct."""
-    returned = ledger_access.purchase_list_for_user(user).filter(status=RecordStatus.RETURNED)
+    returned = ledger_selectors.purchase_filter(
+        ledger_access.purchase_list_for_user(user), PurchaseFilters(status=RecordStatus.RETURNED)
+    )  # read from the index of open records (a scope's OR alone is read row by row)
     return returned.filter(ledger_access.authored_by(user)) if scope.can_review else returned
 
 

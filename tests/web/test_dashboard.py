@@ -308,6 +308,35 @@ def test_lagging_units_are_grouped_with_their_shortfall(login, bought):
     response = get(login("coordinator"))
     groups = response.context["lagging_groups"]
     assert groups and groups[0].key == "towns"
-    assert sum(len(group.units) for group in groups) == len(response.context["overview"].lagging)
+    assert sum(group.total for group in groups) == len(response.context["overview"].lagging)
+    assert all(group.units and not group.more for group in groups)  # a few units: every one listed
     html = response.content.decode()
     assert '差额 <b class="shortfall">240.00</b> 万元' in html  # 横河镇
+
+
+def test_a_long_lagging_list_and_glance_show_the_first_units_and_say_how_many_more(
+    login, bought, monkeypatch
+):
+    """A city has thousands of lagging units: the page lists the first of each kind and counts the rest
+    (rendering every one took seconds at a million records, bench/README.md)."""
+    from bangfu.progress import overview as overview_module
+    from bangfu.web.views import dashboard
+
+    monkeypatch.setattr(dashboard, "LAGGING_SHOWN", 1)
+    monkeypatch.setattr(overview_module, "GLANCE_SHOWN", 1)
+    response = get(login("coordinator"))
+    lagging = response.context["overview"].lagging
+    groups = response.context["lagging_groups"]
+    assert sum(group.total for group in groups) == len(lagging)
+    assert all(len(group.units) == 1 and group.more == group.total - 1 for group in groups)
+    assert [unit for group in groups for unit in group.units] == [
+        next(u for u in lagging if u.group == group.key) for group in groups
+    ]  # the slowest of each kind
+    html = response.content.decode()
+    more = [group for group in groups if group.more]
+    assert more, "the fixture needs a kind with two lagging units"
+    assert f"另有 {more[0].more} 个单位进度滞后，未列出" in html
+    glance = response.context["overview"].glance
+    assert all(group.short_shown == group.short[:1] for group in glance)
+    cut = [group for group in glance if group.short_more]
+    assert cut and f"另有 {cut[0].short_more} 项有差额，未列出" in html

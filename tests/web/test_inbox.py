@@ -109,6 +109,34 @@ def test_reviewers_see_records_and_activities_in_one_queue(world, work):
     assert home.context["inbox"].review_total.n == 3 and str(home.context["menu"][1]["count"]) == "3"
 
 
+def test_one_kind_of_the_queue_is_paged_oldest_first(world, work, monkeypatch):
+    """Both kinds together show the oldest of each; one kind alone pages through all of it (keyset)."""
+    from bangfu.web.views import inbox as inbox_views
+
+    monkeypatch.setattr(inbox_views, "QUEUE_SHOWN", 2)
+    client = world.client("coordinator")
+    awaiting = list(
+        Purchase.objects.filter(status=S.SUBMITTED).order_by("date", "id").values_list("pk", flat=True)
+    )
+    assert len(awaiting) > 2
+    both = client.get(reverse("inbox:queue"))
+    assert both.context["page"] is None and "选择一类可逐页查看全部" in both.content.decode()
+    seen: list[int] = []
+    query: dict[str, str] = {"kind": "purchase"}
+    for _pages in range(len(awaiting)):
+        response = client.get(reverse("inbox:queue"), query)
+        seen += [row["obj"].pk for row in response.context["rows"]]
+        page = response.context["page"]
+        if not page.has_next:
+            break
+        assert f"after={page.next_cursor}" in response.content.decode().replace("&amp;", "&")
+        query = {"kind": "purchase", "after": page.next_cursor}
+    assert seen == awaiting  # every record awaiting review, once, oldest first
+    back = client.get(reverse("inbox:queue"), {"kind": "purchase", "before": page.prev_cursor})
+    shown = len(page.items)
+    assert [row["obj"].pk for row in back.context["rows"]] == seen[-shown - 2 : -shown]  # the page before
+
+
 def test_batch_approve_goes_through_both_services(world, work):
     client = world.client("coordinator")
     response = client.post(

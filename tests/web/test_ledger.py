@@ -24,6 +24,7 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from bangfu.ledger import selectors
 from bangfu.ledger.choices import ApprovalAction, Channel, RecordStatus
 from bangfu.ledger.models import ApprovalEvent, Purchase
 from bangfu.ledger.services import purchase_create
@@ -638,6 +639,40 @@ def test_non_reviewers_cannot_review(world, role):
     assert status_of(world.pk("town")) == S.SUBMITTED
 
 
+def test_a_large_queue_lists_a_bounded_number_of_groups_each_counted_up_to_a_limit(world, many, monkeypatch):
+    """The grouped queue never reads the whole queue: at most QUEUE_GROUPS groups, each counted up to
+    QUEUE_GROUP_COUNT ("N 条以上", no total); a group beyond the list is still shown when asked for."""
+    Purchase.objects.filter(pk__in=[p.pk for p in many]).update(status=S.SUBMITTED)
+    totals_rebuild([world.units["zhouxiang"].pk, world.units["guanhaiwei"].pk])  # a bulk change, as in `many`
+    client = world.client("coordinator")
+    full = client.get(reverse("ledger:approvals")).context["groups"]
+    assert len(full) >= 3 and all(g.exact for g in full)
+    zhouxiang = next(g for g in full if g.unit == world.units["zhouxiang"])
+    hand = Purchase.objects.filter(
+        batch__isnull=True, reporting_org=world.units["zhouxiang"], status=S.SUBMITTED
+    )
+    assert zhouxiang.count == hand.count() >= 130
+    assert zhouxiang.total_fen == sum(hand.values_list("amount_fen", flat=True))
+    monkeypatch.setattr(selectors, "QUEUE_GROUPS", 2)
+    monkeypatch.setattr(selectors, "QUEUE_GROUP_COUNT", 100)
+    response = client.get(reverse("ledger:approvals"))
+    groups = response.context["groups"]
+    assert len(groups) == 2 and response.context["more_groups"]
+    assert [g.key for g in groups] == [g.key for g in full[:2]]  # the oldest batches first, then units
+    html = response.content.decode()
+    assert "只列出最早的 2 组" in html
+    # a group beyond the list, asked for by its link: shown, counted up to the limit, no total
+    response = client.get(reverse("ledger:approvals"), {"unit": world.units["zhouxiang"].pk})
+    group = response.context["group"]
+    assert group.unit == world.units["zhouxiang"] and (group.count, group.exact, group.total_fen) == (
+        100,
+        False,
+        None,
+    )
+    assert "100 条以上待审核" in response.content.decode()
+    assert len(response.context["rows"]) == 50 and response.context["page"].has_next
+
+
 def test_the_lead_reviews_its_scope_only(world):
     client = world.client("lead")
     queue = client.get(reverse("ledger:approvals"))
@@ -692,11 +727,13 @@ def test_reopen_from_the_record_page(world):
     assert status_of(world.pk("approved")) == S.SUBMITTED
 
 
-def test_the_queue_reads_a_fixed_number_of_queries(world, many, django_assert_max_num_queries):
+def test_the_queue_reads_a_fixed_number_of_queries_per_group(world, many, django_assert_max_num_queries):
+    """Two queries per group listed (a seek for it, a bounded count), never per record: the groups are
+    at most ``QUEUE_GROUPS``."""
     Purchase.objects.filter(pk__in=[p.pk for p in many]).update(status=S.SUBMITTED)
     totals_rebuild([world.units["zhouxiang"].pk, world.units["guanhaiwei"].pk])  # a bulk change, as in `many`
     client = world.client("coordinator")
-    client.get(reverse("ledger:approvals"))
-    with django_assert_max_num_queries(12):
+    groups = len(client.get(reverse("ledger:approvals")).context["groups"])
+    with django_assert_max_num_queries(14 + 2 * groups):
         response = client.get(reverse("ledger:approvals"), {"unit": world.units["zhouxiang"].pk})
     assert len(response.context["rows"]) == 50

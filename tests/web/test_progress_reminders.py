@@ -59,6 +59,25 @@ def test_the_office_sees_exactly_the_lagging_and_the_silent_units(
     assert 'data-copy="behind-notice-' in html and "复制通知" in html
 
 
+def test_the_page_writes_the_notices_of_the_units_it_shows_only(login, season, monkeypatch):
+    """A city has thousands of units due a reminder; each notice is written when a page shows it."""
+    from bangfu.notifications import reminders as reminders_module
+    from bangfu.web.views import progress as progress_views
+
+    written: list[str] = []
+    real = reminders_module.notice_line
+    monkeypatch.setattr(
+        reminders_module, "notice_line", lambda line: written.append(line.item_code) or real(line)
+    )
+    monkeypatch.setattr(progress_views, "REMINDERS_PAGE", 1)
+    response = reminders(login("coordinator"))
+    found = response.context["found"]
+    assert len(found.behind) > 1 and len(found.silent) > 1
+    shown = [response.context["behind"].object_list[0], response.context["silent"].object_list[0]]
+    assert len(written) == sum(len(r.lines) for r in shown)  # the two notices shown, no other
+    assert all(r.notice.text in response.content.decode() for r in shown)
+
+
 def test_a_notice_says_what_an_office_would(login, season):
     found = reminders(login("coordinator")).context["found"]
     hengche = next(r for r in found.behind if r.unit.name == "横河镇")

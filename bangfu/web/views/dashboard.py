@@ -16,6 +16,9 @@ from bangfu.web.charts import town_chart, trend_chart
 from bangfu.web.inbox import inbox_for
 from bangfu.web.views.progress import period
 
+#: Lagging units listed per kind of unit, slowest first; the reminders page lists them all.
+LAGGING_SHOWN = 20
+
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
@@ -27,7 +30,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         overview = overview_for_user(request.user, plan, as_of=as_of)
         context.update(
             overview=overview,
-            lagging_groups=lagging_groups(overview.lagging),
+            lagging_groups=lagging_groups(overview.lagging, shown=LAGGING_SHOWN),
             town_chart=town_chart(overview),
             trend_chart=trend_chart(overview.trend),
             period_query=f"year={plan.year}&as_of={as_of.isoformat()}",

@@ -19,13 +19,14 @@ from django.views.decorators.http import require_GET, require_POST
 from bangfu.accounts.access import require_role
 from bangfu.activities.access import activities_get_for_user, activity_review_queue_for_user
 from bangfu.activities.services import activities_review
-from bangfu.common.paging import count_up_to
+from bangfu.common.paging import KeysetPage, count_up_to
 from bangfu.ledger import access as ledger_access
 from bangfu.ledger.services import purchase_approve, purchase_return
 from bangfu.web.forms.inbox import QueueReviewForm
 from bangfu.web.inbox import inbox_for
+from bangfu.web.paging import keyset_page_for
 
-#: Rows of each kind the queue shows at once, oldest first; what is reviewed makes room for the next.
+#: Rows of each kind the queue shows at once, oldest first (a page, when one kind is chosen).
 QUEUE_SHOWN = 100
 KINDS = {"purchase": "采购记录", "activity": "工作记录"}
 
@@ -38,61 +39,69 @@ def inbox(request: HttpRequest) -> HttpResponse:
     return render(request, "web/inbox/index.html", {"inbox": found})
 
 
-def _queue_rows(request: HttpRequest, kind: str) -> tuple[list[dict[str, Any]], dict[str, tuple[int, bool]]]:
-    purchases = ledger_access.review_queue_for_user(request.user)
-    activities = activity_review_queue_for_user(request.user)
+def _purchase_row(p: Any) -> dict[str, Any]:
+    return {
+        "kind": "purchase",
+        "obj": p,
+        "date": p.date,
+        "unit": p.purchaser.name if p.purchaser else p.purchaser_name,
+        "what": p.product,
+        "amount": p.amount_yuan,
+        "source": p.batch.file_name if p.batch else _("手工录入"),
+    }
+
+
+def _activity_row(a: Any) -> dict[str, Any]:
+    return {
+        "kind": "activity",
+        "obj": a,
+        "date": a.date,
+        "unit": a.organisation.name,
+        "what": str(a),
+        "amount": None,
+        "source": a.source or _("网页填报"),
+    }
+
+
+def _queue_rows(
+    request: HttpRequest, kind: str
+) -> tuple[list[dict[str, Any]], dict[str, tuple[int, bool]], KeysetPage[Any] | None]:
+    """The rows shown, the bounded counts of each kind, and — for one kind — its keyset page (oldest
+    first, :data:`QUEUE_SHOWN` a page); both kinds together show the oldest of each."""
+    purchases = ledger_access.review_queue_for_user(request.user).select_related(
+        "purchaser", "reporting_org", "batch"
+    )
+    activities = activity_review_queue_for_user(request.user).select_related("organisation")
     counts = {"purchase": count_up_to(purchases), "activity": count_up_to(activities)}
-    rows: list[dict[str, Any]] = []
-    if kind in ("", "purchase"):
-        for p in purchases.select_related("purchaser", "reporting_org", "batch").order_by("date", "id")[
-            :QUEUE_SHOWN
-        ]:
-            rows.append(
-                {
-                    "kind": "purchase",
-                    "obj": p,
-                    "date": p.date,
-                    "unit": p.purchaser.name if p.purchaser else p.purchaser_name,
-                    "what": p.product,
-                    "amount": p.amount_yuan,
-                    "source": p.batch.file_name if p.batch else _("手工录入"),
-                }
-            )
-    if kind in ("", "activity"):
-        for a in activities.select_related("organisation").order_by("date", "id")[:QUEUE_SHOWN]:
-            rows.append(
-                {
-                    "kind": "activity",
-                    "obj": a,
-                    "date": a.date,
-                    "unit": a.organisation.name,
-                    "what": str(a),
-                    "amount": None,
-                    "source": a.source or _("网页填报"),
-                }
-            )
+    if kind:
+        page = keyset_page_for(
+            request, purchases if kind == "purchase" else activities, order=("date", "id"), size=QUEUE_SHOWN
+        )
+        row = _purchase_row if kind == "purchase" else _activity_row
+        return [row(obj) for obj in page.items], counts, page
+    rows = [_purchase_row(p) for p in purchases.order_by("date", "id")[:QUEUE_SHOWN]]
+    rows += [_activity_row(a) for a in activities.order_by("date", "id")[:QUEUE_SHOWN]]
     rows.sort(key=lambda row: (row["date"], row["kind"], row["obj"].pk))
-    return rows, counts
+    return rows, counts, None
 
 
 @login_required
 @require_GET
 def review_queue(request: HttpRequest) -> HttpResponse:
-    """Everything awaiting the reviewer's review, records and activities together, oldest first."""
+    """Everything awaiting the reviewer's review, records and activities together, oldest first; one
+    kind alone is paged (keyset: the same cost at any depth)."""
     require_role(request, review=True)
     kind = request.GET.get("kind", "")
     kind = kind if kind in KINDS else ""
-    rows, counts = _queue_rows(request, kind)
-    own = ledger_access.purchase_list_for_user(request.user).filter(
-        ledger_access.authored_by(request.user), status="submitted"
-    )
+    rows, counts, page = _queue_rows(request, kind)
     context = {
         "rows": rows,
         "counts": counts,
         "kind": kind,
         "kinds": KINDS,
         "shown": QUEUE_SHOWN,
-        "own_pending": count_up_to(own)[0],
+        "page": page,
+        "own_pending": ledger_access.authored_awaiting_count(request.user)[0],
     }
     return render(request, "web/inbox/queue.html", context)
 

@@ -14,6 +14,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.http import (
     FileResponse,
     Http404,
@@ -35,10 +36,11 @@ from bangfu.accounts.access import Scope, require_role
 from bangfu.accounts.choices import Role
 from bangfu.accounts.write_scope import write_units
 from bangfu.common.money import format_wan, format_yuan
+from bangfu.common.numbers import ID_MAX
 from bangfu.ledger import access, exports, selectors
 from bangfu.ledger.access import import_terms_for, upload_get_for_user, upload_list_for_user
 from bangfu.ledger.choices import ApprovalAction, FlagKind, RecordStatus, UploadState
-from bangfu.ledger.models import ImportBatch, Upload
+from bangfu.ledger.models import ImportBatch, Purchase, Upload
 from bangfu.ledger.services import (
     PURCHASE_STATES,
     LedgerImportError,
@@ -386,14 +388,25 @@ def batch_review(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(back)
 
 
-def _group_from(request: HttpRequest, groups: list[selectors.QueueGroup]) -> selectors.QueueGroup | None:
-    batch, unit = request.GET.get("batch"), request.GET.get("unit")
+def _group_from(
+    request: HttpRequest, queue: QuerySet[Purchase], groups: list[selectors.QueueGroup]
+) -> selectors.QueueGroup | None:
+    """The group the page shows: the one asked for (``?batch=`` or ``?unit=``, 0 for hand entry with no
+    unit) — listed or not, when it holds records for this reviewer — else the first listed."""
+    batch, unit = request.GET.get("batch", ""), request.GET.get("unit", "")
+    if not (batch or unit):
+        return groups[0] if groups else None
     for group in groups:
         if batch and group.batch and str(group.batch.pk) == batch:
             return group
         if unit and not group.batch and str(group.unit.pk if group.unit else 0) == unit:
             return group
-    return groups[0] if groups and not (batch or unit) else None
+    wanted = batch or unit
+    if not (wanted.isascii() and wanted.isdigit()) or int(wanted) > ID_MAX:
+        return None
+    if batch:
+        return selectors.approval_group(queue, int(batch), None)
+    return selectors.approval_group(queue, None, int(unit) or None)
 
 
 @login_required
@@ -401,14 +414,14 @@ def _group_from(request: HttpRequest, groups: list[selectors.QueueGroup]) -> sel
 def approvals(request: HttpRequest) -> HttpResponse:
     require_role(request, review=True)
     queue = access.review_queue_for_user(request.user)
-    groups = selectors.approval_groups(queue)
-    group = _group_from(request, groups)
+    listed = selectors.approval_groups(queue)
+    group = _group_from(request, queue, listed.groups)
     page = None
     pending: dict[int, list[Any]] = {}
     if group is not None:
-        records = queue.filter(batch=group.batch) if group.batch else queue.filter(batch__isnull=True)
-        if not group.batch:
-            records = records.filter(reporting_org=group.unit)
+        records = selectors.approval_group_records(
+            queue, group.batch.pk if group.batch else None, group.unit.pk if group.unit else None
+        )
         page = selectors.purchase_page(
             selectors.for_list(records),
             sort="id",
@@ -421,12 +434,12 @@ def approvals(request: HttpRequest) -> HttpResponse:
         for p in (page.items if page else [])
     ]
     context = {
-        "groups": groups,
+        "groups": listed.groups,
+        "more_groups": listed.more,
+        "group_count_limit": selectors.QUEUE_GROUP_COUNT,
         "group": group,
         # four-eyes: the user's own records awaiting review are left to another reviewer (not listed)
-        "own_pending": access.purchase_list_for_user(request.user)
-        .filter(access.authored_by(request.user), status=RecordStatus.SUBMITTED)
-        .count(),
+        "own_pending": access.authored_awaiting_count(request.user)[0],
         "page": page,
         "rows": rows,
         "query": _query_without(request, "after", "before"),
