@@ -322,3 +322,35 @@ def test_a_reporters_file_cannot_report_for_other_units(setup, tmp_path):
     assert all("不在本单位范围内" in reason for reason in reasons)
     assert not Organisation.objects.filter(name="横河镇中心小学").exists()
     assert Organisation.objects.get(name="周巷镇中心小学").parent == zhouxiang
+
+
+@pytest.mark.parametrize("in_memory", [0, 2, 1000])
+def test_rows_spooled_to_a_file_are_stored_as_rows_kept_in_memory(setup, tmp_path, monkeypatch, in_memory):
+    """Prepared rows wait between the phases in memory up to SPOOL_IN_MEMORY, then in a temporary file:
+    all in the file, split between both, all in memory — the same records, in file order."""
+    from bangfu.ledger.services import imports
+
+    monkeypatch.setattr(imports, "FLUSH_EVERY", 2)
+    monkeypatch.setattr(imports, "SPOOL_IN_MEMORY", in_memory)
+    header = ["订单编号", "下单时间", "采购单位", "商品名称", "供应商", "产地", "订单金额(元)", "订单状态"]
+    rows = [header] + [
+        [
+            f"S-{n:03d}",
+            f"2022-03-{n:02d} 09:00:00",
+            "周巷镇",
+            "苦荞茶",
+            "布拖县某合作社",
+            "布拖县",
+            f"{n}00",
+            "已完成",
+        ]
+        for n in range(1, 8)
+    ]
+    summary = ledger_import(path=write_csv(tmp_path / "832平台订单导出.csv", rows), year=2022)
+    assert (summary.accepted, summary.duplicates, summary.total_fen) == (
+        7,
+        0,
+        sum(n * 10_000 for n in range(1, 8)),
+    )
+    stored = list(Purchase.objects.order_by("id").values_list("order_no", "row_number", "amount_fen"))
+    assert stored == [(f"S-{n:03d}", n + 1, n * 10_000) for n in range(1, 8)]

@@ -122,9 +122,19 @@ def _chunks(values: list[str], size: int = 2000) -> Iterable[list[str]]:
         yield values[start : start + size]
 
 
-def _keys_sql(columns: str, count: int) -> str:
+def among(column: str, values: list[Any]) -> tuple[str, list[Any]]:
+    """``column`` is one of ``values``: the condition and its parameters. PostgreSQL takes the list as one
+    array parameter (``= ANY(%s)``): psycopg composes each query on the client, and splitting a query of
+    2,000 placeholders cost ~2 s of a 100,000-row import (profiled); SQLite takes an ``IN`` list."""
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%s)", [values]
+    return f"{column} IN ({', '.join(['%s'] * len(values))})", values
+
+
+def _keys_query(columns: str, keys: list[str]) -> tuple[str, list[Any]]:
     table = connection.ops.quote_name(Purchase._meta.db_table)
-    return f"SELECT {columns} FROM {table} WHERE dedupe_key IN ({', '.join(['%s'] * count)})"
+    condition, params = among("dedupe_key", keys)
+    return f"SELECT {columns} FROM {table} WHERE {condition}", params
 
 
 def existing_keys(keys: list[str]) -> set[str]:
@@ -133,7 +143,7 @@ def existing_keys(keys: list[str]) -> set[str]:
     found: set[str] = set()
     with connection.cursor() as cursor:
         for chunk in _chunks(keys):
-            cursor.execute(_keys_sql("dedupe_key", len(chunk)), chunk)
+            cursor.execute(*_keys_query("dedupe_key", chunk))
             found.update(key for (key,) in cursor.fetchall())
     return found
 
@@ -143,7 +153,7 @@ def stored_for_keys(keys: Iterable[str]) -> dict[str, tuple[int, int | None, int
     found: dict[str, tuple[int, int | None, int | None]] = {}
     with connection.cursor() as cursor:
         for chunk in _chunks(list(keys)):
-            cursor.execute(_keys_sql("dedupe_key, id, purchaser_id, reporting_org_id", len(chunk)), chunk)
+            cursor.execute(*_keys_query("dedupe_key, id, purchaser_id, reporting_org_id", chunk))
             for key, pk, purchaser_id, reporting_org_id in cursor.fetchall():
                 found[key] = (pk, purchaser_id, reporting_org_id)
     return found
