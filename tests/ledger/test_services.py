@@ -354,3 +354,48 @@ def test_rows_spooled_to_a_file_are_stored_as_rows_kept_in_memory(setup, tmp_pat
     )
     stored = list(Purchase.objects.order_by("id").values_list("order_no", "row_number", "amount_fen"))
     assert stored == [(f"S-{n:03d}", n + 1, n * 10_000) for n in range(1, 8)]
+
+
+def _purchase_indexes() -> dict[str, tuple[tuple[str, ...], bool]]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        found = connection.introspection.get_constraints(cursor, Purchase._meta.db_table)
+    return {name: (tuple(c["columns"]), c["unique"]) for name, c in found.items() if c["index"]}
+
+
+def test_a_first_large_load_rebuilds_the_indexes_it_deferred(setup, tmp_path, monkeypatch):
+    """A load larger than what is stored builds the secondary indexes after the rows (PostgreSQL): the
+    same indexes afterwards, the same records; a failed one leaves them as they were."""
+    from django.db import connection
+
+    from bangfu.ledger.services import imports, writing
+
+    monkeypatch.setattr(writing, "DEFER_INDEXES_MIN_ROWS", 3)
+    deferred = []
+    real = writing.indexes_deferred
+
+    def spy(rows):
+        with real(rows) as did:
+            deferred.append(did)
+            yield did
+
+    import contextlib
+
+    monkeypatch.setattr(imports, "indexes_deferred", contextlib.contextmanager(spy))
+    before = _purchase_indexes()
+    assert {index.name for index in Purchase._meta.indexes} <= set(before)
+    path = town_ledger(tmp_path)
+    with (
+        mock.patch("bangfu.ledger.services.imports.write_problem_report", side_effect=OSError("disk full")),
+        pytest.raises(OSError),
+    ):
+        ledger_import(path=path, year=2022)
+    assert _purchase_indexes() == before and not Purchase.objects.exists()
+    summary = ledger_import(path=path, year=2022)
+    assert summary.accepted == 5 and Purchase.objects.count() == 5
+    assert deferred == [connection.vendor == "postgresql"] * 2
+    assert _purchase_indexes() == before
+    # Now the table holds more than a 4-row file brings: written row by row into the indexes.
+    again = ledger_import(path=platform_export(tmp_path), year=2022)
+    assert again.accepted == 3 and deferred[-1] is False

@@ -280,16 +280,24 @@ def row_flags(
     non_832: frozenset[int],
     sheet: str,
     row: int,
+    limit: int | None = None,
 ) -> list[tuple[str, str]]:
     """(kind, message) of the flags a new record gets: an 832 purchase from a county that is not an 832
-    county; a single purchase above the plausibility amount."""
+    county; a single purchase above the plausibility amount (``limit``: :func:`plausible_max_fen`, read
+    once by a caller that checks many rows)."""
+    if limit is None:
+        limit = plausible_max_fen()
+    odd_origin = (
+        channel == Channel.PLATFORM_832 and origin_region_id is not None and origin_region_id in non_832
+    )
+    if not odd_origin and not (limit and amount_fen > limit):
+        return []  # nearly every row: nothing to say, no message composed
     where = f"工作表“{sheet}”第{row}行" if sheet else "该记录"
     found: list[tuple[str, str]] = []
-    if channel == Channel.PLATFORM_832 and origin_region_id is not None and origin_region_id in non_832:
+    if odd_origin:
         found.append(
             (FlagKind.CHANNEL_ORIGIN, f"{where}经832平台采购，但产地不是832平台县，请核实产地或渠道。")
         )
-    limit = plausible_max_fen()
     if limit and amount_fen > limit:
         found.append(
             (

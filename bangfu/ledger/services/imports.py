@@ -62,6 +62,7 @@ from .enrichment import (
     non_832_region_ids,
     originals_for,
     other_amounts,
+    plausible_max_fen,
     purchases_complete,
     refunded_original,
     region_names,
@@ -89,6 +90,7 @@ from .writing import (
     SUPPLIER_REF,
     Adapter,
     existing_keys,
+    indexes_deferred,
     insert_sql,
     stored_for_keys,
     totals_delta_of_rows,
@@ -638,6 +640,7 @@ class _ReadPhase:
         implausible amounts are flagged."""
         order_keys = {row[ORDER_KEY] for row in fresh if row[ORDER_KEY]}
         others = other_amounts(order_keys) if order_keys else {}
+        limit = plausible_max_fen()
         for row in fresh:
             for stored_id, stored_fen in others.get(row[ORDER_KEY], ()):
                 if stored_fen != row[AMOUNT]:
@@ -653,6 +656,7 @@ class _ReadPhase:
                 non_832=self.non_832,
                 sheet=row[SHEET],
                 row=row[ROW_NUMBER],
+                limit=limit,
             ):
                 self.row_flagged.append((kind, message, row[SHEET], row[ROW_NUMBER], row[KEY]))
 
@@ -676,7 +680,8 @@ class _Writer:
         self.delta = new_delta()
         provisional = reader.purchasers.create_pending()
         summary.accepted = summary.total_fen = 0
-        self._purchases(spool, provisional)
+        with indexes_deferred(spool.rows):
+            self._purchases(spool, provisional)
         self._refunds(provisional)
         totals_apply(self.delta)
         summary.duplicates = len(reader.duplicates)
