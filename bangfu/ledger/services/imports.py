@@ -239,8 +239,8 @@ class _Seen:
 class _Spool:
     """Rows checked and ready to be written, kept between the read and the write phase: the first
     :data:`SPOOL_IN_MEMORY` rows in memory, the rest in a temporary file (a million prepared rows would
-    not fit the memory budget; pickling them there and back costs ~10 µs a row, a fifth of a
-    100,000-row import, so a file of ordinary size is not spooled at all)."""
+    not fit the memory budget; pickling them there and back took 1.2 s of a 100,000-row import's
+    profile, so a file of ordinary size is not spooled at all)."""
 
     def __init__(self) -> None:
         self._kept: list[list[tuple[Any, ...]]] = []
