@@ -75,10 +75,9 @@ def text_array_json(values: tuple[str, ...] | list[str]) -> str:
     When no cell needs escaping (almost always) the array is joined directly — four times faster than
     the encoder, which matters at a million rows; otherwise the encoder does it.
     """
-    joined = '","'.join(values)
-    if _NEEDS_ESCAPE.search(joined):
+    if _NEEDS_ESCAPE.search("".join(values)):  # the cells alone: the separator below has quotes
         return _json_encode(list(values))
-    return f'["{joined}"]' if values else "[]"
+    return '["' + '","'.join(values) + '"]' if values else "[]"
 
 
 _OS_ERRORS = {

@@ -322,3 +322,80 @@ def test_a_reporters_file_cannot_report_for_other_units(setup, tmp_path):
     assert all("不在本单位范围内" in reason for reason in reasons)
     assert not Organisation.objects.filter(name="横河镇中心小学").exists()
     assert Organisation.objects.get(name="周巷镇中心小学").parent == zhouxiang
+
+
+@pytest.mark.parametrize("in_memory", [0, 2, 1000])
+def test_rows_spooled_to_a_file_are_stored_as_rows_kept_in_memory(setup, tmp_path, monkeypatch, in_memory):
+    """Prepared rows wait between the phases in memory up to SPOOL_IN_MEMORY, then in a temporary file:
+    all in the file, split between both, all in memory — the same records, in file order."""
+    from bangfu.ledger.services import imports
+
+    monkeypatch.setattr(imports, "FLUSH_EVERY", 2)
+    monkeypatch.setattr(imports, "SPOOL_IN_MEMORY", in_memory)
+    header = ["订单编号", "下单时间", "采购单位", "商品名称", "供应商", "产地", "订单金额(元)", "订单状态"]
+    rows = [header] + [
+        [
+            f"S-{n:03d}",
+            f"2022-03-{n:02d} 09:00:00",
+            "周巷镇",
+            "苦荞茶",
+            "布拖县某合作社",
+            "布拖县",
+            f"{n}00",
+            "已完成",
+        ]
+        for n in range(1, 8)
+    ]
+    summary = ledger_import(path=write_csv(tmp_path / "832平台订单导出.csv", rows), year=2022)
+    assert (summary.accepted, summary.duplicates, summary.total_fen) == (
+        7,
+        0,
+        sum(n * 10_000 for n in range(1, 8)),
+    )
+    stored = list(Purchase.objects.order_by("id").values_list("order_no", "row_number", "amount_fen"))
+    assert stored == [(f"S-{n:03d}", n + 1, n * 10_000) for n in range(1, 8)]
+
+
+def _purchase_indexes() -> dict[str, tuple[tuple[str, ...], bool]]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        found = connection.introspection.get_constraints(cursor, Purchase._meta.db_table)
+    return {name: (tuple(c["columns"]), c["unique"]) for name, c in found.items() if c["index"]}
+
+
+def test_a_first_large_load_rebuilds_the_indexes_it_deferred(setup, tmp_path, monkeypatch):
+    """A load larger than what is stored builds the secondary indexes after the rows (PostgreSQL): the
+    same indexes afterwards, the same records; a failed one leaves them as they were."""
+    from django.db import connection
+
+    from bangfu.ledger.services import imports, writing
+
+    monkeypatch.setattr(writing, "DEFER_INDEXES_MIN_ROWS", 3)
+    deferred = []
+    real = writing.indexes_deferred
+
+    def spy(rows):
+        with real(rows) as did:
+            deferred.append(did)
+            yield did
+
+    import contextlib
+
+    monkeypatch.setattr(imports, "indexes_deferred", contextlib.contextmanager(spy))
+    before = _purchase_indexes()
+    assert {index.name for index in Purchase._meta.indexes} <= set(before)
+    path = town_ledger(tmp_path)
+    with (
+        mock.patch("bangfu.ledger.services.imports.write_problem_report", side_effect=OSError("disk full")),
+        pytest.raises(OSError),
+    ):
+        ledger_import(path=path, year=2022)
+    assert _purchase_indexes() == before and not Purchase.objects.exists()
+    summary = ledger_import(path=path, year=2022)
+    assert summary.accepted == 5 and Purchase.objects.count() == 5
+    assert deferred == [connection.vendor == "postgresql"] * 2
+    assert _purchase_indexes() == before
+    # Now the table holds more than a 4-row file brings: written row by row into the indexes.
+    again = ledger_import(path=platform_export(tmp_path), year=2022)
+    assert again.accepted == 3 and deferred[-1] is False

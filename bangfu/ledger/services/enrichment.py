@@ -27,6 +27,7 @@ from bangfu.regions.models import Region
 from ..choices import ApprovalAction, Channel, FlagKind
 from ..models import ApprovalEvent, ImportBatch, Purchase, PurchaseFlag
 from ..totals import totals_tracked
+from .writing import among
 
 #: A channel that says nothing (a ledger without a channel column): completed by a source that says more.
 UNKNOWN_CHANNELS = frozenset({Channel.OTHER, ""})
@@ -103,10 +104,8 @@ def stored_facts(keys: Iterable[str]) -> dict[str, Stored]:
     with connection.cursor() as cursor:
         for start in range(0, len(keys), 2000):
             chunk = keys[start : start + 2000]
-            cursor.execute(
-                f"SELECT {_STORED_COLUMNS} FROM {table} WHERE dedupe_key IN ({', '.join(['%s'] * len(chunk))})",
-                chunk,
-            )
+            condition, params = among("dedupe_key", chunk)
+            cursor.execute(f"SELECT {_STORED_COLUMNS} FROM {table} WHERE {condition}", params)
             for key, *values in cursor.fetchall():
                 found[key] = Stored(*values)
     return found
@@ -120,10 +119,9 @@ def other_amounts(order_keys: Iterable[str]) -> dict[str, list[tuple[int, int]]]
     with connection.cursor() as cursor:
         for start in range(0, len(keys), 2000):
             chunk = keys[start : start + 2000]
+            condition, params = among("order_key", chunk)
             cursor.execute(
-                f"SELECT order_key, id, amount_fen FROM {table} "
-                f"WHERE order_key <> '' AND order_key IN ({', '.join(['%s'] * len(chunk))})",
-                chunk,
+                f"SELECT order_key, id, amount_fen FROM {table} WHERE order_key <> '' AND {condition}", params
             )
             for key, pk, amount in cursor.fetchall():
                 found.setdefault(key, []).append((pk, amount))
@@ -151,12 +149,12 @@ def originals_for(order_keys: Iterable[str]) -> dict[str, list[Original]]:
     with connection.cursor() as cursor:
         for start in range(0, len(keys), 2000):
             chunk = keys[start : start + 2000]
+            condition, params = among("order_key", chunk)
             cursor.execute(
                 f"SELECT order_key, id, amount_fen, purchaser_id, origin_region_id, origin_inferred_from, "
-                f"channel, category FROM {table} "
-                f"WHERE order_key <> '' AND order_key IN ({', '.join(['%s'] * len(chunk))}) AND amount_fen > 0 "
+                f"channel, category FROM {table} WHERE order_key <> '' AND {condition} AND amount_fen > 0 "
                 "ORDER BY id",
-                chunk,
+                params,
             )
             for key, *values in cursor.fetchall():
                 found.setdefault(key, []).append(Original(*values))
@@ -282,16 +280,24 @@ def row_flags(
     non_832: frozenset[int],
     sheet: str,
     row: int,
+    limit: int | None = None,
 ) -> list[tuple[str, str]]:
     """(kind, message) of the flags a new record gets: an 832 purchase from a county that is not an 832
-    county; a single purchase above the plausibility amount."""
+    county; a single purchase above the plausibility amount (``limit``: :func:`plausible_max_fen`, read
+    once by a caller that checks many rows)."""
+    if limit is None:
+        limit = plausible_max_fen()
+    odd_origin = (
+        channel == Channel.PLATFORM_832 and origin_region_id is not None and origin_region_id in non_832
+    )
+    if not odd_origin and not (limit and amount_fen > limit):
+        return []  # nearly every row: nothing to say, no message composed
     where = f"工作表“{sheet}”第{row}行" if sheet else "该记录"
     found: list[tuple[str, str]] = []
-    if channel == Channel.PLATFORM_832 and origin_region_id is not None and origin_region_id in non_832:
+    if odd_origin:
         found.append(
             (FlagKind.CHANNEL_ORIGIN, f"{where}经832平台采购，但产地不是832平台县，请核实产地或渠道。")
         )
-    limit = plausible_max_fen()
     if limit and amount_fen > limit:
         found.append(
             (
