@@ -4,8 +4,11 @@ Builds the data of `bench/progress.py` (≈5,000 units, ``--rows`` purchases, de
 of them awaiting review — 250,000 of a million — and a third of each town's records reported by the town)
 in a fresh database — SQLite by default, or a PostgreSQL database of its own when ``DATABASE_URL`` names a
 server (dropped at the end unless ``--home`` keeps it) — adds a coordinator, a 周巷镇 reporter and a 周巷镇
-lead (a scoped reviewer), starts `bangfu serve` (waitress, 8 threads) in a subprocess, logs in over HTTP
-and fires ``--requests`` requests per page from ``--clients`` concurrent clients:
+lead (a scoped reviewer), starts ``--servers`` `bangfu serve` processes side by side (waitress, 8 threads
+each; default one per core, as a site on this machine would run them behind its reverse proxy: one
+Python process serves one request at a time between I/O waits, whatever its threads), logs in over HTTP
+and fires ``--requests`` requests per page from ``--clients`` concurrent clients, spread over the
+servers in turn:
 
 - the dashboard (coordinator and reporter), the task table, a unit page (周巷镇);
 - the ledger list: first and next page, each filter of its form (dates, status, channel, origin, a town,
@@ -135,9 +138,15 @@ def timed(session: requests.Session, url: str) -> float:
     return elapsed * 1000
 
 
-def measure(session: requests.Session, url: str, requests_n: int, clients: int) -> dict[str, float]:
+def measure(
+    session: requests.Session, bases: list[str], path: str, requests_n: int, clients: int
+) -> dict[str, float]:
+    """``requests_n`` requests of ``path`` from ``clients`` at once, spread over the servers in turn (as
+    a reverse proxy's round robin would)."""
     with ThreadPoolExecutor(max_workers=clients) as pool:
-        samples = sorted(pool.map(lambda _i: timed(session, url), range(requests_n)))
+        samples = sorted(
+            pool.map(lambda i: timed(session, f"{bases[i % len(bases)]}{path}"), range(requests_n))
+        )
     p95 = samples[max(0, int(len(samples) * 0.95) - 1)]
     return {
         "p50_ms": round(statistics.median(samples), 1),
@@ -151,6 +160,12 @@ def main() -> int:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--requests", type=int, default=60, help="requests per page")
     parser.add_argument("--clients", type=int, default=4, help="concurrent clients")
+    parser.add_argument(
+        "--servers",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="`bangfu serve` processes side by side, requests spread over them (default: one per core)",
+    )
     parser.add_argument(
         "--home", metavar="DIR", help="keep the database in DIR and reuse it when it is already built"
     )
@@ -176,13 +191,18 @@ def main() -> int:
                 )
                 marker.write_text(json.dumps({"rows": args.rows}))
                 print(f"built {args.rows:,} records in {time.perf_counter() - started:.0f} s")
+            else:  # a database kept by older code: upgraded first, as a site is
+                subprocess.run(
+                    [sys.executable, "-m", "bangfu", "manage", "migrate", "--verbosity", "0"],
+                    env={**os.environ, "BANGFU_HOME": str(home)}, check=True,
+                )  # fmt: skip
             rows = json.loads(marker.read_text())["rows"]
-            results, cold = serve_and_measure(home, args.requests, args.clients)
+            results, cold = serve_and_measure(home, args.requests, args.clients, args.servers)
     baseline = results.pop("baseline (password page)")
     worst = max(results.items(), key=lambda kv: kv[1]["p95_ms"])
     ratio = worst[1]["p95_ms"] / baseline["p95_ms"]
     load = load_state()
-    print(f"database: {kind}; load average {load}")
+    print(f"database: {kind}; {args.servers} server process(es), {args.clients} clients; load average {load}")
     print(f"first dashboard request (uncached): {cold:.0f} ms")
     print(
         f"worst p95: {worst[0]} {worst[1]['p95_ms']} ms; baseline p95 {baseline['p95_ms']} ms; ratio {ratio:.1f}"
@@ -194,6 +214,7 @@ def main() -> int:
                 "database": kind,
                 "rows": rows,
                 "clients": args.clients,
+                "servers": args.servers,
                 "requests_per_page": args.requests,
                 "baseline": baseline,
                 "pages": results,
@@ -221,23 +242,42 @@ def bench_ids(home: Path) -> dict[str, int]:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def serve_and_measure(home: Path, requests_n: int, clients: int) -> tuple[dict[str, dict[str, float]], float]:
-    """Start `bangfu serve` on the bench database, time every page; returns the figures and the first
-    (uncached) dashboard request."""
-    port = free_port()
+def serve_and_measure(
+    home: Path, requests_n: int, clients: int, servers: int
+) -> tuple[dict[str, dict[str, float]], float]:
+    """Start ``servers`` `bangfu serve` processes on the bench database (the first with the background
+    worker), time every page; returns the figures and the first (uncached) dashboard request."""
     env = {**os.environ, "BANGFU_HOME": str(home), "DEBUG": "0", "AXES_FAILURE_LIMIT": "1000"}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "bangfu", "serve", "--port", str(port), "--threads", "8"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
+    ports = [free_port() for _n in range(servers)]
+    processes = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "bangfu",
+                "serve",
+                "--port",
+                str(port),
+                "--threads",
+                "8",
+                *(["--no-worker"] if number else []),
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        for number, port in enumerate(ports)
+    ]
+    bases = [f"http://127.0.0.1:{port}" for port in ports]
+    base = bases[0]
     try:
-        for _ in range(100):
-            try:
-                requests.get(f"{base}/login/", timeout=30)
-                break
-            except requests.RequestException:  # not listening yet, or its first request is slow
-                time.sleep(0.2)
+        for each in bases:
+            for _ in range(100):
+                try:
+                    requests.get(f"{each}/login/", timeout=30)
+                    break
+                except requests.RequestException:  # not listening yet, or its first request is slow
+                    time.sleep(0.2)
         office, town, lead = login(base, "office"), login(base, "town"), login(base, "townlead")
         cold = timed(office, f"{base}/")
         ids = bench_ids(home)
@@ -246,40 +286,43 @@ def serve_and_measure(home: Path, requests_n: int, clients: int) -> tuple[dict[s
         assert after, "the ledger list has no next page"
         zx, batch = ids["zhouxiang"], ids["batch"]
         pages = {
-            "baseline (password page)": (office, f"{base}/password/"),
-            "dashboard (coordinator)": (office, f"{base}/"),
-            "dashboard (reporter)": (town, f"{base}/"),
-            "task table": (office, f"{base}/plans/"),
-            "unit page": (office, f"{base}/progress/{zx}/"),
-            "ledger list": (office, f"{base}/ledger/"),
-            "ledger list, next page": (office, f"{base}/ledger/?after={after.group(1)}"),
-            "ledger list, filtered": (office, f"{base}/ledger/?status=approved&channel=832&date_from=2022-03-01&date_to=2022-04-30"),
-            "ledger list, search": (office, f"{base}/ledger/?q=%E5%B8%83%E6%8B%96"),
-            "ledger list, a town": (office, f"{base}/ledger/?unit={zx}"),
-            "ledger list, a town by amount": (office, f"{base}/ledger/?unit={zx}&sort=-amount"),
-            "ledger list, submitted by amount": (office, f"{base}/ledger/?status=submitted&sort=-amount"),
-            "ledger list, not paired": (office, f"{base}/ledger/?eligible=no"),
-            "ledger list, a batch": (office, f"{base}/ledger/?batch={batch}"),
-            "ledger list, order no.": (office, f"{base}/ledger/?order_no=20220000123"),
-            "ledger list (reporter)": (town, f"{base}/ledger/"),
-            "ledger list (reporter), drafts": (town, f"{base}/ledger/?status=draft"),
-            "ledger list (reporter), two months": (town, f"{base}/ledger/?date_from=2022-03-01&date_to=2022-04-30"),
-            "review queue (coordinator)": (office, f"{base}/ledger/approvals/"),
-            "review queue, one list": (office, f"{base}/inbox/review/"),
-            "review queue (周巷镇 lead)": (lead, f"{base}/ledger/approvals/"),
-            "reminders page": (office, f"{base}/progress/reminders/"),
+            "baseline (password page)": (office, "/password/"),
+            "dashboard (coordinator)": (office, "/"),
+            "dashboard (reporter)": (town, "/"),
+            "task table": (office, "/plans/"),
+            "unit page": (office, f"/progress/{zx}/"),
+            "ledger list": (office, "/ledger/"),
+            "ledger list, next page": (office, f"/ledger/?after={after.group(1)}"),
+            "ledger list, filtered": (office, "/ledger/?status=approved&channel=832&date_from=2022-03-01&date_to=2022-04-30"),
+            "ledger list, search": (office, "/ledger/?q=%E5%B8%83%E6%8B%96"),
+            "ledger list, a town": (office, f"/ledger/?unit={zx}"),
+            "ledger list, a town by amount": (office, f"/ledger/?unit={zx}&sort=-amount"),
+            "ledger list, submitted by amount": (office, "/ledger/?status=submitted&sort=-amount"),
+            "ledger list, not paired": (office, "/ledger/?eligible=no"),
+            "ledger list, a batch": (office, f"/ledger/?batch={batch}"),
+            "ledger list, order no.": (office, "/ledger/?order_no=20220000123"),
+            "ledger list (reporter)": (town, "/ledger/"),
+            "ledger list (reporter), drafts": (town, "/ledger/?status=draft"),
+            "ledger list (reporter), two months": (town, "/ledger/?date_from=2022-03-01&date_to=2022-04-30"),
+            "review queue (coordinator)": (office, "/ledger/approvals/"),
+            "review queue, one list": (office, "/inbox/review/"),
+            "review queue (周巷镇 lead)": (lead, "/ledger/approvals/"),
+            "reminders page": (office, "/progress/reminders/"),
         }  # fmt: skip
         results = {}
-        for name, (session, url) in pages.items():
-            timed(session, url)  # warm this page's caches
-            results[name] = measure(session, url, requests_n, clients)
+        for name, (session, path) in pages.items():
+            for each in bases:
+                timed(session, f"{each}{path}")  # warm this page's caches in every server
+            results[name] = measure(session, bases, path, requests_n, clients)
             r = results[name]
             print(
                 f"{name:<28} p50 {r['p50_ms']:7.1f} ms   p95 {r['p95_ms']:7.1f} ms   max {r['max_ms']:7.1f} ms"
             )
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.wait(timeout=30)
     return results, cold
 
 
