@@ -174,7 +174,12 @@ class Purchase(TimeStampedModel):
             # … and largest or smallest amount first.
             models.Index(fields=["amount_fen", "id"], name="purchase_amount_id"),
             # A scope is "bought by or reported by one of its units": both sides of the OR need an index.
-            models.Index(fields=["reporting_org", "date"], name="purchase_reporter_date"),
+            # Status and purchaser ride along, so that the reported part's filters ("bought elsewhere",
+            # a status) are checked in the index, not row by row in the table (a town's drafts among
+            # its 16,700 reported records at 1M: 126 → 45 ms, bench/README.md).
+            models.Index(
+                fields=["reporting_org", "date", "status", "purchaser"], name="purchase_reporter_date"
+            ),
             # Records not (yet) approved, for the status filters; few rows, so cheap to keep. Queries
             # repeat the condition (NOT status = approved) so that SQLite can prove the index applies.
             models.Index(
