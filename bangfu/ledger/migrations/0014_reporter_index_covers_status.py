@@ -4,6 +4,22 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+def statistics_for_the_new_index(apps, schema_editor):
+    """A SQLite database with statistics (``bangfu init`` runs ``ANALYZE``) gets them for the rebuilt
+    index too: with statistics for every index but this one, SQLite reads a scoped reviewer's queue
+    through it badly (70 → 330 ms at 1M records). One without statistics stays without."""
+    connection = schema_editor.connection
+    if connection.vendor != "sqlite":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'")
+        if cursor.fetchone() is None:
+            return
+        cursor.execute("SELECT 1 FROM sqlite_stat1 WHERE tbl = 'ledger_purchase' LIMIT 1")
+        if cursor.fetchone() is not None:
+            cursor.execute("ANALYZE purchase_reporter_date")
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -22,4 +38,5 @@ class Migration(migrations.Migration):
             model_name='purchase',
             index=models.Index(fields=['reporting_org', 'date', 'status', 'purchaser'], name='purchase_reporter_date'),
         ),
+        migrations.RunPython(statistics_for_the_new_index, migrations.RunPython.noop, elidable=True),
     ]
