@@ -112,7 +112,11 @@ def live_report(
             if changed is None or len(changed) > kept.limit:
                 _compute_full(kept, statuses, full)
             elif changed:
-                _patch(kept, statuses, changed)
+                try:
+                    _patch(kept, statuses, changed)
+                except BaseException:
+                    kept.report = None  # half patched: computed in full next time
+                    raise
                 kept.horizon = horizon
             else:
                 kept.horizon = horizon

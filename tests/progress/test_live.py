@@ -215,3 +215,24 @@ def test_a_units_page_takes_its_lines_from_the_live_figures(
     assert figures(page) == figures(fresh)
     town = next(line.result for line in page.lines if line.org_label == "周巷镇")
     assert town.achieved_fen == 900_00 and (town.rank == 1 if ranked else town.rank is None)
+
+
+def test_a_patch_that_fails_leaves_nothing_half_done(
+    world, outside_a_transaction, full_computations, monkeypatch
+):
+    plan = world["plan"]
+    buy("周巷镇", 500_00)
+    outside_a_transaction(lambda: progress_compute(plan, as_of=AS_OF))
+    buy("观海卫镇", 300_00)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the database went away")
+
+    working = live._rolled_up
+    monkeypatch.setattr(live, "_rolled_up", broken)
+    with pytest.raises(RuntimeError):
+        outside_a_transaction(lambda: progress_compute(plan, as_of=AS_OF))
+    monkeypatch.setattr(live, "_rolled_up", working)
+    kept = outside_a_transaction(lambda: progress_compute(plan, as_of=AS_OF))
+    assert len(full_computations) == 2  # computed in full after the failure
+    assert figures(kept) == figures(progress_compute(plan, as_of=AS_OF))
