@@ -23,6 +23,7 @@ from bangfu.progress.access import progress_for_user, units_in_view
 from bangfu.progress.cache import cached
 from bangfu.progress.calculation import subtree
 from bangfu.progress.calendar import (
+    calendar_stamp,
     calendar_table,
     expected_units,
     org_tree,
@@ -82,7 +83,6 @@ def reminders_for_user(
     if not scope.can_review:
         raise PermissionDenied("当前账号无此权限。")
     calendar = reporting_calendar_get(plan)
-    listed = tuple(calendar.units.values_list("pk", flat=True)) if calendar.pk else ()
 
     def compute() -> DueReminders:
         children = org_children_map()
@@ -117,9 +117,8 @@ def reminders_for_user(
 
     # As the reporting calendar's page: computed once for the same data (progress.cache's data stamp:
     # records, batches, reviews, audited changes) — thousands of units are due at a million records.
-    settings = (calendar.pk, calendar.due_day, calendar.updated_at, listed)
     scope_key = (scope.role, None if scope.all_units else scope.unit_ids)
-    key = ("reminders", plan.pk, as_of, issued, sender, scope_key, town_id, lead_id, settings)
+    key = ("reminders", plan.pk, as_of, issued, sender, scope_key, town_id, lead_id, calendar_stamp(calendar))
     return cached(key, compute)
 
 
@@ -161,7 +160,6 @@ def unit_periods_for_user(user: Any, plan: Plan, *, today: dt.date) -> list[Unit
     if scope.role is None or scope.home_unit_id is None:
         return []
     calendar = reporting_calendar_get(plan)
-    listed = tuple(calendar.units.values_list("pk", flat=True)) if calendar.pk else ()
     home = scope.home_unit_id
 
     def compute() -> list[UnitPeriods]:
@@ -183,8 +181,7 @@ def unit_periods_for_user(user: Any, plan: Plan, *, today: dt.date) -> list[Unit
         return found
 
     # on every page of a reporter (the inbox): cached per data stamp, as the calendar's page is
-    settings = (calendar.pk, calendar.due_day, calendar.updated_at, listed)
-    return cached(("unit-periods", plan.pk, today, home, settings), compute)
+    return cached(("unit-periods", plan.pk, today, home, calendar_stamp(calendar)), compute)
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from bangfu.plans.models import Plan
 
 from .cache import cached
 from .calculation import subtree
-from .calendar import CalendarTable, calendar_table, expected_units, reporting_calendar_get
+from .calendar import CalendarTable, calendar_stamp, calendar_table, expected_units, reporting_calendar_get
 from .lines import ProgressLine, bases_missing
 from .models import BaseValue, ReportingCalendar
 from .overview import Overview, UnitProgress, headline_lines, overview_build, unit_progress_build
@@ -192,7 +192,6 @@ def calendar_for_user(user: Any, plan: Plan, *, today: dt.date, town_id: int | N
     if scope.role not in ("coordinator", "lead", "leader"):
         raise PermissionDenied("当前账号无此权限。")
     calendar = reporting_calendar_get(plan)
-    listed = tuple(calendar.units.values_list("pk", flat=True)) if calendar.pk else ()
 
     def compute() -> CalendarTable:
         children = org_children_map()
@@ -202,9 +201,8 @@ def calendar_for_user(user: Any, plan: Plan, *, today: dt.date, town_id: int | N
             units = {pk: unit for pk, unit in units.items() if pk in wanted}
         return calendar_table(plan, today=today, units=units, children=children, calendar=calendar)
 
-    settings = (calendar.pk, calendar.due_day, calendar.updated_at, listed)
     scope_key = None if scope.all_units else scope.unit_ids
-    return cached(("calendar", plan.pk, today, scope_key, town_id, settings), compute)
+    return cached(("calendar", plan.pk, today, scope_key, town_id, calendar_stamp(calendar)), compute)
 
 
 def calendar_edit_for_user(user: Any, plan: Plan) -> ReportingCalendar:

@@ -32,6 +32,13 @@ def reporting_calendar_get(plan) -> ReportingCalendar:
     return found if found is not None else ReportingCalendar(plan=plan, due_day=DEFAULT_DUE_DAY)
 
 
+def calendar_stamp(calendar: ReportingCalendar) -> tuple[object, ...]:
+    """What computations over a reporting calendar depend on besides the data (its due day and the units
+    it lists): part of the key they are cached under (``progress.cache``), with the data stamp."""
+    listed = tuple(calendar.units.values_list("pk", flat=True)) if calendar.pk else ()
+    return (calendar.pk, calendar.due_day, calendar.updated_at, listed)
+
+
 def _town_above(unit_id: int, parents: Mapping[int, int | None], towns: set[int]) -> int | None:
     seen: set[int] = set()
     above = parents.get(unit_id)
