@@ -27,7 +27,7 @@ from bangfu.regions.models import Region
 from ..choices import ApprovalAction, Channel, FlagKind
 from ..models import ApprovalEvent, ImportBatch, Purchase, PurchaseFlag
 from ..totals import totals_tracked
-from .writing import among
+from .writing import among, chunks
 
 #: A channel that says nothing (a ledger without a channel column): completed by a source that says more.
 UNKNOWN_CHANNELS = frozenset({Channel.OTHER, ""})
@@ -102,8 +102,7 @@ def stored_facts(keys: Iterable[str]) -> dict[str, Stored]:
     keys = list(keys)
     found: dict[str, Stored] = {}
     with connection.cursor() as cursor:
-        for start in range(0, len(keys), 2000):
-            chunk = keys[start : start + 2000]
+        for chunk in chunks(keys):
             condition, params = among("dedupe_key", chunk)
             cursor.execute(f"SELECT {_STORED_COLUMNS} FROM {table} WHERE {condition}", params)
             for key, *values in cursor.fetchall():
@@ -117,8 +116,7 @@ def other_amounts(order_keys: Iterable[str]) -> dict[str, list[tuple[int, int]]]
     keys = sorted(set(order_keys))
     found: dict[str, list[tuple[int, int]]] = {}
     with connection.cursor() as cursor:
-        for start in range(0, len(keys), 2000):
-            chunk = keys[start : start + 2000]
+        for chunk in chunks(keys):
             condition, params = among("order_key", chunk)
             cursor.execute(
                 f"SELECT order_key, id, amount_fen FROM {table} WHERE order_key <> '' AND {condition}", params
@@ -147,8 +145,7 @@ def originals_for(order_keys: Iterable[str]) -> dict[str, list[Original]]:
     keys = sorted(set(order_keys))
     found: dict[str, list[Original]] = {}
     with connection.cursor() as cursor:
-        for start in range(0, len(keys), 2000):
-            chunk = keys[start : start + 2000]
+        for chunk in chunks(keys):
             condition, params = among("order_key", chunk)
             cursor.execute(
                 f"SELECT order_key, id, amount_fen, purchaser_id, origin_region_id, origin_inferred_from, "

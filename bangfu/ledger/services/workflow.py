@@ -29,7 +29,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
@@ -60,6 +60,7 @@ from ..parsing import normalise_order_key
 from ..resolving import CatalogResolver, RegionResolver
 from ..totals import totals_tracked
 from .purchases import duplicate_message, purchase_create
+from .writing import chunks
 
 S = RecordStatus
 CHUNK = 1000
@@ -229,7 +230,7 @@ def _ids_and_states(purchases: Iterable[Purchase] | QuerySet[Purchase]) -> list[
         )
     ids = sorted({p.pk for p in purchases})
     found: list[tuple[int, str]] = []
-    for chunk in _chunks(ids):
+    for chunk in chunks(ids, CHUNK):
         found.extend(
             Purchase.objects.select_for_update()
             .filter(pk__in=chunk)
@@ -237,11 +238,6 @@ def _ids_and_states(purchases: Iterable[Purchase] | QuerySet[Purchase]) -> list[
             .values_list("pk", "status")
         )
     return found
-
-
-def _chunks(values: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
 
 
 def _ids_text(ids: Sequence[int], limit: int = 10) -> str:
@@ -274,7 +270,7 @@ def _transition(
     for status, ids in by_state.items():
         to = rule.moves[status]
         assert to is not None, "a transition of approval events keeps the record"
-        for chunk in _chunks(ids):
+        for chunk in chunks(ids, CHUNK):
             with totals_tracked(chunk):
                 updated = Purchase.objects.filter(pk__in=chunk, status=status).update(
                     status=to, updated_at=now
@@ -330,7 +326,7 @@ def _refuse_own_records(user: Any, ids: list[int]) -> None:
     """Four-eyes review: refuse the whole action when the user authored any of the records (entered,
     imported, submitted or changed them — ``ledger.access.authored_by``)."""
     own: list[int] = []
-    for chunk in _chunks(ids):
+    for chunk in chunks(ids, CHUNK):
         own.extend(
             Purchase.objects.filter(authored_by(user), pk__in=chunk)
             .order_by("pk")
