@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from functools import partial
 
 from bangfu.ledger.choices import RecordStatus
 from bangfu.plans.models import Plan
@@ -19,9 +20,9 @@ from .cache import cached
 from .calculation import LineResult, compute_lines
 from .lines import ProgressLine, lines_prepare
 from .live import live_report, usable
-from .report import ProgressReport, RankTable, report_build
+from .report import RankTable, report_build
 from .rules import EVERY_COUNTED, TOWN_RANKING
-from .sums import SumTable, grouped_sums, merged
+from .sums import grouped_sums, merged
 
 
 def town_ranking(lines: Iterable[ProgressLine]) -> list[ProgressLine]:
@@ -43,6 +44,7 @@ def plan_ranks(plan: Plan, *, as_of: dt.date) -> dict[bool, RankTable]:
     def compute() -> dict[bool, RankTable]:
         prepared = lines_prepare(plan, as_of, None, None)
         if usable(prepared):  # the whole plan's live figures (progress.live) hold the ranks already
+            full = partial(report_build, prepared)
             return {
                 True: _table(
                     line.result for line in live_report(prepared, [RecordStatus.APPROVED], full).lines
@@ -61,8 +63,5 @@ def plan_ranks(plan: Plan, *, as_of: dt.date) -> dict[bool, RankTable]:
                 )
             ),
         }
-
-    def full(sums: SumTable, counts: SumTable) -> ProgressReport:
-        return report_build(lines_prepare(plan, as_of, None, None), sums, counts)
 
     return cached(("ranks", plan.pk, as_of), compute)
